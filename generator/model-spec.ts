@@ -1,0 +1,71 @@
+/**
+ * The generator's intermediate form of a validated model: what the emitters and the storage
+ * layout read. Built only by the schema validator, so every value here is already checked.
+ */
+import type { FieldKind, OnDelete, Strategy } from '../runtime/model-adapter.js';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface ModelSpec {
+  /** The schema's title, PascalCase (`UserMetadata`). */
+  readonly name: string;
+  readonly id: number;
+  /** The schema file as given to the generator (`schema/user-metadata.json`). */
+  readonly file: string;
+  readonly accessor: string;
+  readonly table: string;
+  readonly fileStem: string;
+  readonly description: string | undefined;
+  readonly strategy: Strategy;
+  readonly primaryKey: string;
+  readonly owner: string | null;
+  /** The primary key first, then the others in schema order. */
+  readonly fields: readonly FieldSpec[];
+  readonly indexes: readonly IndexDefinition[];
+  /** The JSON Schema of the stored record, sync keywords removed, for json-schema-to-typescript. */
+  readonly typeSchema: Record<string, JsonValue>;
+}
+
+export interface FieldSpec {
+  readonly name: string;
+  readonly kind: FieldKind;
+  readonly nullable: boolean;
+  /** A create may omit it: the primary key, or a field that is not `required`. */
+  readonly optionalOnCreate: boolean;
+  readonly default: JsonValue | undefined;
+  readonly perDevice: boolean;
+  readonly enumValues: readonly (string | number)[] | undefined;
+  /** For json fields: whether the value is an object or an array. */
+  readonly jsonShape: 'object' | 'array' | undefined;
+  readonly constraints: FieldConstraints;
+  readonly reference: { readonly model: string; readonly onDelete: OnDelete } | undefined;
+}
+
+export interface FieldConstraints {
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  readonly pattern?: string;
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly exclusiveMinimum?: number;
+  readonly exclusiveMaximum?: number;
+}
+
+export interface IndexDefinition {
+  readonly fields: readonly string[];
+  readonly unique: boolean;
+}
+
+/** The fields that live in the model's main table (all but a hybrid model's perDevice fields). */
+export function sharedFields(model: ModelSpec): FieldSpec[] {
+  return model.fields.filter((field) => !field.perDevice);
+}
+
+export function perDeviceFields(model: ModelSpec): FieldSpec[] {
+  return model.fields.filter((field) => field.perDevice);
+}
+
+/** Shared fields other than the primary key: the ones that carry a per-field HLC or the version. */
+export function valueFields(model: ModelSpec): FieldSpec[] {
+  return sharedFields(model).filter((field) => field.name !== model.primaryKey);
+}

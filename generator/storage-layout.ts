@@ -1,0 +1,121 @@
+/**
+ * How a model is laid out in SQLite: its main table (the key, the shared fields, and either one
+ * HLC column per shared field or the owner's version) and, for hybrid models, a per-device table.
+ *
+ * Meta columns start with `_`, which field names cannot, so they never clash with fields.
+ */
+import type { FieldKind } from '../runtime/model-adapter.js';
+import type { FieldSpec, ModelSpec } from './model-spec.js';
+import { perDeviceFields, valueFields } from './model-spec.js';
+import { compareText } from './naming.js';
+import { codecOf } from './codec-recipe.js';
+
+export type SqlType = 'text' | 'integer' | 'real' | 'blob';
+
+/** What a column is for. */
+export type ColumnRole = 'key' | 'value' | 'clock' | 'version' | 'record' | 'device';
+
+export interface ColumnSpec {
+  readonly name: string;
+  readonly type: SqlType;
+  readonly nullable: boolean;
+  /** SQL default as a column value; absent when none. */
+  readonly default?: string | number;
+  readonly role: ColumnRole;
+  /** The field this column stores or clocks, if any. */
+  readonly field?: string;
+  /** The field's kind, for value and key columns. */
+  readonly kind?: FieldKind;
+}
+
+export interface IndexSpec {
+  readonly name: string;
+  readonly columns: readonly string[];
+}
+
+export interface TableSpec {
+  readonly name: string;
+  readonly columns: readonly ColumnSpec[];
+  readonly primaryKey: readonly string[];
+  readonly indexes: readonly IndexSpec[];
+}
+
+export const VERSION_COLUMN = '_version';
+export const RECORD_COLUMN = '_record';
+export const DEVICE_COLUMN = '_device';
+
+/** `_hlc_<field>`: the HLC of the field's current value. */
+export function clockColumn(field: string): string {
+  return `_hlc_${field}`;
+}
+
+/** `<table>__device`: a hybrid model's per-device values. */
+export function deviceTableName(table: string): string {
+  return `${table}__device`;
+}
+
+export function sqlType(field: Pick<FieldSpec, 'kind' | 'enumValues'>): SqlType {
+  switch (field.kind) {
+    case 'integer':
+    case 'boolean':
+      return 'integer';
+    case 'number':
+      return 'real';
+    case 'enum':
+      return typeof field.enumValues?.[0] === 'number' ? 'integer' : 'text';
+    default:
+      return 'text';
+  }
+}
+
+/** The tables of a model, main table first. */
+export function modelTables(model: ModelSpec): TableSpec[] {
+  const key = model.fields[0]!;
+  const values = valueFields(model);
+  const main: TableSpec = {
+    name: model.table,
+    columns: [
+      { name: key.name, type: 'text', nullable: false, role: 'key', field: key.name, kind: key.kind },
+      ...values.map(valueColumn),
+      ...(model.strategy === 'stateBased'
+        ? [{ name: VERSION_COLUMN, type: 'blob', nullable: false, role: 'version' } as const]
+        : values.map((field) => ({ name: clockColumn(field.name), type: 'blob', nullable: true, role: 'clock', field: field.name }) as const)),
+    ],
+    primaryKey: [key.name],
+    indexes: mainIndexes(model),
+  };
+  if (model.strategy !== 'hybrid') return [main];
+  const device: TableSpec = {
+    name: deviceTableName(model.table),
+    columns: [
+      { name: RECORD_COLUMN, type: 'text', nullable: false, role: 'record' },
+      { name: DEVICE_COLUMN, type: 'text', nullable: false, role: 'device' },
+      ...perDeviceFields(model).map(valueColumn),
+      { name: VERSION_COLUMN, type: 'blob', nullable: false, role: 'version' },
+    ],
+    primaryKey: [RECORD_COLUMN, DEVICE_COLUMN],
+    indexes: [],
+  };
+  return [main, device];
+}
+
+function valueColumn(field: FieldSpec): ColumnSpec {
+  const column: ColumnSpec = { name: field.name, type: sqlType(field), nullable: field.nullable, role: 'value', field: field.name, kind: field.kind };
+  if (field.default === undefined) return column;
+  return { ...column, default: codecOf(field).encode(field.default) as string | number };
+}
+
+/** Declared indexes, plus one on every reference field that no declared index starts with
+ * (deleting a parent looks up its children by that field). */
+function mainIndexes(model: ModelSpec): IndexSpec[] {
+  const declared = model.indexes.map((index) => index.fields);
+  const references = model.fields
+    .filter((field) => field.reference && !declared.some((fields) => fields[0] === field.name))
+    .map((field) => [field.name]);
+  const byName = new Map<string, IndexSpec>();
+  for (const fields of [...declared, ...references]) {
+    const name = `idx_${model.table}__${fields.join('__')}`;
+    byName.set(name, { name, columns: fields });
+  }
+  return [...byName.values()].sort((a, b) => compareText(a.name, b.name));
+}

@@ -1,0 +1,132 @@
+/**
+ * The contract between generated code and the runtime.
+ *
+ * The generator emits one `ModelAdapter` per schema: plain data (fields, references, prepared SQL
+ * text) plus column codecs. The runtime drives every model through this shape and never reads a
+ * schema at run time. Nothing here touches a database.
+ */
+import type { ColumnCodec } from './column-codecs.js';
+
+/** How a model syncs: `stateBased` (one owning device writes it), `logBased` (any device writes it,
+ * per-field last-writer-wins by HLC) or `hybrid` (logBased, plus `perDevice` fields that each device
+ * owns for itself). */
+export type Strategy = 'stateBased' | 'logBased' | 'hybrid';
+
+/** The storable field types of the schema language. */
+export type FieldKind = 'string' | 'integer' | 'number' | 'boolean' | 'uuid' | 'dateTime' | 'enum' | 'json';
+
+/** A value as better-sqlite3 binds and returns it. */
+export type SqlValue = string | number | bigint | Buffer | null;
+
+/** What happens to a child record when the record it references is deleted, on every device. */
+export type OnDelete = 'cascade' | 'setNull';
+
+/** One field of a model: its column, how it is stored and where it lives. */
+export interface FieldDescriptor<Name extends string = string> {
+  /** Property name in the model type; also the column name. */
+  readonly name: Name;
+  readonly kind: FieldKind;
+  readonly nullable: boolean;
+  /** `false` when a create must give it; `true` when it is nullable, defaulted or generated. */
+  readonly optionalOnCreate: boolean;
+  /** The value a create stores when it omits the field, as a TS value (`undefined`: none). */
+  readonly defaultValue?: unknown;
+  /** A hybrid model's field that each device keeps for itself (stored in `ModelSql.device`). */
+  readonly perDevice: boolean;
+  /** The column that holds this field's HLC (shared fields of logBased and hybrid models), or null. */
+  readonly clockColumn: string | null;
+  /** Converts between the TS value and the SQLite column, validating on the way in. */
+  readonly codec: ColumnCodec<unknown>;
+}
+
+/** A foreign key from a field of this model to another model's primary key. */
+export interface ReferenceDescriptor<Name extends string = string> {
+  readonly field: Name;
+  /** Name of the referenced model (e.g. `Location`). */
+  readonly model: string;
+  readonly onDelete: OnDelete;
+  readonly nullable: boolean;
+  /** `SELECT <pk> FROM <table> WHERE <field> = ?1`: the children of one parent. */
+  readonly selectChildren: string;
+  /** `UPDATE <table> SET <field> = NULL WHERE <field> = ?1`, for `setNull` references. */
+  readonly clearReference: string | null;
+}
+
+/**
+ * Prepared SQL text of a model's main table. Bind orders are fixed so the runtime needs no
+ * per-model code:
+ * - `stateBased`: `[pk, ...fieldValues, version]`, fields in `fields` order without the key;
+ * - `logBased`/`hybrid`: `[pk, ...sharedValues, ...sharedClocks]`, shared fields in `fields`
+ *   order without the key; a null clock means "this change does not touch the field".
+ */
+export interface ModelSql {
+  /** Plain insert of a new row (fails on an existing key). */
+  readonly insert: string;
+  /** Insert, or merge into the existing row: per-field LWW (logBased) or newer version (stateBased). */
+  readonly upsert: string;
+  /** Per-field LWW merge into an existing row only (logBased/hybrid; changes = 0 when it is absent). */
+  readonly merge: string | null;
+  /** `DELETE ... WHERE pk = ?1`. */
+  readonly delete: string;
+  /** Every column, meta columns included, of one row by key. */
+  readonly selectById: string;
+  /** `SELECT 1 ... WHERE pk = ?1`. */
+  readonly exists: string;
+  /** Every column of up to `?2` rows with a key greater than `?1`, in key order. */
+  readonly page: string;
+  /** The per-device table of a hybrid model, or null. */
+  readonly device: DeviceSql | null;
+}
+
+/** Prepared SQL of a hybrid model's per-device table; bind `[record, device, ...values, version]`. */
+export interface DeviceSql {
+  readonly table: string;
+  /** Insert, or overwrite when the incoming version is newer. */
+  readonly upsert: string;
+  /** One device's row of one record: `?1` record, `?2` device. */
+  readonly select: string;
+  /** Every device's row of one record. */
+  readonly selectByRecord: string;
+  /** Rows after `(?1, ?2)` in (record, device) order, up to `?3`. */
+  readonly page: string;
+  /** Removes every device's row of one record. */
+  readonly deleteByRecord: string;
+}
+
+/**
+ * Everything the runtime knows about one model. `T` is the stored record type, `Optional` the
+ * keys that a create may omit.
+ */
+export interface ModelAdapter<T = Record<string, unknown>, Optional extends keyof T = keyof T> {
+  /** Model name as declared by the schema's `title` (`UserMetadata`). */
+  readonly name: string;
+  /** Stable numeric id used on the wire and in the sync log. */
+  readonly id: number;
+  /** Property name on transactions and the registry (`userMetadata`). */
+  readonly accessor: string;
+  readonly table: string;
+  readonly strategy: Strategy;
+  readonly primaryKey: keyof T & string;
+  /** Field that holds the owning device (stateBased), else null. */
+  readonly owner: (keyof T & string) | null;
+  /** Every field in schema order, the primary key first. */
+  readonly fields: readonly FieldDescriptor<keyof T & string>[];
+  readonly references: readonly ReferenceDescriptor<keyof T & string>[];
+  readonly sql: ModelSql;
+  /** Type-level only: the record and create-input types this adapter stands for. */
+  readonly types?: { readonly record: T; readonly optional: Optional };
+}
+
+/** Any model's adapter, whatever its record type. */
+export type AnyModelAdapter = ModelAdapter<any, any>;
+
+/** The record type of an adapter. */
+export type RecordOf<A> = A extends ModelAdapter<infer T, infer _O> ? T : never;
+
+/** The input of a create: required keys must be given, optional ones may be omitted. */
+export type CreateInput<A> =
+  A extends ModelAdapter<infer T, infer O> ? Omit<T, O> & Partial<Pick<T, O>> : never;
+
+/** The input of an update: any fields but the primary key. */
+export type UpdateInput<A> =
+  A extends ModelAdapter<infer T, infer _O> ? Partial<Omit<T, A['primaryKey']>> : never;
