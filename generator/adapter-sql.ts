@@ -20,8 +20,7 @@ export function modelSql(model: ModelSpec): ModelSql {
   const meta = model.strategy === 'stateBased' ? [VERSION_COLUMN] : values.map(clockColumn);
   const all = [model.primaryKey, ...values, ...meta];
   const columnList = all.map(quote).join(', ');
-  const placeholders = all.map((_, index) => `?${index + 1}`).join(', ');
-  const insert = `INSERT INTO ${table} (${columnList})\n      VALUES (${placeholders})`;
+  const insert = `INSERT INTO ${table} (${columnList})\n      VALUES (${placeholders(all.length)})`;
 
   let upsert: string;
   let merge: string | null = null;
@@ -31,36 +30,40 @@ export function modelSql(model: ModelSpec): ModelSql {
       `${insert}\n      ON CONFLICT (${key}) DO UPDATE SET\n        ${assignments.join(',\n        ')}\n` +
       `      WHERE excluded.${quote(VERSION_COLUMN)} > ${table}.${quote(VERSION_COLUMN)}`;
   } else {
-    const wins = (field: string, incomingClock: string) => `${incomingClock} > coalesce(${quote(clockColumn(field))}, x'')`;
-    const upsertAssignments = values.flatMap((field) => {
-      const incomingClock = `excluded.${quote(clockColumn(field))}`;
-      return [
-        `${quote(field)} = iif(${wins(field, incomingClock)}, excluded.${quote(field)}, ${quote(field)})`,
-        `${quote(clockColumn(field))} = iif(${wins(field, incomingClock)}, ${incomingClock}, ${quote(clockColumn(field))})`,
-      ];
-    });
-    upsert = `${insert}\n      ON CONFLICT (${key}) DO UPDATE SET\n        ${upsertAssignments.join(',\n        ')}`;
-    const mergeAssignments = values.flatMap((field, index) => {
-      const value = `?${index + 2}`;
-      const incomingClock = `?${index + 2 + values.length}`;
-      return [
-        `${quote(field)} = iif(${wins(field, incomingClock)}, ${value}, ${quote(field)})`,
-        `${quote(clockColumn(field))} = iif(${wins(field, incomingClock)}, ${incomingClock}, ${quote(clockColumn(field))})`,
-      ];
-    });
-    merge = `UPDATE ${table} SET\n        ${mergeAssignments.join(',\n        ')}\n      WHERE ${key} = ?1`;
+    upsert = `${insert}\n      ON CONFLICT (${key}) DO UPDATE SET\n        ${lwwAssignments(table, values, 'excluded').join(',\n        ')}`;
+    // UPDATE ... FROM a one-row subquery: each parameter appears once, in the same order as upsert.
+    merge =
+      `UPDATE ${table} SET\n        ${lwwAssignments(table, values, 'incoming').join(',\n        ')}\n` +
+      `      FROM (SELECT ${all.map((column) => `? AS ${quote(column)}`).join(', ')}) AS incoming\n` +
+      `      WHERE ${table}.${key} = incoming.${key}`;
   }
 
   return {
     insert,
     upsert,
     merge,
-    delete: `DELETE FROM ${table} WHERE ${key} = ?1`,
-    selectById: `SELECT ${columnList} FROM ${table} WHERE ${key} = ?1`,
-    exists: `SELECT 1 FROM ${table} WHERE ${key} = ?1`,
-    page: `SELECT ${columnList} FROM ${table} WHERE ${key} > ?1 ORDER BY ${key} LIMIT ?2`,
+    delete: `DELETE FROM ${table} WHERE ${key} = ?`,
+    selectById: `SELECT ${columnList} FROM ${table} WHERE ${key} = ?`,
+    exists: `SELECT 1 FROM ${table} WHERE ${key} = ?`,
+    page: `SELECT ${columnList} FROM ${table} WHERE ${key} > ? ORDER BY ${key} LIMIT ?`,
     device: model.strategy === 'hybrid' ? deviceSql(model) : null,
   };
+}
+
+/** Each field takes the incoming value (and clock) only when the incoming clock is greater. */
+function lwwAssignments(table: string, values: readonly string[], incoming: string): string[] {
+  return values.flatMap((field) => {
+    const clock = quote(clockColumn(field));
+    const wins = `${incoming}.${clock} > coalesce(${table}.${clock}, x'')`;
+    return [
+      `${quote(field)} = iif(${wins}, ${incoming}.${quote(field)}, ${table}.${quote(field)})`,
+      `${clock} = iif(${wins}, ${incoming}.${clock}, ${table}.${clock})`,
+    ];
+  });
+}
+
+function placeholders(count: number): string {
+  return Array.from({ length: count }, () => '?').join(', ');
 }
 
 function deviceSql(model: ModelSpec): DeviceSql {
@@ -75,13 +78,13 @@ function deviceSql(model: ModelSpec): DeviceSql {
   return {
     table: name,
     upsert:
-      `INSERT INTO ${table} (${columnList})\n      VALUES (${all.map((_, index) => `?${index + 1}`).join(', ')})\n` +
+      `INSERT INTO ${table} (${columnList})\n      VALUES (${placeholders(all.length)})\n` +
       `      ON CONFLICT (${record}, ${device}) DO UPDATE SET\n        ${assignments.join(',\n        ')}\n` +
       `      WHERE excluded.${quote(VERSION_COLUMN)} > ${table}.${quote(VERSION_COLUMN)}`,
-    select: `SELECT ${columnList} FROM ${table} WHERE ${record} = ?1 AND ${device} = ?2`,
-    selectByRecord: `SELECT ${columnList} FROM ${table} WHERE ${record} = ?1 ORDER BY ${device}`,
-    page: `SELECT ${columnList} FROM ${table} WHERE (${record}, ${device}) > (?1, ?2) ORDER BY ${record}, ${device} LIMIT ?3`,
-    deleteByRecord: `DELETE FROM ${table} WHERE ${record} = ?1`,
+    select: `SELECT ${columnList} FROM ${table} WHERE ${record} = ? AND ${device} = ?`,
+    selectByRecord: `SELECT ${columnList} FROM ${table} WHERE ${record} = ? ORDER BY ${device}`,
+    page: `SELECT ${columnList} FROM ${table} WHERE (${record}, ${device}) > (?, ?) ORDER BY ${record}, ${device} LIMIT ?`,
+    deleteByRecord: `DELETE FROM ${table} WHERE ${record} = ?`,
   };
 }
 
@@ -89,7 +92,7 @@ function deviceSql(model: ModelSpec): DeviceSql {
 export function referenceSql(model: ModelSpec, field: string): { selectChildren: string; clearReference: string } {
   const table = quote(model.table);
   return {
-    selectChildren: `SELECT ${quote(model.primaryKey)} FROM ${table} WHERE ${quote(field)} = ?1`,
-    clearReference: `UPDATE ${table} SET ${quote(field)} = NULL WHERE ${quote(field)} = ?1`,
+    selectChildren: `SELECT ${quote(model.primaryKey)} FROM ${table} WHERE ${quote(field)} = ?`,
+    clearReference: `UPDATE ${table} SET ${quote(field)} = NULL WHERE ${quote(field)} = ?`,
   };
 }

@@ -221,13 +221,12 @@ function parseField(name: string, schema: unknown, required: boolean, strategy: 
     report('unstorable-type', at, 'a field schema must be an object', 'Write e.g. { "type": "string" }');
     return undefined;
   }
-  for (const keyword of Object.keys(schema)) {
-    if (COMPOSITION_KEYWORDS.includes(keyword)) {
-      report('unstorable-type', `${at}/${escapePointer(keyword)}`, `"${keyword}" gives a field no single column type`, 'Use one "type" (with "null" for optional values), "enum", or "type": "object" / "array" for JSON');
-    }
-  }
   checkKeywords(schema, at, [...FIELD_KEYWORDS, ...COMPOSITION_KEYWORDS], 'keyword', report);
-  const type = fieldType(schema, at, report);
+  const composition = Object.keys(schema).filter((keyword) => COMPOSITION_KEYWORDS.includes(keyword));
+  for (const keyword of composition) {
+    report('unstorable-type', `${at}/${escapePointer(keyword)}`, `"${keyword}" gives a field no single column type`, 'Use one "type" (with "null" for optional values), "enum", or "type": "object" / "array" for JSON');
+  }
+  const type = composition.length > 0 ? undefined : fieldType(schema, at, report);
   const sync = schema['x-sync'];
   let perDevice = false;
   let reference: FieldSpec['reference'];
@@ -245,6 +244,10 @@ function parseField(name: string, schema: unknown, required: boolean, strategy: 
     reference = parseReference(sync, at, type, perDevice, report);
   }
   if (!type) return undefined;
+  if (type.kind === 'json') {
+    const nested = findKeyword(schema, '$ref', at);
+    if (nested) report('unstorable-type', nested, 'a $ref inside a JSON field is not supported', 'Inline the referenced schema');
+  }
   const constraints = parseConstraints(schema, at, type.kind, report);
   const spec: FieldSpec = {
     name,
@@ -520,6 +523,18 @@ function stripAnnotations(value: unknown, top: boolean): unknown {
       : stripAnnotations(item, false);
   }
   return result;
+}
+
+/** The pointer of the first `keyword` nested anywhere below `value`, or undefined. */
+function findKeyword(value: unknown, keyword: string, at: string): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const pointer = `${at}/${escapePointer(key)}`;
+    if (key === keyword) return pointer;
+    const found = findKeyword(item, keyword, pointer);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function checkKeywords(object: Json, at: string, known: readonly string[], what: string, report: Report): void {

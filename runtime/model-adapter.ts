@@ -46,15 +46,15 @@ export interface ReferenceDescriptor<Name extends string = string> {
   readonly model: string;
   readonly onDelete: OnDelete;
   readonly nullable: boolean;
-  /** `SELECT <pk> FROM <table> WHERE <field> = ?1`: the children of one parent. */
+  /** `SELECT <pk> FROM <table> WHERE <field> = ?`: the children of one parent. */
   readonly selectChildren: string;
-  /** `UPDATE <table> SET <field> = NULL WHERE <field> = ?1`, for `setNull` references. */
+  /** `UPDATE <table> SET <field> = NULL WHERE <field> = ?`, for `setNull` references. */
   readonly clearReference: string | null;
 }
 
 /**
- * Prepared SQL text of a model's main table. Bind orders are fixed so the runtime needs no
- * per-model code:
+ * Prepared SQL text of a model's main table. Parameters are positional (`?`), each used once, in
+ * fixed orders so the runtime needs no per-model code:
  * - `stateBased`: `[pk, ...fieldValues, version]`, fields in `fields` order without the key;
  * - `logBased`/`hybrid`: `[pk, ...sharedValues, ...sharedClocks]`, shared fields in `fields`
  *   order without the key; a null clock means "this change does not touch the field".
@@ -66,13 +66,13 @@ export interface ModelSql {
   readonly upsert: string;
   /** Per-field LWW merge into an existing row only (logBased/hybrid; changes = 0 when it is absent). */
   readonly merge: string | null;
-  /** `DELETE ... WHERE pk = ?1`. */
+  /** `DELETE ... WHERE pk = ?`. */
   readonly delete: string;
   /** Every column, meta columns included, of one row by key. */
   readonly selectById: string;
-  /** `SELECT 1 ... WHERE pk = ?1`. */
+  /** `SELECT 1 ... WHERE pk = ?`. */
   readonly exists: string;
-  /** Every column of up to `?2` rows with a key greater than `?1`, in key order. */
+  /** Every column of the rows with a key greater than the first parameter, in key order, up to the second. */
   readonly page: string;
   /** The per-device table of a hybrid model, or null. */
   readonly device: DeviceSql | null;
@@ -83,11 +83,11 @@ export interface DeviceSql {
   readonly table: string;
   /** Insert, or overwrite when the incoming version is newer. */
   readonly upsert: string;
-  /** One device's row of one record: `?1` record, `?2` device. */
+  /** One device's row of one record: bind record, device. */
   readonly select: string;
   /** Every device's row of one record. */
   readonly selectByRecord: string;
-  /** Rows after `(?1, ?2)` in (record, device) order, up to `?3`. */
+  /** Rows after (record, device) in that order; bind record, device, limit. */
   readonly page: string;
   /** Removes every device's row of one record. */
   readonly deleteByRecord: string;
