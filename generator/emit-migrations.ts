@@ -33,7 +33,7 @@ export function emitMigrations(history: readonly Snapshot[], snapshotsDir: strin
 
 /** A view with every step kind present (null where absent): the templates run in strict mode. */
 function stepView(step: MigrationStep) {
-  const view = { createTable: null, dropTable: null, addColumn: null, dropColumn: null, createIndex: null, dropIndex: null, rebuildTable: null, renumberModel: null };
+  const view = { createTable: null, dropTable: null, addColumn: null, dropColumn: null, createIndex: null, dropIndex: null, rebuildTable: null, renumberModel: null, irreversible: null };
   switch (step.op) {
     case 'createTable':
       return { ...view, createTable: tableView(step.table) };
@@ -65,6 +65,8 @@ function stepView(step: MigrationStep) {
     }
     case 'renumberModel':
       return { ...view, renumberModel: step };
+    case 'irreversible':
+      return { ...view, irreversible: { message: tsString(`this migration cannot be reverted: ${step.reason}`) } };
   }
 }
 
@@ -106,5 +108,7 @@ function describeStep(step: MigrationStep): string {
       return `rebuild table ${step.to.name} in its new shape, keeping the columns it had`;
     case 'renumberModel':
       return `renumber model ${step.model} from ${step.from} to ${step.to}`;
+    case 'irreversible':
+      return `cannot be reverted: ${step.reason}`;
   }
 }

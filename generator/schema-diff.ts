@@ -19,7 +19,9 @@ export type MigrationStep =
   | { readonly op: 'createIndex'; readonly table: string; readonly index: IndexSpec }
   | { readonly op: 'dropIndex'; readonly table: string; readonly index: IndexSpec }
   | { readonly op: 'rebuildTable'; readonly from: TableSpec; readonly to: TableSpec }
-  | { readonly op: 'renumberModel'; readonly model: string; readonly from: number; readonly to: number };
+  | { readonly op: 'renumberModel'; readonly model: string; readonly from: number; readonly to: number }
+  /** A `down` that cannot be made: the data it would need was dropped by `up`. */
+  | { readonly op: 'irreversible'; readonly reason: string };
 
 export interface SchemaDiff {
   readonly steps: readonly MigrationStep[];
@@ -154,10 +156,19 @@ export function inverseStep(step: MigrationStep): MigrationStep[] {
       return [{ op: 'dropIndex', table: step.table, index: step.index }];
     case 'dropIndex':
       return [{ op: 'createIndex', table: step.table, index: step.index }];
-    case 'rebuildTable':
+    case 'rebuildTable': {
+      const lost = step.from.columns.filter(
+        (column) => !column.nullable && column.default === undefined && !step.to.columns.some((kept) => kept.name === column.name),
+      );
+      if (lost.length > 0) {
+        return [{ op: 'irreversible', reason: `it dropped ${lost.map((column) => `${step.from.name}.${column.name}`).join(', ')}, whose values are gone` }];
+      }
       return [{ op: 'rebuildTable', from: step.to, to: step.from }];
+    }
     case 'renumberModel':
       return [{ op: 'renumberModel', model: step.model, from: step.to, to: step.from }];
+    case 'irreversible':
+      return [step];
   }
 }
 
@@ -188,6 +199,8 @@ function stepSlug(step: MigrationStep): string {
       return `rebuild_${step.to.name}`;
     case 'renumberModel':
       return `renumber_${step.model}`;
+    case 'irreversible':
+      return 'irreversible';
   }
 }
 

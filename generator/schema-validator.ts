@@ -48,8 +48,11 @@ type Json = Record<string, unknown>;
 export function validateSchemas(sources: readonly SchemaSource[]): ModelSpec[] {
   const issues = new IssueList();
   const sorted = [...sources].sort((a, b) => compare(a.file, b.file));
-  const models = sorted.flatMap((source) => parseModel(source, issues) ?? []);
-  checkAcrossModels(models, issues);
+  // Titles of every file, valid or not: a reference to a model whose own file has problems is not
+  // reported again as a reference to an unknown model.
+  const declared = new Set<string>();
+  const models = sorted.flatMap((source) => parseModel(source, issues, declared) ?? []);
+  checkAcrossModels(models, declared, issues);
   if (issues.length > 0) throw new SchemaValidationError(issues.sorted());
   return models.sort((a, b) => compare(a.name, b.name));
 }
@@ -68,7 +71,7 @@ class IssueList {
 }
 
 /** Everything about one file that needs only that file. */
-function parseModel(source: SchemaSource, issues: IssueList): ModelSpec | undefined {
+function parseModel(source: SchemaSource, issues: IssueList, declared: Set<string>): ModelSpec | undefined {
   const { file } = source;
   const report = (code: SchemaIssueCode, pointer: string, problem: string, fix: string) =>
     issues.add(code, file, pointer, problem, fix);
@@ -88,6 +91,7 @@ function parseModel(source: SchemaSource, issues: IssueList): ModelSpec | undefi
   checkKeywords(root, '', MODEL_KEYWORDS, 'keyword', report);
 
   const name = root.title;
+  if (typeof name === 'string') declared.add(name);
   if (typeof name !== 'string') {
     report('missing-keyword', '/title', 'the model has no title', 'Add "title": "ModelName"; the title is the model name');
   } else if (!MODEL_NAME.test(name)) {
@@ -457,7 +461,7 @@ function parseIndexes(value: unknown, fields: Map<string, FieldSpec>, report: Re
 }
 
 /** Checks that need every model: names, ids, references and cycles. */
-function checkAcrossModels(models: ModelSpec[], issues: IssueList): void {
+function checkAcrossModels(models: ModelSpec[], declared: ReadonlySet<string>, issues: IssueList): void {
   const byName = new Map<string, ModelSpec>();
   const byId = new Map<number, ModelSpec>();
   for (const model of models) {
@@ -472,7 +476,7 @@ function checkAcrossModels(models: ModelSpec[], issues: IssueList): void {
   }
   for (const model of models) {
     for (const field of model.fields) {
-      if (field.reference && !byName.has(field.reference.model)) {
+      if (field.reference && !declared.has(field.reference.model)) {
         issues.add(
           'unknown-reference',
           model.file,

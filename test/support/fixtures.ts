@@ -63,9 +63,18 @@ export function writeExpected(name: string, files: readonly GeneratedFile[]): vo
   }
 }
 
-/** A scratch directory inside the repository, so generated code there resolves `syncgen/runtime`. */
+const scratchDirs: string[] = [];
+process.once('exit', () => {
+  for (const directory of scratchDirs) rmSync(directory, { recursive: true, force: true });
+});
+
+/**
+ * A scratch directory inside the repository (so generated code there resolves `syncgen/runtime`),
+ * removed when the test process exits.
+ */
 export function scratchDir(label: string): string {
   const directory = path.join(REPO_DIR, 'test', '.tmp', `${label}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   mkdirSync(directory, { recursive: true });
+  scratchDirs.push(directory);
   return directory;
 }
