@@ -20,3 +20,12 @@ export type {
   Strategy,
   UpdateInput,
 } from './model-adapter.js';
+export { Library, openLibrary } from './library.js';
+export type { LibraryOptions, MissingRecordRef } from './library.js';
+export type { ModelWriter, Transaction } from './transaction.js';
+export type { ApplyOutcome, RefusedChange } from './remote-apply.js';
+export type { ChangeEntry, ChangeKind, VersionVector } from './change-entry.js';
+export type { Outbox, CommitListener } from './outbox.js';
+export * from './errors.js';
+export { compareHlc, decodeHlc, encodeHlc, formatHlc, receive, send, initialHlc, DEFAULT_MAX_DRIFT_MS, HLC_BYTES } from './hlc.js';
+export type { Hlc, ReceiveResult } from './hlc.js';

@@ -19,7 +19,11 @@ export interface RegistryDefinition<Models extends Record<string, AnyModelAdapte
   readonly migrations: MigrationProvider;
 }
 
-export interface Registry<Models extends Record<string, AnyModelAdapter> = Record<string, AnyModelAdapter>> {
+/**
+ * `Models` are the adapters by accessor; `DB` is the generated Kysely `Database` interface, carried
+ * only as a type so that `library.db` reads are typed.
+ */
+export interface Registry<Models extends Record<string, AnyModelAdapter> = Record<string, AnyModelAdapter>, DB = unknown> {
   readonly schemaHash: string;
   readonly models: Models;
   /** Adapters, parents before children. */
@@ -29,6 +33,8 @@ export interface Registry<Models extends Record<string, AnyModelAdapter> = Recor
   byName(name: string): AnyModelAdapter | undefined;
   /** The adapter of a numeric model id, or undefined. */
   byId(id: number): AnyModelAdapter | undefined;
+  /** Type-level only. */
+  readonly database?: DB;
 }
 
 /** A registry whose parts disagree: regenerate `generated/`. */
@@ -44,11 +50,12 @@ export class RegistryError extends Error {
  * Builds the registry from generated adapters.
  *
  * @example
- * export const registry = defineRegistry({ schemaHash, models: { tag: tagAdapter }, dependencyOrder: ['tag'], migrations });
+ * const models = { tag: tagAdapter };
+ * export const registry = defineRegistry<typeof models, Database>({ schemaHash, models, dependencyOrder: ['tag'], migrations });
  */
-export function defineRegistry<Models extends Record<string, AnyModelAdapter>>(
+export function defineRegistry<Models extends Record<string, AnyModelAdapter>, DB = unknown>(
   definition: RegistryDefinition<Models>,
-): Registry<Models> {
+): Registry<Models, DB> {
   const byName = new Map<string, AnyModelAdapter>();
   const byId = new Map<number, AnyModelAdapter>();
   for (const [accessor, adapter] of Object.entries(definition.models)) {

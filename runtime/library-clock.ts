@@ -1,0 +1,47 @@
+/**
+ * The library's HLC: the pure clock functions, with the wall time source, the drift bound and
+ * persistence. The last issued value is written in the same SQLite transaction as the changes it
+ * stamped, and reloaded on open, so the clock never goes back across a restart, even when the
+ * wall clock was stepped back meanwhile. It only moves forward in memory too: a clock issued in a
+ * transaction that rolled back is simply never used.
+ */
+import type Database from 'better-sqlite3';
+import { decodeHlc, encodeHlc, initialHlc, receive, send, type Hlc, type ReceiveResult } from './hlc.js';
+
+export class LibraryClock {
+  #last: Hlc;
+  readonly #save: Database.Statement;
+
+  constructor(
+    db: Database.Database,
+    device: string,
+    readonly now: () => number,
+    readonly maxDriftMs: number,
+  ) {
+    const stored = db.prepare("SELECT value FROM _sync_state WHERE key = 'clock'").pluck().get() as Buffer | undefined;
+    this.#last = stored ? { ...decodeHlc(stored), device } : initialHlc(device);
+    this.#save = db.prepare("INSERT INTO _sync_state (key, value) VALUES ('clock', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  }
+
+  get last(): Hlc {
+    return this.#last;
+  }
+
+  /** A new clock for a local change, encoded. */
+  tick(): Buffer {
+    this.#last = send(this.#last, this.now());
+    return encodeHlc(this.#last);
+  }
+
+  /** Merges a remote clock; refuses one beyond the drift bound (the clock is then unchanged). */
+  observe(remote: Hlc): ReceiveResult {
+    const result = receive(this.#last, remote, this.now(), this.maxDriftMs);
+    if (result.ok) this.#last = result.clock;
+    return result;
+  }
+
+  /** Writes the last issued value; call inside the transaction that used it. */
+  persist(): void {
+    this.#save.run(encodeHlc(this.#last));
+  }
+}

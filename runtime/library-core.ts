@@ -1,0 +1,110 @@
+/**
+ * The parts of an open library that the write path and the apply path share: the connection, one
+ * `ModelStore` per model (with the references between them), tombstones, parked changes, the
+ * sync log and the clock. Plus the small rules both paths follow: encoding a field, resolving a
+ * reference, deleting a record with its children.
+ */
+import type Database from 'better-sqlite3';
+import { ValueError } from './column-codecs.js';
+import { FieldValueError, UnknownModelError } from './errors.js';
+import type { LibraryClock } from './library-clock.js';
+import type { FieldDescriptor, SqlValue } from './model-adapter.js';
+import { ModelStore } from './model-store.js';
+import type { MissingRecord, ParkedChanges } from './parked-changes.js';
+import type { Registry } from './registry.js';
+import type { SyncLog } from './sync-log.js';
+import type { Tombstones } from './tombstones.js';
+
+export interface LibraryCore {
+  readonly db: Database.Database;
+  readonly deviceId: string;
+  readonly registry: Registry;
+  readonly stores: ReadonlyMap<number, ModelStore>;
+  readonly storesByName: ReadonlyMap<string, ModelStore>;
+  readonly tombstones: Tombstones;
+  readonly parked: ParkedChanges;
+  readonly log: SyncLog;
+  readonly clock: LibraryClock;
+}
+
+/** One store per model, each knowing the references of other models to it. */
+export function createStores(db: Database.Database, registry: Registry): Map<number, ModelStore> {
+  const stores = new Map(registry.dependencyOrder.map((adapter) => [adapter.id, new ModelStore(db, adapter)]));
+  const byName = new Map([...stores.values()].map((store) => [store.name, store]));
+  for (const child of stores.values()) {
+    for (const reference of child.adapter.references) {
+      byName.get(reference.model)!.children.push({
+        child,
+        reference,
+        selectChildren: db.prepare(reference.selectChildren).pluck(),
+        clearReference: reference.clearReference === null ? null : db.prepare(reference.clearReference),
+      });
+    }
+  }
+  return stores;
+}
+
+export function storeById(core: LibraryCore, model: number): ModelStore {
+  const store = core.stores.get(model);
+  if (!store) throw new UnknownModelError(model);
+  return store;
+}
+
+/** A field's column value, or a `FieldValueError` naming the model and field. */
+export function encodeField(store: ModelStore, field: FieldDescriptor, value: unknown): SqlValue {
+  try {
+    return field.codec.encode(value);
+  } catch (error) {
+    if (error instanceof ValueError) throw new FieldValueError(store.name, field.name, error.expected, value, error.message);
+    throw error;
+  }
+}
+
+export type ReferenceState = { readonly state: 'present' } | { readonly state: 'deleted'; readonly hlc: Buffer } | { readonly state: 'missing'; readonly missing: MissingRecord };
+
+/** Whether the record a reference points to is here, was deleted, or has not arrived. */
+export function referenceState(core: LibraryCore, targetModel: string, id: string): ReferenceState {
+  const target = core.storesByName.get(targetModel)!;
+  if (target.exists(id)) return { state: 'present' };
+  const hlc = core.tombstones.get(target.adapter.id, id);
+  return hlc ? { state: 'deleted', hlc } : { state: 'missing', missing: { model: target.adapter.id, record: id } };
+}
+
+/**
+ * Deletes a record: its tombstone, its rows, and what references it, on every device alike:
+ * `cascade` children are deleted (tombstoned with the same clock), `setNull` references cleared.
+ * Returns every record tombstoned, so that changes parked on them can be released.
+ */
+export function deleteWithChildren(core: LibraryCore, store: ModelStore, id: string, hlc: Buffer): MissingRecord[] {
+  const removed: MissingRecord[] = [];
+  const pending: [ModelStore, string][] = [[store, id]];
+  while (pending.length > 0) {
+    const [current, record] = pending.pop()!;
+    core.tombstones.add(current.adapter.id, record, hlc);
+    current.delete(record);
+    removed.push({ model: current.adapter.id, record });
+    for (const { child, reference, selectChildren, clearReference } of current.children) {
+      if (reference.onDelete === 'cascade') {
+        for (const childId of selectChildren.all(record) as string[]) pending.push([child, childId]);
+      } else {
+        clearReference!.run(record);
+      }
+    }
+  }
+  return removed;
+}
+
+/** A record as the app sees it: decoded fields, and for a hybrid model this device's perDevice values. */
+export function readRecord(core: LibraryCore, store: ModelStore, id: string): Record<string, unknown> | undefined {
+  const row = store.row(id);
+  if (!row) return undefined;
+  const record: Record<string, unknown> = { [store.key.name]: row[store.key.name] };
+  for (const field of store.values) record[field.name] = field.codec.decode(row[field.name] ?? null);
+  if (store.deviceFields.length > 0) {
+    const own = store.deviceRow(id, core.deviceId);
+    for (const field of store.deviceFields) {
+      record[field.name] = own ? field.codec.decode(own[field.name] ?? null) : (field.defaultValue ?? null);
+    }
+  }
+  return record;
+}

@@ -1,0 +1,219 @@
+/**
+ * A library: one device's copy of the synced data, in one SQLite file (WAL) that holds the model
+ * tables and the sync log together.
+ *
+ * `openLibrary` creates or opens the file, runs the runtime's and the models' migrations (each in
+ * a transaction), checks the file belongs to this library and device, and returns the `Library`:
+ * `transact` (the only write path), `applyChanges` (remote changes), typed read-only queries, and
+ * the outbox that the sync engine drains.
+ */
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, type MigrationProvider } from 'kysely';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { ChangeEntry } from './change-entry.js';
+import { LibraryMismatchError, SyncError, UnknownModelError } from './errors.js';
+import { DEFAULT_MAX_DRIFT_MS, type Hlc } from './hlc.js';
+import { LibraryClock } from './library-clock.js';
+import { createStores, readRecord, type LibraryCore } from './library-core.js';
+import { LibraryDialect } from './library-dialect.js';
+import type { RecordOf } from './model-adapter.js';
+import { Outbox } from './outbox.js';
+import { ParkedChanges } from './parked-changes.js';
+import type { Registry } from './registry.js';
+import { applyRemote, type ApplyOutcome } from './remote-apply.js';
+import { renumberModels } from './renumber-models.js';
+import { SyncLog } from './sync-log.js';
+import { MODEL_MIGRATION_LOCK_TABLE, MODEL_MIGRATION_TABLE, SYNC_MIGRATION_LOCK_TABLE, SYNC_MIGRATION_TABLE, syncMigrations } from './sync-schema.js';
+import { Tombstones } from './tombstones.js';
+import { TransactionManager, type ModelsOf, type Transaction } from './transaction.js';
+
+export interface LibraryOptions<R extends Registry<any, any>> {
+  /** Directory of this device's copy; created if absent. The database is `<dir>/library.db`. */
+  readonly dir: string;
+  /** The library (the user's synced data set), a UUID shared by all its devices. */
+  readonly libraryId: string;
+  /** This device, a UUID. A library file belongs to one device. */
+  readonly deviceId: string;
+  /** The generated registry. */
+  readonly registry: R;
+  /**
+   * `full` (default): each commit is on disk before `transact` returns, so nothing is sent to peers
+   * that a power loss could take back. `normal`: several times faster, but a power loss can roll
+   * back the last commits after peers received them; the device would then reuse their sequence
+   * numbers for different changes, and peers would ignore those as duplicates. Use `normal` only for
+   * data you can rebuild, or in tests.
+   */
+  readonly durability?: 'full' | 'normal';
+  /** How far ahead of this device's wall clock a remote clock may be (default 5 minutes). */
+  readonly maxDriftMs?: number;
+  /** The wall clock, in ms (default `Date.now`); injected by tests. */
+  readonly now?: () => number;
+  /** How many remote changes may wait for records that have not arrived (default 100 000). */
+  readonly maxParked?: number;
+  /** Where errors that cannot be thrown to a caller go (default: console.error). */
+  readonly onError?: (error: unknown, context: string) => void;
+}
+
+/** A record that parked changes wait for, by model name. */
+export interface MissingRecordRef {
+  readonly model: string;
+  readonly record: string;
+}
+
+export class Library<R extends Registry<any, any>> {
+  readonly libraryId: string;
+  readonly deviceId: string;
+  readonly registry: R;
+  readonly file: string;
+  /** Typed, read-only queries over the synced tables (a read-only connection: writes fail). */
+  readonly db: Kysely<NonNullable<R['database']>>;
+  /** The durable outbox: the sync log, and a notice after each commit. */
+  readonly outbox: Outbox;
+
+  readonly #core: LibraryCore;
+  readonly #transactions: TransactionManager<R>;
+  readonly #writer: Database.Database;
+  readonly #reader: Database.Database;
+  #closed = false;
+
+  /** @internal Use `openLibrary`. */
+  constructor(parts: { options: LibraryOptions<R>; file: string; core: LibraryCore; reader: Database.Database; reportError: (error: unknown, context: string) => void }) {
+    const { options, file, core, reader, reportError } = parts;
+    this.libraryId = options.libraryId;
+    this.deviceId = core.deviceId;
+    this.registry = options.registry;
+    this.file = file;
+    this.#core = core;
+    this.#writer = core.db;
+    this.#reader = reader;
+    this.#transactions = new TransactionManager<R>(core, reportError);
+    this.outbox = new Outbox(core.log, reportError);
+    this.db = new Kysely({ dialect: new LibraryDialect({ database: reader }) });
+  }
+
+  /**
+   * Runs `fn` in one transaction and returns its result. Everything it writes, and the sync-log
+   * entries for it, commit together or not at all; a throw rolls all of it back.
+   *
+   * @example
+   * const tag = library.transact((tx) => tx.tag.create({ name: 'Holidays', createdAt: new Date().toISOString() }));
+   */
+  transact<T>(fn: (tx: Transaction<R>) => T): T {
+    this.#open();
+    const { result, entries } = this.#transactions.run(fn);
+    this.outbox.committed(entries);
+    return result;
+  }
+
+  /** Applies changes received from a peer, in one transaction. See `remote-apply.ts` for the rules. */
+  applyChanges(entries: readonly unknown[]): ApplyOutcome {
+    this.#open();
+    const outcome = this.#writer.transaction(() => applyRemote(this.#core, entries)).immediate();
+    this.outbox.committed(outcome.stored);
+    return outcome;
+  }
+
+  /** A record as the app sees it (decoded; a hybrid model with this device's perDevice values). */
+  get<K extends keyof ModelsOf<R> & string>(accessor: K, id: string): RecordOf<ModelsOf<R>[K]> | undefined {
+    this.#open();
+    const adapter = (this.registry.models as Record<string, { id: number }>)[accessor];
+    if (!adapter) throw new UnknownModelError(accessor);
+    return readRecord(this.#core, this.#core.stores.get(adapter.id)!, id) as RecordOf<ModelsOf<R>[K]> | undefined;
+  }
+
+  /** The records that parked changes wait for: the sync engine requests them from peers. */
+  missingRecords(): MissingRecordRef[] {
+    return this.#core.parked.missing().map(({ model, record }) => ({ model: this.#core.stores.get(model)!.name, record }));
+  }
+
+  /** How many received changes wait for a record that has not arrived. */
+  get parkedCount(): number {
+    return this.#core.parked.count;
+  }
+
+  /** The last HLC this device issued or observed. */
+  get clock(): Hlc {
+    return this.#core.clock.last;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#reader.close();
+    this.#writer.close();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new SyncError('library-closed', `the library at ${this.file} is closed`);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Opens (creating if needed) a device's copy of a library. */
+export async function openLibrary<R extends Registry<any, any>>(options: LibraryOptions<R>): Promise<Library<R>> {
+  for (const [name, value] of [['libraryId', options.libraryId], ['deviceId', options.deviceId]] as const) {
+    if (!UUID.test(value)) throw new TypeError(`${name} must be a lower-case UUID, got ${JSON.stringify(value)}`);
+  }
+  mkdirSync(options.dir, { recursive: true });
+  const file = path.join(options.dir, 'library.db');
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
+    db.pragma('busy_timeout = 5000');
+    await migrate(db, syncMigrations, SYNC_MIGRATION_TABLE, SYNC_MIGRATION_LOCK_TABLE);
+    await migrate(db, options.registry.migrations, MODEL_MIGRATION_TABLE, MODEL_MIGRATION_LOCK_TABLE);
+    db.transaction(() => {
+      claimFile(db, file, options.libraryId, options.deviceId);
+      renumberModels(db, options.registry);
+    }).immediate();
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const reportError = options.onError ?? ((error: unknown, context: string) => console.error(`syncgen: ${context}:`, error));
+  const stores = createStores(db, options.registry);
+  const core: LibraryCore = {
+    db,
+    deviceId: options.deviceId,
+    registry: options.registry,
+    stores,
+    storesByName: new Map([...stores.values()].map((store) => [store.name, store])),
+    tombstones: new Tombstones(db),
+    parked: new ParkedChanges(db, options.maxParked ?? 100_000),
+    log: new SyncLog(db),
+    clock: new LibraryClock(db, options.deviceId, options.now ?? Date.now, options.maxDriftMs ?? DEFAULT_MAX_DRIFT_MS),
+  };
+  const reader = new Database(file, { readonly: true, fileMustExist: true });
+  return new Library<R>({ options, file, core, reader, reportError });
+}
+
+async function migrate(db: Database.Database, provider: MigrationProvider, table: string, lockTable: string): Promise<void> {
+  // The dialect would close the connection on destroy; this Kysely is only dropped, never destroyed.
+  const kysely = new Kysely<unknown>({ dialect: new LibraryDialect({ database: db }) });
+  const migrator = new Migrator({ db: kysely, provider, migrationTableName: table, migrationLockTableName: lockTable });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'a migration';
+    throw new SyncError('migration-failed', `migration ${failed} failed on ${db.name}: ${(error as Error).message ?? String(error)}`);
+  }
+}
+
+/** Records the library and device ids in a new file; refuses a file of another library or device. */
+function claimFile(db: Database.Database, file: string, libraryId: string, deviceId: string): void {
+  const read = db.prepare('SELECT value FROM _sync_state WHERE key = ?').pluck();
+  const write = db.prepare('INSERT INTO _sync_state (key, value) VALUES (?, ?)');
+  const found = { libraryId: read.get('libraryId') as string | undefined, deviceId: read.get('deviceId') as string | undefined };
+  if (found.libraryId === undefined) {
+    write.run('libraryId', libraryId);
+    write.run('deviceId', deviceId);
+    return;
+  }
+  if (found.libraryId !== libraryId || found.deviceId !== deviceId) {
+    throw new LibraryMismatchError(file, { libraryId, deviceId }, { libraryId: String(found.libraryId), deviceId: String(found.deviceId) });
+  }
+}
+
+export type { ChangeEntry };

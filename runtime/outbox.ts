@@ -1,0 +1,49 @@
+/**
+ * The outbox that the sync engine drains. It is the durable sync log itself, not a queue in
+ * memory: what is committed stays there until peers acknowledge it, so a crash between commit and
+ * send loses nothing. After each commit, subscribers are told which entries are new (the local
+ * ones to broadcast, and received ones to relay).
+ */
+import type { ChangeEntry } from './change-entry.js';
+import type { SyncLog } from './sync-log.js';
+
+export type CommitListener = (entries: readonly ChangeEntry[]) => void;
+
+export class Outbox {
+  readonly #log: SyncLog;
+  readonly #listeners = new Set<CommitListener>();
+  readonly #reportError: (error: unknown, context: string) => void;
+
+  constructor(log: SyncLog, reportError: (error: unknown, context: string) => void) {
+    this.#log = log;
+    this.#reportError = reportError;
+  }
+
+  /** Entries of one origin after `seq`, in order, at most `limit`. */
+  after(origin: string, seq: number, limit: number): ChangeEntry[] {
+    return this.#log.after(origin, seq, limit);
+  }
+
+  /** This device's version vector: per origin, every entry up to this seq is held. */
+  cursors(): Map<string, number> {
+    return this.#log.cursors();
+  }
+
+  /** Calls `listener` after each commit that added entries; returns the unsubscribe function. */
+  subscribe(listener: CommitListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** @internal Called by the library after a commit. A listener's error cannot undo the commit, so it is reported. */
+  committed(entries: readonly ChangeEntry[]): void {
+    if (entries.length === 0) return;
+    for (const listener of this.#listeners) {
+      try {
+        listener(entries);
+      } catch (error) {
+        this.#reportError(error, 'outbox listener');
+      }
+    }
+  }
+}

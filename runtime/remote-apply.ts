@@ -1,0 +1,226 @@
+/**
+ * Applying changes received from peers, so that every device that holds the same set of changes
+ * holds the same data, whatever the order, duplication or batching of their delivery.
+ *
+ * The rules, per entry:
+ * - held already (in the log, or at or below its origin's cursor): skipped; applying is idempotent;
+ * - malformed, of an unknown model, from a non-owner, or with a clock beyond the drift bound:
+ *   refused with a typed error, not stored (its sender keeps it and retries);
+ * - a delete: tombstone and delete, with the schema's cascade / setNull on references to it.
+ *   Deletes are final: any change to a tombstoned record, whatever its clock, is ignored;
+ * - a reference to a record that has not arrived, or an update of a record whose create has not
+ *   arrived: parked (kept in the log, applied when that record arrives or is deleted);
+ * - a reference to a deleted record: `cascade` deletes this record too, `setNull` clears the field;
+ * - stateBased: the whole state, written only when its version (the owner's HLC) is newer;
+ * - logBased: each field written only when its clock is newer than the stored field's clock;
+ * - hybrid: shared fields as logBased, perDevice fields as the origin device's own state.
+ * Every entry held is appended to the log, so this device can relay it.
+ */
+import type { ChangeEntry, ChangeKind } from './change-entry.js';
+import { InvalidChangeError, NotOwnerError, ParkingFullError, SyncError, UnknownModelError } from './errors.js';
+import { ClockDriftError, decodeHlc, HLC_BYTES } from './hlc.js';
+import { deleteWithChildren, referenceState, storeById, type LibraryCore } from './library-core.js';
+import type { SqlValue } from './model-adapter.js';
+import type { ModelStore, Values } from './model-store.js';
+import type { MissingRecord } from './parked-changes.js';
+
+export interface RefusedChange {
+  readonly entry: unknown;
+  readonly error: SyncError | ClockDriftError;
+}
+
+export interface ApplyOutcome {
+  /** Entries newly held, as stored: what this device can now relay to others. */
+  readonly stored: ChangeEntry[];
+  /** Entries that were already held. */
+  readonly duplicates: number;
+  /** Entries of this batch that still wait for a record that has not arrived. */
+  readonly parked: number;
+  readonly refused: RefusedChange[];
+}
+
+interface EntryResult {
+  /** The record this entry waits for; nothing was written. */
+  readonly parkOn?: MissingRecord;
+  /** Records that now exist or were deleted: changes parked on them can be applied. */
+  readonly resolved: readonly MissingRecord[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const KINDS: readonly ChangeKind[] = ['insert', 'update', 'delete'];
+
+/** Applies a batch; the caller runs it inside one SQLite transaction. */
+export function applyRemote(core: LibraryCore, entries: readonly unknown[]): ApplyOutcome {
+  const stored: ChangeEntry[] = [];
+  const refused: RefusedChange[] = [];
+  const parkedHere: ChangeEntry[] = [];
+  let duplicates = 0;
+  for (const raw of entries) {
+    let entry: ChangeEntry;
+    let store: ModelStore;
+    try {
+      ({ entry, store } = validateEntry(core, raw));
+    } catch (error) {
+      if (error instanceof SyncError) {
+        refused.push({ entry: raw, error });
+        continue;
+      }
+      throw error;
+    }
+    if (core.log.holds(entry.origin, entry.seq)) {
+      duplicates += 1;
+      continue;
+    }
+    const observed = core.clock.observe(decodeHlc(entry.hlc));
+    if (!observed.ok) {
+      refused.push({ entry: raw, error: observed.error });
+      continue;
+    }
+    const result = applyEntry(core, store, entry);
+    if (result.parkOn) {
+      if (core.parked.full) {
+        refused.push({ entry: raw, error: new ParkingFullError(core.parked.limit) });
+        continue;
+      }
+      core.log.append(entry);
+      core.parked.park(entry.origin, entry.seq, result.parkOn);
+      parkedHere.push(entry);
+    } else {
+      core.log.append(entry);
+      releaseParked(core, result.resolved);
+    }
+    stored.push(entry);
+  }
+  core.clock.persist();
+  const parked = parkedHere.filter((entry) => core.parked.has(entry.origin, entry.seq)).length;
+  return { stored, duplicates, parked, refused };
+}
+
+/** Applies, again, the changes parked on records that now exist or were deleted, transitively. */
+export function releaseParked(core: LibraryCore, resolved: readonly MissingRecord[]): void {
+  const queue = [...resolved];
+  while (queue.length > 0) {
+    for (const { origin, seq } of core.parked.release(queue.pop()!)) {
+      const entry = core.log.entry(origin, seq)!;
+      const result = applyEntry(core, storeById(core, entry.model), entry);
+      if (result.parkOn) core.parked.park(origin, seq, result.parkOn);
+      else queue.push(...result.resolved);
+    }
+  }
+}
+
+function applyEntry(core: LibraryCore, store: ModelStore, entry: ChangeEntry): EntryResult {
+  const { adapter } = store;
+  const self = { model: adapter.id, record: entry.record };
+  const tombstone = core.tombstones.get(adapter.id, entry.record);
+  if (entry.kind === 'delete') {
+    if (!tombstone) return { resolved: deleteWithChildren(core, store, entry.record, entry.hlc) };
+    core.tombstones.add(adapter.id, entry.record, entry.hlc);
+    return { resolved: [] };
+  }
+  if (tombstone) return { resolved: [] };
+
+  const data: Values = { ...entry.data };
+  for (const reference of adapter.references) {
+    const value = data[reference.field];
+    if (value === undefined || value === null) continue;
+    const target = referenceState(core, reference.model, value as string);
+    if (target.state === 'missing') return { parkOn: target.missing, resolved: [] };
+    if (target.state === 'deleted') {
+      if (reference.onDelete === 'cascade') return { resolved: deleteWithChildren(core, store, entry.record, target.hlc) };
+      data[reference.field] = null;
+    }
+  }
+
+  if (store.isStateBased) {
+    store.upsert(entry.record, data, entry.hlc);
+    return { resolved: [self] };
+  }
+  if (entry.kind === 'update' && !store.exists(entry.record)) return { parkOn: self, resolved: [] };
+  const shared: Values = {};
+  const device: Values = {};
+  let hasShared = false;
+  let hasDevice = false;
+  for (const [name, value] of Object.entries(data)) {
+    if (store.fields.get(name)!.perDevice) {
+      device[name] = value;
+      hasDevice = true;
+    } else {
+      shared[name] = value;
+      hasShared = true;
+    }
+  }
+  if (hasShared) {
+    if (entry.kind === 'insert') store.upsert(entry.record, shared, entry.hlc);
+    else store.merge(entry.record, shared, entry.hlc);
+  }
+  if (hasDevice) store.upsertDevice(entry.record, entry.origin, device, entry.hlc);
+  return { resolved: entry.kind === 'insert' ? [self] : [] };
+}
+
+/**
+ * Checks an untrusted entry's shape, model, fields, values and owner, and returns it in canonical
+ * form (each value re-encoded by its field's codec must come out unchanged).
+ */
+function validateEntry(core: LibraryCore, raw: unknown): { entry: ChangeEntry; store: ModelStore } {
+  if (typeof raw !== 'object' || raw === null) throw new InvalidChangeError('not an object');
+  const { origin, seq, hlc, model, record, kind, data } = raw as Record<string, unknown>;
+  if (typeof origin !== 'string' || !UUID.test(origin)) throw new InvalidChangeError(`origin ${JSON.stringify(origin)} is not a lower-case UUID`);
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) throw new InvalidChangeError(`seq ${String(seq)} is not a positive integer`);
+  if (!(hlc instanceof Uint8Array) || hlc.length !== HLC_BYTES) throw new InvalidChangeError(`hlc is not ${HLC_BYTES} bytes`);
+  if (typeof model !== 'number') throw new InvalidChangeError('model is not a number');
+  const store = core.stores.get(model);
+  if (!store) throw new UnknownModelError(model);
+  if (typeof record !== 'string' || !UUID.test(record)) throw new InvalidChangeError(`record ${JSON.stringify(record)} is not a lower-case UUID`);
+  if (!KINDS.includes(kind as ChangeKind)) throw new InvalidChangeError(`unknown kind ${JSON.stringify(kind)}`);
+  const clock = Buffer.from(hlc);
+  if (decodeHlc(clock).device !== origin) throw new InvalidChangeError(`the clock was issued by another device than the origin ${origin}`);
+  const where = `${store.name} ${record} (${origin}#${seq})`;
+
+  let values: Values | null = null;
+  if (kind === 'delete') {
+    if (data !== null) throw new InvalidChangeError(`${where}: a delete carries no data`);
+  } else {
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new InvalidChangeError(`${where}: data is not an object`);
+    values = {};
+    for (const [name, value] of Object.entries(data)) {
+      const field = store.fields.get(name);
+      if (!field || field === store.key) throw new InvalidChangeError(`${where}: ${name} is not a field it can change`);
+      values[name] = canonical(field.codec, value as SqlValue, `${where}: ${name}`);
+    }
+    checkCompleteness(store, kind as ChangeKind, values, where);
+  }
+
+  const { owner, primaryKey } = store.adapter;
+  if (owner !== null) {
+    const claimed = owner === primaryKey ? record : values?.[owner];
+    if (values && claimed !== origin) throw new NotOwnerError(store.name, record, String(claimed), origin);
+    const current = kind === 'insert' ? undefined : store.row(record);
+    const stored = current && (owner === primaryKey ? record : current[owner]);
+    if (stored !== undefined && stored !== origin) throw new NotOwnerError(store.name, record, String(stored), origin);
+  }
+  return { entry: { origin, seq, hlc: clock, model, record, kind: kind as ChangeKind, data: values }, store };
+}
+
+function canonical(codec: { encode(value: unknown): SqlValue; decode(value: SqlValue): unknown }, value: SqlValue, where: string): SqlValue {
+  let again: SqlValue;
+  try {
+    again = codec.encode(codec.decode(value));
+  } catch (error) {
+    throw new InvalidChangeError(`${where}: ${(error as Error).message}`);
+  }
+  if (again !== value) throw new InvalidChangeError(`${where}: ${JSON.stringify(value)} is not a value the field stores`);
+  return again;
+}
+
+/** Inserts and stateBased states carry every field; perDevice fields travel all or none. */
+function checkCompleteness(store: ModelStore, kind: ChangeKind, values: Values, where: string): void {
+  const missing = (fields: readonly { name: string }[]) => fields.filter((field) => !(field.name in values)).map((field) => field.name);
+  const requiredShared = kind === 'insert' || store.isStateBased ? missing(store.values) : [];
+  if (requiredShared.length > 0) throw new InvalidChangeError(`${where}: ${kind} lacks ${requiredShared.join(', ')}`);
+  const absentDevice = missing(store.deviceFields);
+  if (absentDevice.length > 0 && absentDevice.length < store.deviceFields.length) {
+    throw new InvalidChangeError(`${where}: perDevice fields travel together; ${absentDevice.join(', ')} missing`);
+  }
+  if (Object.keys(values).length === 0) throw new InvalidChangeError(`${where}: ${kind} changes no field`);
+}

@@ -1,0 +1,85 @@
+/**
+ * The sync log: every change entry this device holds, by (origin, seq), and the version vector of
+ * contiguous cursors. Append-only (entries leave only by pruning, a later concern of the sync
+ * engine). Entries past a gap are kept and applied; the cursor waits at the gap until it fills,
+ * so a cursor always means "everything up to here is held".
+ */
+import type Database from 'better-sqlite3';
+import { KIND_BY_CODE, KIND_CODE, packData, unpackData, type ChangeEntry } from './change-entry.js';
+import type { SqlValue } from './model-adapter.js';
+
+interface LogRow {
+  origin: string;
+  seq: number;
+  hlc: Buffer;
+  model: number;
+  record: string;
+  kind: number;
+  data: Buffer | null;
+}
+
+export class SyncLog {
+  readonly #append: Database.Statement;
+  readonly #has: Database.Statement;
+  readonly #entry: Database.Statement;
+  readonly #after: Database.Statement;
+  readonly #cursor: Database.Statement;
+  readonly #setCursor: Database.Statement;
+  readonly #cursors: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.#append = db.prepare('INSERT INTO _sync_log (origin, seq, hlc, model, record, kind, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.#has = db.prepare('SELECT 1 FROM _sync_log WHERE origin = ? AND seq = ?').pluck();
+    this.#entry = db.prepare('SELECT origin, seq, hlc, model, record, kind, data FROM _sync_log WHERE origin = ? AND seq = ?');
+    this.#after = db.prepare('SELECT origin, seq, hlc, model, record, kind, data FROM _sync_log WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?');
+    this.#cursor = db.prepare('SELECT seq FROM _sync_cursor WHERE origin = ?').pluck();
+    this.#setCursor = db.prepare('INSERT INTO _sync_cursor (origin, seq) VALUES (?, ?) ON CONFLICT (origin) DO UPDATE SET seq = excluded.seq');
+    this.#cursors = db.prepare('SELECT origin, seq FROM _sync_cursor ORDER BY origin');
+  }
+
+  /** Whether the entry is held: in the log, or at or below the origin's cursor. */
+  holds(origin: string, seq: number): boolean {
+    return seq <= this.cursor(origin) || this.#has.get(origin, seq) !== undefined;
+  }
+
+  cursor(origin: string): number {
+    return (this.#cursor.get(origin) as number | undefined) ?? 0;
+  }
+
+  /** The version vector: per origin, everything up to this seq is held. */
+  cursors(): Map<string, number> {
+    return new Map((this.#cursors.all() as { origin: string; seq: number }[]).map((row) => [row.origin, row.seq]));
+  }
+
+  /** Stores an entry and advances its origin's cursor over every entry now contiguous. */
+  append(entry: ChangeEntry): void {
+    this.#append.run(entry.origin, entry.seq, entry.hlc, entry.model, entry.record, KIND_CODE[entry.kind], packData(entry.data));
+    let cursor = this.cursor(entry.origin);
+    if (entry.seq !== cursor + 1) return;
+    cursor = entry.seq;
+    while (this.#has.get(entry.origin, cursor + 1) !== undefined) cursor += 1;
+    this.#setCursor.run(entry.origin, cursor);
+  }
+
+  entry(origin: string, seq: number): ChangeEntry | undefined {
+    const row = this.#entry.get(origin, seq) as LogRow | undefined;
+    return row && toEntry(row);
+  }
+
+  /** Entries of one origin after `seq`, in order, at most `limit`. */
+  after(origin: string, seq: number, limit: number): ChangeEntry[] {
+    return (this.#after.all(origin, seq, limit) as LogRow[]).map(toEntry);
+  }
+}
+
+function toEntry(row: LogRow): ChangeEntry {
+  return {
+    origin: row.origin,
+    seq: row.seq,
+    hlc: row.hlc,
+    model: row.model,
+    record: row.record,
+    kind: KIND_BY_CODE[row.kind]!,
+    data: unpackData(row.data) as Record<string, SqlValue> | null,
+  };
+}
