@@ -29,3 +29,7 @@ export type { Outbox, CommitListener } from './outbox.js';
 export * from './errors.js';
 export { compareHlc, decodeHlc, encodeHlc, formatHlc, receive, send, initialHlc, DEFAULT_MAX_DRIFT_MS, HLC_BYTES } from './hlc.js';
 export type { Hlc, ReceiveResult } from './hlc.js';
+export { MESSAGE_TYPES, PROTOCOL_VERSION } from './protocol.js';
+export type { Envelope, MessageType, SnapshotRecord, SyncMessage, Vector } from './protocol.js';
+export { decodeEnvelope, encodeEnvelope, DEFAULT_MAX_FRAME_BYTES, WireError } from './wire-codec.js';
+export type { WireErrorCode } from './wire-codec.js';

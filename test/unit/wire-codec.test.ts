@@ -1,0 +1,140 @@
+/**
+ * The wire codec: every message type round-trips (fast-check), and untrusted bytes (random
+ * garbage, mutated and truncated frames, wrong version, unknown type, oversized) only ever give a
+ * `WireError`.
+ */
+import fc from 'fast-check';
+import { Packr } from 'msgpackr';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { ChangeEntry } from '../../runtime/change-entry.js';
+import { MESSAGE_TYPES, PROTOCOL_VERSION, type Envelope, type SnapshotRecord, type SyncMessage } from '../../runtime/protocol.js';
+import { decodeEnvelope, encodeEnvelope, WireError } from '../../runtime/wire-codec.js';
+
+const SEED = Number(process.env.CODEC_SEED ?? 20261124);
+const uuid = fc.uuid({ version: 4 }).map((id) => id.toLowerCase());
+const bytes = (length: number) => fc.uint8Array({ minLength: length, maxLength: length }).map((array) => Buffer.from(array));
+const seq = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
+const fieldName = fc.stringMatching(/^[a-z][A-Za-z0-9]{0,12}$/);
+const sqlValue = fc.oneof(fc.string(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(null), bytes(3));
+const values = fc.dictionary(fieldName, sqlValue, { maxKeys: 6 });
+const vector = fc.uniqueArray(fc.tuple(uuid, fc.nat()), { selector: ([origin]) => origin, maxLength: 4 }).map((pairs) => new Map(pairs));
+
+const entry: fc.Arbitrary<ChangeEntry> = fc.record({
+  origin: uuid,
+  seq,
+  hlc: bytes(24),
+  model: fc.integer({ min: 1, max: 65535 }),
+  record: uuid,
+  kind: fc.constantFrom('insert' as const, 'update' as const, 'delete' as const),
+  data: fc.option(values, { nil: null }),
+});
+
+const snapshotRecord: fc.Arbitrary<SnapshotRecord> = fc.record({
+  model: fc.integer({ min: 1, max: 65535 }),
+  record: uuid,
+  deleted: fc.option(bytes(24), { nil: null }),
+  values: fc.option(values, { nil: null }),
+  clocks: fc.option(fc.dictionary(fieldName, bytes(24), { maxKeys: 4 }), { nil: null }),
+  version: fc.option(bytes(24), { nil: null }),
+  devices: fc.array(fc.record({ device: uuid, values, version: bytes(24) }), { maxLength: 2 }),
+});
+
+const messages: Record<keyof typeof MESSAGE_TYPES, fc.Arbitrary<SyncMessage>> = {
+  StateChange: entry.map((item) => ({ type: 'StateChange', entry: item })),
+  StateBatch: fc.array(entry, { maxLength: 5 }).map((entries) => ({ type: 'StateBatch', entries })),
+  StateRequest: fc.record({ model: fc.nat(65535), after: fc.option(uuid, { nil: null }), limit: fc.nat(10_000) }).map((body) => ({ type: 'StateRequest', ...body })),
+  StateResponse: fc.record({ model: fc.nat(65535), records: fc.array(snapshotRecord, { maxLength: 3 }), next: fc.option(uuid, { nil: null }) }).map((body) => ({ type: 'StateResponse', ...body })),
+  SharedChange: entry.map((item) => ({ type: 'SharedChange', entry: item })),
+  SharedChangeBatch: fc.array(entry, { maxLength: 5 }).map((entries) => ({ type: 'SharedChangeBatch', entries })),
+  SharedChangeRequest: fc.record({ after: vector, limit: fc.nat(10_000) }).map((body) => ({ type: 'SharedChangeRequest', ...body })),
+  SharedChangeResponse: fc.record({ entries: fc.array(entry, { maxLength: 5 }), complete: fc.boolean() }).map((body) => ({ type: 'SharedChangeResponse', ...body })),
+  AckSharedChanges: vector.map((upTo) => ({ type: 'AckSharedChanges', upTo })),
+  Heartbeat: fc.record({ watermark: vector, sentAt: fc.nat() }).map((body) => ({ type: 'Heartbeat', ...body })),
+  RecordRequest: fc.array(fc.record({ model: fc.nat(65535), record: uuid }), { maxLength: 4 }).map((records) => ({ type: 'RecordRequest', records })),
+  RecordResponse: fc.array(snapshotRecord, { maxLength: 3 }).map((records) => ({ type: 'RecordResponse', records })),
+  Error: fc.record({ code: fc.string(), message: fc.string() }).map((body) => ({ type: 'Error', ...body })),
+};
+
+const envelope = (message: fc.Arbitrary<SyncMessage>): fc.Arbitrary<Envelope> =>
+  fc.record({ version: fc.constant(PROTOCOL_VERSION), libraryId: uuid, schemaHash: bytes(32).map((hash) => hash.toString('hex')), message });
+
+/** Frames carry plain data; compare through JSON-safe forms (Maps and Buffers made explicit). */
+function comparable(value: unknown): unknown {
+  if (value instanceof Map) return { map: [...value].map(comparable) };
+  if (Buffer.isBuffer(value)) return { bytes: value.toString('hex') };
+  if (Array.isArray(value)) return value.map(comparable);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, comparable(item)]));
+  return Object.is(value, -0) ? 0 : value;
+}
+
+for (const [type, arbitrary] of Object.entries(messages)) {
+  test(`round trip: ${type}`, () => {
+    fc.assert(
+      fc.property(envelope(arbitrary), (original) => {
+        assert.equal(comparable(decodeEnvelope(encodeEnvelope(original))), comparable(original));
+      }),
+      { seed: SEED, numRuns: 150 },
+    );
+  });
+}
+
+function wireError(bytesIn: Uint8Array, maxBytes?: number): WireError {
+  try {
+    decodeEnvelope(bytesIn, maxBytes);
+  } catch (error) {
+    if (error instanceof WireError) return error;
+    throw new Error(`not a WireError: ${String(error)}`);
+  }
+  throw new Error('decoded');
+}
+
+const sample = (): Buffer =>
+  encodeEnvelope({
+    version: PROTOCOL_VERSION,
+    libraryId: '00000000-0000-4000-8000-000000000001',
+    schemaHash: 'ab'.repeat(32),
+    message: { type: 'Heartbeat', watermark: new Map([['00000000-0000-4000-8000-00000000000a', 7]]), sentAt: 1000 },
+  });
+
+test('typed refusals: version, unknown type, oversized, wrong field type, not MessagePack', () => {
+  const packr = new Packr({ useRecords: false });
+  const frame = (version: number, type: number, body: unknown) => packr.pack([version, Buffer.alloc(16), Buffer.alloc(32), type, body]);
+  const version = wireError(frame(2, 10, [[], 0]));
+  assert.equal([version.code, version.message], ['unsupported-version', 'protocol version 2 is not supported (this device speaks 1); upgrade the older device']);
+  assert.equal([wireError(frame(1, 99, [])).code, wireError(frame(1, 99, [])).message], ['unknown-type', 'unknown message type 99']);
+  assert.equal(wireError(sample(), 10).code, 'oversized');
+  const mistyped = wireError(frame(1, 10, [[], 'soon']));
+  assert.equal([mistyped.code, mistyped.message], ['malformed', 'sentAt: expected a non-negative integer']);
+  assert.equal(wireError(frame(1, 5, [Buffer.alloc(16), 1, Buffer.alloc(23), 1, Buffer.alloc(16), 1, null])).message, 'entry.hlc: expected 24 bytes');
+  assert.equal(wireError(Buffer.from([0xc1])).code, 'malformed');
+  assert.equal(wireError(new Uint8Array(0)).code, 'malformed');
+});
+
+test('fuzz: random bytes, and mutated or truncated real frames, only ever give a WireError', () => {
+  const real = sample();
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.tuple(fc.nat(real.length - 1), fc.integer({ min: 0, max: 255 })).map(([index, byte]) => {
+          const copy = Buffer.from(real);
+          copy[index] = byte;
+          return copy;
+        }),
+        fc.nat(real.length - 1).map((length) => real.subarray(0, length)),
+      ),
+      (input) => {
+        try {
+          decodeEnvelope(input);
+        } catch (error) {
+          return error instanceof WireError;
+        }
+        return true;
+      },
+    ),
+    { seed: SEED, numRuns: 5000 },
+  );
+});
+
+test.run();
