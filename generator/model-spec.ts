@@ -30,7 +30,7 @@ export interface FieldSpec {
   readonly name: string;
   readonly kind: FieldKind;
   readonly nullable: boolean;
-  /** A create may omit it: the primary key, or a field that is not `required`. */
+  /** A create may omit it: the primary key, the owner field, or a field that is not `required`. */
   readonly optionalOnCreate: boolean;
   readonly default: JsonValue | undefined;
   readonly perDevice: boolean;

@@ -182,7 +182,10 @@ function parseModel(source: SchemaSource, issues: IssueList, declared: Set<strin
 
   if (issues.length > before || typeof name !== 'string' || knownStrategy === undefined) return undefined;
   const key = byName.get(primaryKey as string)!;
-  const ordered = [{ ...key, optionalOnCreate: true }, ...fields.filter((field) => field !== key)];
+  // A create may omit the key (a new UUID) and the owner (this device); the runtime fills them in.
+  const ordered = [key, ...fields.filter((field) => field !== key)].map((field) =>
+    field === key || field.name === owner ? { ...field, optionalOnCreate: true } : field,
+  );
   return {
     name,
     id: id as number,

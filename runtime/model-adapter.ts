@@ -27,7 +27,7 @@ export interface FieldDescriptor<Name extends string = string> {
   readonly name: Name;
   readonly kind: FieldKind;
   readonly nullable: boolean;
-  /** `false` when a create must give it; `true` when it is nullable, defaulted or generated. */
+  /** `false` when a create must give it; `true` when it is not required, or is the key or the owner (filled in). */
   readonly optionalOnCreate: boolean;
   /** The value a create stores when it omits the field, as a TS value (`undefined`: none). */
   readonly defaultValue?: unknown;

@@ -24,6 +24,19 @@ export class Outbox {
     return this.#log.after(origin, seq, limit);
   }
 
+  /**
+   * The entries a peer lacks, given its version vector: per origin, those after the peer's seq,
+   * origins in order, at most `limit` in all.
+   */
+  missingFrom(vector: ReadonlyMap<string, number>, limit: number): ChangeEntry[] {
+    const entries: ChangeEntry[] = [];
+    for (const origin of this.#log.origins()) {
+      if (entries.length >= limit) break;
+      entries.push(...this.#log.after(origin, vector.get(origin) ?? 0, limit - entries.length));
+    }
+    return entries;
+  }
+
   /** This device's version vector: per origin, every entry up to this seq is held. */
   cursors(): Map<string, number> {
     return this.#log.cursors();

@@ -26,6 +26,7 @@ export class SyncLog {
   readonly #cursor: Database.Statement;
   readonly #setCursor: Database.Statement;
   readonly #cursors: Database.Statement;
+  readonly #origins: Database.Statement;
 
   constructor(db: Database.Database) {
     this.#append = db.prepare('INSERT INTO _sync_log (origin, seq, hlc, model, record, kind, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -35,6 +36,7 @@ export class SyncLog {
     this.#cursor = db.prepare('SELECT seq FROM _sync_cursor WHERE origin = ?').pluck();
     this.#setCursor = db.prepare('INSERT INTO _sync_cursor (origin, seq) VALUES (?, ?) ON CONFLICT (origin) DO UPDATE SET seq = excluded.seq');
     this.#cursors = db.prepare('SELECT origin, seq FROM _sync_cursor ORDER BY origin');
+    this.#origins = db.prepare('SELECT DISTINCT origin FROM _sync_log ORDER BY origin').pluck();
   }
 
   /** Whether the entry is held: in the log, or at or below the origin's cursor. */
@@ -59,6 +61,11 @@ export class SyncLog {
     cursor = entry.seq;
     while (this.#has.get(entry.origin, cursor + 1) !== undefined) cursor += 1;
     this.#setCursor.run(entry.origin, cursor);
+  }
+
+  /** Every origin with entries in the log. */
+  origins(): string[] {
+    return this.#origins.all() as string[];
   }
 
   entry(origin: string, seq: number): ChangeEntry | undefined {

@@ -1,0 +1,70 @@
+/**
+ * Libraries of the example schema on real SQLite files in a temporary directory, and helpers to
+ * move changes between them and to read their synced state for exact comparison.
+ */
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { registry } from '../../generated/index.js';
+import type { ChangeEntry } from '../../runtime/change-entry.js';
+import { openLibrary, type Library, type LibraryOptions } from '../../runtime/library.js';
+
+export type ExampleLibrary = Library<typeof registry>;
+
+export const LIBRARY_ID = '00000000-0000-4000-8000-000000000001';
+export const DEVICES = ['0000000a-0000-4000-8000-00000000000a', '0000000b-0000-4000-8000-00000000000b', '0000000c-0000-4000-8000-00000000000c', '0000000d-0000-4000-8000-00000000000d'] as const;
+export const [DEVICE_A, DEVICE_B, DEVICE_C] = DEVICES;
+
+const directories: string[] = [];
+process.once('exit', () => {
+  for (const directory of directories) rmSync(directory, { recursive: true, force: true });
+});
+
+export function temporaryDirectory(label: string): string {
+  const directory = mkdtempSync(path.join(tmpdir(), `syncgen-${label}-`));
+  directories.push(directory);
+  return directory;
+}
+
+/** Opens a device's library in `dir` (a new temporary directory by default). */
+export function openDevice(
+  deviceId: string,
+  options: Partial<Omit<LibraryOptions<typeof registry>, 'deviceId' | 'registry'>> = {},
+): Promise<ExampleLibrary> {
+  return openLibrary({ dir: options.dir ?? temporaryDirectory('device'), libraryId: LIBRARY_ID, deviceId, registry, durability: 'normal', ...options });
+}
+
+/** Every entry a library holds, all origins. */
+export function heldEntries(library: ExampleLibrary): ChangeEntry[] {
+  return library.outbox.missingFrom(new Map(), Number.MAX_SAFE_INTEGER);
+}
+
+/** Delivers to `to` everything `from` holds that `to` lacks. */
+export function deliver(from: ExampleLibrary, to: ExampleLibrary) {
+  return to.applyChanges(from.outbox.missingFrom(to.outbox.cursors(), Number.MAX_SAFE_INTEGER));
+}
+
+/**
+ * The synced state of a library, for exact comparison: every model table and per-device table,
+ * row by row in key order with every column (clocks and versions as hex), and the tombstones.
+ */
+export function syncedState(library: ExampleLibrary): Record<string, Record<string, unknown>[]> {
+  const db = new Database(library.file, { readonly: true });
+  try {
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND (name NOT LIKE '\\_%' ESCAPE '\\' OR name = '_sync_tombstone') ORDER BY name")
+      .pluck()
+      .all() as string[];
+    const state: Record<string, Record<string, unknown>[]> = {};
+    for (const table of tables.filter((name) => !name.includes('migration'))) {
+      const rows = db.prepare(`SELECT * FROM "${table}" ORDER BY 1, 2`).all() as Record<string, unknown>[];
+      state[table] = rows.map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, Buffer.isBuffer(value) ? value.toString('hex') : value])));
+    }
+    return state;
+  } finally {
+    db.close();
+  }
+}
+
+export const NOW = '2024-05-01T12:00:00Z';
