@@ -101,7 +101,7 @@ export class Library<R extends Registry<any, any>> {
    */
   transact<T>(fn: (tx: Transaction<R>) => T): T {
     this.#open();
-    const { result, entries } = this.#transactions.run(fn);
+    const { result, entries } = this.#rollingBack(() => this.#transactions.run(fn));
     this.outbox.committed(entries);
     return result;
   }
@@ -109,7 +109,7 @@ export class Library<R extends Registry<any, any>> {
   /** Applies changes received from a peer, in one transaction. See `remote-apply.ts` for the rules. */
   applyChanges(entries: readonly unknown[]): ApplyOutcome {
     this.#open();
-    const outcome = this.#writer.transaction(() => applyRemote(this.#core, entries)).immediate();
+    const outcome = this.#rollingBack(() => this.#writer.transaction(() => applyRemote(this.#core, entries)).immediate());
     this.outbox.committed(outcome.stored);
     return outcome;
   }
@@ -142,6 +142,16 @@ export class Library<R extends Registry<any, any>> {
     this.#closed = true;
     this.#reader.close();
     this.#writer.close();
+  }
+
+  /** Runs a transaction; after a rollback, state cached in memory is read again from the file. */
+  #rollingBack<T>(run: () => T): T {
+    try {
+      return run();
+    } catch (error) {
+      this.#core.parked.forgetCount();
+      throw error;
+    }
   }
 
   #open(): void {

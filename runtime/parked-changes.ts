@@ -15,9 +15,11 @@ export class ParkedChanges {
   readonly #park: Database.Statement;
   readonly #waiting: Database.Statement;
   readonly #release: Database.Statement;
-  readonly #count: Database.Statement;
+  readonly #countAll: Database.Statement;
   readonly #has: Database.Statement;
   readonly #missing: Database.Statement;
+  /** Counted once, then kept up to date; forgotten when a transaction rolls back. */
+  #count: number | undefined;
 
   constructor(
     db: Database.Database,
@@ -26,13 +28,19 @@ export class ParkedChanges {
     this.#park = db.prepare('INSERT OR REPLACE INTO _sync_parked (origin, seq, model, record) VALUES (?, ?, ?, ?)');
     this.#waiting = db.prepare('SELECT origin, seq FROM _sync_parked WHERE model = ? AND record = ? ORDER BY origin, seq');
     this.#release = db.prepare('DELETE FROM _sync_parked WHERE origin = ? AND seq = ?');
-    this.#count = db.prepare('SELECT count(*) FROM _sync_parked').pluck();
+    this.#countAll = db.prepare('SELECT count(*) FROM _sync_parked').pluck();
     this.#has = db.prepare('SELECT 1 FROM _sync_parked WHERE origin = ? AND seq = ?').pluck();
     this.#missing = db.prepare('SELECT DISTINCT model, record FROM _sync_parked ORDER BY model, record');
   }
 
   get count(): number {
-    return this.#count.get() as number;
+    this.#count ??= this.#countAll.get() as number;
+    return this.#count;
+  }
+
+  /** Call after a rolled-back transaction: the next count reads the table again. */
+  forgetCount(): void {
+    this.#count = undefined;
   }
 
   get full(): boolean {
@@ -43,14 +51,20 @@ export class ParkedChanges {
     return this.#has.get(origin, seq) !== undefined;
   }
 
+  /** Parks an entry that is not parked now (a released entry may be parked again). */
   park(origin: string, seq: number, missing: MissingRecord): void {
+    const count = this.count;
     this.#park.run(origin, seq, missing.model, missing.record);
+    this.#count = count + 1;
   }
 
   /** The entries waiting for a record, removed from the parking as they are returned. */
   release(missing: MissingRecord): { origin: string; seq: number }[] {
     const waiting = this.#waiting.all(missing.model, missing.record) as { origin: string; seq: number }[];
+    if (waiting.length === 0) return waiting;
+    const count = this.count;
     for (const { origin, seq } of waiting) this.#release.run(origin, seq);
+    this.#count = count - waiting.length;
     return waiting;
   }
 

@@ -16,12 +16,17 @@ export function renumberModels(db: Database.Database, registry: Registry<any, an
     const stored = known.get(adapter.name);
     if (stored !== undefined && stored !== adapter.id) moves.push({ from: stored, to: adapter.id });
   }
+  if (moves.length > 0) rewrite(db, moves);
+  db.prepare('DELETE FROM _sync_model').run();
+  const insert = db.prepare('INSERT INTO _sync_model (id, name) VALUES (?, ?)');
+  for (const adapter of registry.dependencyOrder) insert.run(adapter.id, adapter.name);
+}
+
+/** A full pass over each table: it runs only on the open after a renumbering. */
+function rewrite(db: Database.Database, moves: readonly { from: number; to: number }[]): void {
   for (const table of TABLES_WITH_MODEL_IDS) {
     const update = db.prepare(`UPDATE ${table} SET model = ? WHERE model = ?`);
     for (const { from, to } of moves) update.run(-to, from);
     for (const { to } of moves) update.run(to, -to);
   }
-  db.prepare('DELETE FROM _sync_model').run();
-  const insert = db.prepare('INSERT INTO _sync_model (id, name) VALUES (?, ?)');
-  for (const adapter of registry.dependencyOrder) insert.run(adapter.id, adapter.name);
 }

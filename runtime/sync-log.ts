@@ -2,7 +2,8 @@
  * The sync log: every change entry this device holds, by (origin, seq), and the version vector of
  * contiguous cursors. Append-only (entries leave only by pruning, a later concern of the sync
  * engine). Entries past a gap are kept and applied; the cursor waits at the gap until it fills,
- * so a cursor always means "everything up to here is held".
+ * so a cursor always means "everything up to here is held". Every origin ever seen has a cursor
+ * row (0 while its first entry is missing), so the cursor table is also the list of origins.
  */
 import type Database from 'better-sqlite3';
 import { KIND_BY_CODE, KIND_CODE, packData, unpackData, type ChangeEntry } from './change-entry.js';
@@ -26,7 +27,6 @@ export class SyncLog {
   readonly #cursor: Database.Statement;
   readonly #setCursor: Database.Statement;
   readonly #cursors: Database.Statement;
-  readonly #origins: Database.Statement;
 
   constructor(db: Database.Database) {
     this.#append = db.prepare('INSERT INTO _sync_log (origin, seq, hlc, model, record, kind, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -36,7 +36,6 @@ export class SyncLog {
     this.#cursor = db.prepare('SELECT seq FROM _sync_cursor WHERE origin = ?').pluck();
     this.#setCursor = db.prepare('INSERT INTO _sync_cursor (origin, seq) VALUES (?, ?) ON CONFLICT (origin) DO UPDATE SET seq = excluded.seq');
     this.#cursors = db.prepare('SELECT origin, seq FROM _sync_cursor ORDER BY origin');
-    this.#origins = db.prepare('SELECT DISTINCT origin FROM _sync_log ORDER BY origin').pluck();
   }
 
   /** Whether the entry is held: in the log, or at or below the origin's cursor. */
@@ -56,16 +55,18 @@ export class SyncLog {
   /** Stores an entry and advances its origin's cursor over every entry now contiguous. */
   append(entry: ChangeEntry): void {
     this.#append.run(entry.origin, entry.seq, entry.hlc, entry.model, entry.record, KIND_CODE[entry.kind], packData(entry.data));
-    let cursor = this.cursor(entry.origin);
-    if (entry.seq !== cursor + 1) return;
-    cursor = entry.seq;
-    while (this.#has.get(entry.origin, cursor + 1) !== undefined) cursor += 1;
-    this.#setCursor.run(entry.origin, cursor);
+    const stored = this.#cursor.get(entry.origin) as number | undefined;
+    let cursor = stored ?? 0;
+    if (entry.seq === cursor + 1) {
+      cursor = entry.seq;
+      while (this.#has.get(entry.origin, cursor + 1) !== undefined) cursor += 1;
+    }
+    if (cursor !== stored) this.#setCursor.run(entry.origin, cursor);
   }
 
-  /** Every origin with entries in the log. */
+  /** Every origin this device has held an entry of (each has a cursor, 0 while its first is missing). */
   origins(): string[] {
-    return this.#origins.all() as string[];
+    return [...this.cursors().keys()];
   }
 
   entry(origin: string, seq: number): ChangeEntry | undefined {
