@@ -29,6 +29,7 @@ export function emitAdapter(model: ModelSpec): GeneratedFile {
       kind: field.kind,
       nullable: field.nullable,
       optionalOnCreate: field.optionalOnCreate,
+      enumValues: field.enumValues === undefined ? null : tsLiteral(field.enumValues),
       hasDefault: field.default !== undefined,
       defaultValue: field.default === undefined ? null : tsLiteral(field.default),
       perDevice: field.perDevice,

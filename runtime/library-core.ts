@@ -60,32 +60,36 @@ export function encodeField(store: ModelStore, field: FieldDescriptor, value: un
   }
 }
 
-export type ReferenceState = { readonly state: 'present' } | { readonly state: 'deleted'; readonly hlc: Buffer } | { readonly state: 'missing'; readonly missing: MissingRecord };
+export type ReferenceState = { readonly state: 'present' } | { readonly state: 'deleted' } | { readonly state: 'missing'; readonly missing: MissingRecord };
 
 /** Whether the record a reference points to is here, was deleted, or has not arrived. */
 export function referenceState(core: LibraryCore, targetModel: string, id: string): ReferenceState {
   const target = core.storesByName.get(targetModel)!;
   if (target.exists(id)) return { state: 'present' };
-  const hlc = core.tombstones.get(target.adapter.id, id);
-  return hlc ? { state: 'deleted', hlc } : { state: 'missing', missing: { model: target.adapter.id, record: id } };
+  if (core.tombstones.has(target.adapter.id, id)) return { state: 'deleted' };
+  return { state: 'missing', missing: { model: target.adapter.id, record: id } };
 }
 
 /**
  * Deletes a record: its tombstone, its rows, and what references it, on every device alike:
- * `cascade` children are deleted (tombstoned with the same clock), `setNull` references cleared.
- * Returns every record tombstoned, so that changes parked on them can be released.
+ * `cascade` children are deleted (tombstoned without a clock), `setNull` references cleared.
+ * `hlc` is the record's own delete clock, or null when a cascade deletes it. Returns every record
+ * tombstoned, so that changes parked on them can be released.
+ *
+ * Cascade references never change after a record's create (see `transaction.ts`), so whether a
+ * record is deleted depends only on which deletes a device holds, never on their order.
  */
-export function deleteWithChildren(core: LibraryCore, store: ModelStore, id: string, hlc: Buffer): MissingRecord[] {
+export function deleteWithChildren(core: LibraryCore, store: ModelStore, id: string, hlc: Buffer | null): MissingRecord[] {
   const removed: MissingRecord[] = [];
-  const pending: [ModelStore, string][] = [[store, id]];
+  const pending: [ModelStore, string, Buffer | null][] = [[store, id, hlc]];
   while (pending.length > 0) {
-    const [current, record] = pending.pop()!;
-    core.tombstones.add(current.adapter.id, record, hlc);
+    const [current, record, clock] = pending.pop()!;
+    core.tombstones.add(current.adapter.id, record, clock);
     current.delete(record);
     removed.push({ model: current.adapter.id, record });
     for (const { child, reference, selectChildren, clearReference } of current.children) {
       if (reference.onDelete === 'cascade') {
-        for (const childId of selectChildren.all(record) as string[]) pending.push([child, childId]);
+        for (const childId of selectChildren.all(record) as string[]) pending.push([child, childId, null]);
       } else {
         clearReference!.run(record);
       }

@@ -29,6 +29,8 @@ export interface FieldDescriptor<Name extends string = string> {
   readonly nullable: boolean;
   /** `false` when a create must give it; `true` when it is not required, or is the key or the owner (filled in). */
   readonly optionalOnCreate: boolean;
+  /** An enum field's allowed values, in schema order. */
+  readonly enumValues?: readonly (string | number)[];
   /** The value a create stores when it omits the field, as a TS value (`undefined`: none). */
   readonly defaultValue?: unknown;
   /** A hybrid model's field that each device keeps for itself (stored in `ModelSql.device`). */

@@ -10,7 +10,9 @@
  *   Deletes are final: any change to a tombstoned record, whatever its clock, is ignored;
  * - a reference to a record that has not arrived, or an update of a record whose create has not
  *   arrived: parked (kept in the log, applied when that record arrives or is deleted);
- * - a reference to a deleted record: `cascade` deletes this record too, `setNull` clears the field;
+ * - a reference to a deleted record: `cascade` deletes this record too, `setNull` clears the field
+ *   (keeping the field's clock, so a later write still wins over the cleared value);
+ * - a change to a cascade reference (fixed at create) is refused;
  * - stateBased: the whole state, written only when its version (the owner's HLC) is newer;
  * - logBased: each field written only when its clock is newer than the stored field's clock;
  * - hybrid: shared fields as logBased, perDevice fields as the origin device's own state.
@@ -112,13 +114,13 @@ export function releaseParked(core: LibraryCore, resolved: readonly MissingRecor
 function applyEntry(core: LibraryCore, store: ModelStore, entry: ChangeEntry): EntryResult {
   const { adapter } = store;
   const self = { model: adapter.id, record: entry.record };
-  const tombstone = core.tombstones.get(adapter.id, entry.record);
+  const deleted = core.tombstones.has(adapter.id, entry.record);
   if (entry.kind === 'delete') {
-    if (!tombstone) return { resolved: deleteWithChildren(core, store, entry.record, entry.hlc) };
+    if (!deleted) return { resolved: deleteWithChildren(core, store, entry.record, entry.hlc) };
     core.tombstones.add(adapter.id, entry.record, entry.hlc);
     return { resolved: [] };
   }
-  if (tombstone) return { resolved: [] };
+  if (deleted) return { resolved: [] };
 
   const data: Values = { ...entry.data };
   for (const reference of adapter.references) {
@@ -127,7 +129,7 @@ function applyEntry(core: LibraryCore, store: ModelStore, entry: ChangeEntry): E
     const target = referenceState(core, reference.model, value as string);
     if (target.state === 'missing') return { parkOn: target.missing, resolved: [] };
     if (target.state === 'deleted') {
-      if (reference.onDelete === 'cascade') return { resolved: deleteWithChildren(core, store, entry.record, target.hlc) };
+      if (reference.onDelete === 'cascade') return { resolved: deleteWithChildren(core, store, entry.record, null) };
       data[reference.field] = null;
     }
   }
@@ -191,6 +193,7 @@ function validateEntry(core: LibraryCore, raw: unknown): { entry: ChangeEntry; s
     checkCompleteness(store, kind as ChangeKind, values, where);
   }
 
+  if (values && kind !== 'insert') checkFixedReferences(store, record, values, where);
   const { owner, primaryKey } = store.adapter;
   if (owner !== null) {
     const claimed = owner === primaryKey ? record : values?.[owner];
@@ -200,6 +203,17 @@ function validateEntry(core: LibraryCore, raw: unknown): { entry: ChangeEntry; s
     if (stored !== undefined && stored !== origin) throw new NotOwnerError(store.name, record, String(stored), origin);
   }
   return { entry: { origin, seq, hlc: clock, model, record, kind: kind as ChangeKind, data: values }, store };
+}
+
+/** A cascade reference is fixed at create: an update may repeat it (stateBased states do), never change it. */
+function checkFixedReferences(store: ModelStore, record: string, values: Values, where: string): void {
+  const current = store.row(record);
+  for (const reference of store.adapter.references) {
+    if (reference.onDelete !== 'cascade' || !(reference.field in values)) continue;
+    if (!store.isStateBased || (current && current[reference.field] !== values[reference.field])) {
+      throw new InvalidChangeError(`${where}: ${reference.field} references its parent with onDelete cascade and cannot change after create`);
+    }
+  }
 }
 
 function canonical(codec: { encode(value: unknown): SqlValue; decode(value: SqlValue): unknown }, value: SqlValue, where: string): SqlValue {

@@ -9,7 +9,7 @@
  * | `_sync_log` | (origin, seq) | every change this device holds: its own and received ones, for relay |
  * | `_sync_cursor` | origin | the version vector: per origin, the highest seq up to which every entry is held |
  * | `_sync_peer_ack` | (peer, origin) | per peer and origin, the seq up to which the peer acknowledged holding everything |
- * | `_sync_tombstone` | (model, record) | deleted records and the HLC of their delete; deletes are final |
+ * | `_sync_tombstone` | (model, record) | deleted records and the HLC of their own delete (null after a cascade); deletes are final |
  * | `_sync_parked` | (origin, seq) | received changes waiting for a record (`model`, `record`) that has not arrived |
  * | `_sync_model` | id | the model ids this database was written with, to follow a renumbering |
  */
@@ -54,7 +54,7 @@ const initial: Migration = {
       .createTable('_sync_tombstone')
       .addColumn('model', 'integer', (col) => col.notNull())
       .addColumn('record', 'text', (col) => col.notNull())
-      .addColumn('hlc', 'blob', (col) => col.notNull())
+      .addColumn('hlc', 'blob')
       .addPrimaryKeyConstraint('_sync_tombstone_pk', ['model', 'record'])
       .modifyEnd(withoutRowid)
       .execute();

@@ -1,8 +1,10 @@
 /**
- * Tombstones: every deleted record with the HLC of its delete. Deletes are final: a record with a
- * tombstone never comes back, whatever the clock of a concurrent or later change to it. When two
- * deletes reach one record (its own, and a cascade from its parent), the smaller clock is kept, so
- * every device ends with the same tombstone whatever order the deletes arrived in.
+ * Tombstones: every deleted record. Deletes are final: a record with a tombstone never comes back,
+ * whatever the clock of a concurrent or later change to it.
+ *
+ * A tombstone keeps the smallest HLC of the record's own delete entries; a record deleted only by
+ * a cascade from its parent has none (null). Both are functions of the set of changes a device
+ * holds, not of their order, so tombstones converge like the rows do.
  */
 import type Database from 'better-sqlite3';
 
@@ -13,16 +15,17 @@ export class Tombstones {
   constructor(db: Database.Database) {
     this.#get = db.prepare('SELECT hlc FROM _sync_tombstone WHERE model = ? AND record = ?').pluck();
     this.#add = db.prepare(
-      'INSERT INTO _sync_tombstone (model, record, hlc) VALUES (?, ?, ?) ON CONFLICT (model, record) DO UPDATE SET hlc = min(hlc, excluded.hlc)',
+      'INSERT INTO _sync_tombstone (model, record, hlc) VALUES (?, ?, ?) ON CONFLICT (model, record) DO UPDATE SET hlc = ' +
+        'CASE WHEN hlc IS NULL THEN excluded.hlc WHEN excluded.hlc IS NULL THEN hlc ELSE min(hlc, excluded.hlc) END',
     );
   }
 
-  /** The clock of the record's delete, or undefined when it was not deleted. */
-  get(model: number, record: string): Buffer | undefined {
-    return this.#get.get(model, record) as Buffer | undefined;
+  has(model: number, record: string): boolean {
+    return this.#get.get(model, record) !== undefined;
   }
 
-  add(model: number, record: string, hlc: Buffer): void {
+  /** Records a delete: `hlc` of the record's own delete entry, or null for a cascade. */
+  add(model: number, record: string, hlc: Buffer | null): void {
     this.#add.run(model, record, hlc);
   }
 }

@@ -8,6 +8,8 @@
  *
  * Local writes are strict where remote applies are lenient: writing a record of another device,
  * referencing a record that is absent or deleted, or touching a deleted record are errors here.
+ * A cascade reference is fixed at create: a device that hears of a parent's delete must reach the
+ * same verdict on the child whatever else it has heard, which a movable child would not allow.
  */
 import { randomUUID } from 'node:crypto';
 import type { ChangeEntry, ChangeKind } from './change-entry.js';
@@ -108,7 +110,7 @@ export class TransactionManager<R extends Registry<any, any>> {
         const given = fieldsOf(store, input);
         const keyInput = given[adapter.primaryKey] ?? (adapter.owner === adapter.primaryKey ? core.deviceId : randomUUID());
         const id = encodeField(store, store.key, keyInput) as string;
-        if (core.tombstones.get(adapter.id, id)) throw new RecordDeletedError(store.name, id);
+        if (core.tombstones.has(adapter.id, id)) throw new RecordDeletedError(store.name, id);
         if (store.exists(id)) throw new RecordExistsError(store.name, id);
         const values: Values = {};
         for (const field of [...store.values, ...store.deviceFields]) {
@@ -145,6 +147,11 @@ export class TransactionManager<R extends Registry<any, any>> {
             throw new UnknownFieldError(store.name, adapter.owner, 'is the owner field; it cannot change');
           }
         }
+        for (const reference of adapter.references) {
+          if (reference.onDelete === 'cascade' && reference.field in changed && changed[reference.field] !== row[reference.field]) {
+            throw new UnknownFieldError(store.name, reference.field, CASCADE_FIXED);
+          }
+        }
         checkReferences(core, store, changed);
         if (Object.keys(changed).length === 0) return record(id) as never;
         const hlc = core.clock.tick();
@@ -170,7 +177,7 @@ export class TransactionManager<R extends Registry<any, any>> {
       delete: (idInput) => {
         this.#active();
         const id = encodeField(store, store.key, idInput) as string;
-        if (core.tombstones.get(adapter.id, id)) return false;
+        if (core.tombstones.has(adapter.id, id)) return false;
         const row = existingRow(core, store, id);
         checkOwner(core, store, id, row);
         const hlc = core.clock.tick();
@@ -182,6 +189,10 @@ export class TransactionManager<R extends Registry<any, any>> {
     };
   }
 }
+
+const CASCADE_FIXED =
+  'references its parent with onDelete cascade, so it is fixed when the record is created (whether a record is deleted with its ' +
+  'parent must not depend on the order devices hear of changes); delete and re-create the record to move it';
 
 /** The input's fields, refusing names the model does not have. */
 function fieldsOf(store: ModelStore, input: unknown): Record<string, unknown> {
@@ -199,7 +210,7 @@ function fieldsOf(store: ModelStore, input: unknown): Record<string, unknown> {
 function existingRow(core: LibraryCore, store: ModelStore, id: string): Values {
   const row = store.row(id);
   if (row) return row;
-  if (core.tombstones.get(store.adapter.id, id)) throw new RecordDeletedError(store.name, id);
+  if (core.tombstones.has(store.adapter.id, id)) throw new RecordDeletedError(store.name, id);
   throw new RecordNotFoundError(store.name, id);
 }
 
