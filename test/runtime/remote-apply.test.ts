@@ -154,6 +154,27 @@ test('deleting a parent cascades on every device to its children and their child
   assert.equal(syncedState(b).user_metadata__device, []);
 });
 
+test('a cascade reference is fixed at create: locally refused, and a remote change to it refused unstored', async () => {
+  const { a, b } = await pair();
+  const { location, entry } = seedFiles(a);
+  const other = a.transact((tx) => tx.location.create({ name: 'Other', path: '/o', createdAt: NOW }));
+  const tag = a.transact((tx) => tx.tag.create({ name: 'Holidays', createdAt: NOW }));
+  const link = a.transact((tx) => tx.tagOnEntry.create({ tagId: tag.id, entryId: entry.id, addedAt: NOW }));
+  let error: unknown;
+  try {
+    a.transact((tx) => tx.entry.update(entry.id, { locationId: other.id }));
+  } catch (caught) {
+    error = caught;
+  }
+  assert.match((error as Error).message, /^Entry\.locationId references its parent with onDelete cascade, so it is fixed when the record is created/);
+  assert.equal(a.transact((tx) => tx.entry.update(entry.id, { locationId: location.id, name: 'same parent is fine' })).name, 'same parent is fine');
+  deliver(a, b);
+  const forged = { origin: DEVICE_A, seq: 99, hlc: encodeHlc({ wallMs: 3_000_000, counter: 0, device: DEVICE_A }), model: 9, record: link.id, kind: 'update' as const, data: { tagId: tag.id } };
+  const outcome = b.applyChanges([forged]);
+  assert.is(outcome.refused[0]!.error.message, `invalid remote change: TagOnEntry ${link.id} (${DEVICE_A}#99): tagId references its parent with onDelete cascade and cannot change after create`);
+  assert.equal(syncedState(a), syncedState(b));
+});
+
 test('idempotence: the same batch twice, or duplicated inside a batch, changes nothing more', async () => {
   const { a, b } = await pair();
   seedFiles(a);

@@ -35,6 +35,24 @@ export function openDevice(
   return openLibrary({ dir: options.dir ?? temporaryDirectory('device'), libraryId: LIBRARY_ID, deviceId, registry, durability: 'normal', ...options });
 }
 
+const readers = new Map<string, Database.Database>();
+
+/** Rows of a query on a read-only connection to the library's file (kept open per file). */
+export function readRows(library: ExampleLibrary, sql: string, ...parameters: unknown[]): unknown[] {
+  let reader = readers.get(library.file);
+  if (!reader || !reader.open) {
+    reader = new Database(library.file, { readonly: true });
+    readers.set(library.file, reader);
+  }
+  return reader.prepare(sql).all(...parameters);
+}
+
+/** Closes the read-only connections of `readRows` to a library's file (before closing it). */
+export function closeReaders(library: ExampleLibrary): void {
+  readers.get(library.file)?.close();
+  readers.delete(library.file);
+}
+
 /** Every entry a library holds, all origins. */
 export function heldEntries(library: ExampleLibrary): ChangeEntry[] {
   return library.outbox.missingFrom(new Map(), Number.MAX_SAFE_INTEGER);
