@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { ValueError } from './column-codecs.js';
-import { FieldValueError, UnknownModelError } from './errors.js';
+import { FieldValueError, InvalidChangeError, UnknownModelError } from './errors.js';
 import type { LibraryClock } from './library-clock.js';
 import type { FieldDescriptor, SqlValue } from './model-adapter.js';
 import { ModelStore } from './model-store.js';
@@ -48,6 +48,21 @@ export function storeById(core: LibraryCore, model: number): ModelStore {
   const store = core.stores.get(model);
   if (!store) throw new UnknownModelError(model);
   return store;
+}
+
+/**
+ * An untrusted column value from a peer, accepted only when its field's codec stores it unchanged
+ * (decoded and encoded again), so that every device holds the same bytes.
+ */
+export function canonicalValue(field: FieldDescriptor, value: SqlValue, where: string): SqlValue {
+  let again: SqlValue;
+  try {
+    again = field.codec.encode(field.codec.decode(value));
+  } catch (error) {
+    throw new InvalidChangeError(`${where}: ${(error as Error).message}`);
+  }
+  if (again !== value) throw new InvalidChangeError(`${where}: ${JSON.stringify(value)} is not a value the field stores`);
+  return again;
 }
 
 /** A field's column value, or a `FieldValueError` naming the model and field. */

@@ -21,7 +21,11 @@ import type { RecordOf } from './model-adapter.js';
 import { Outbox } from './outbox.js';
 import { ParkedChanges } from './parked-changes.js';
 import type { Registry } from './registry.js';
-import { applyRemote, type ApplyOutcome } from './remote-apply.js';
+import { PeerAcks } from './peer-acks.js';
+import type { SnapshotRecord } from './protocol.js';
+import { applyRemote, releaseParked, type ApplyOutcome } from './remote-apply.js';
+import { mergeSnapshot, readSnapshotPage, readSnapshotRecord } from './snapshot.js';
+import type { SyncMetrics } from './sync-metrics.js';
 import { renumberModels } from './renumber-models.js';
 import { SyncLog } from './sync-log.js';
 import { MODEL_MIGRATION_LOCK_TABLE, MODEL_MIGRATION_TABLE, SYNC_MIGRATION_LOCK_TABLE, SYNC_MIGRATION_TABLE, syncMigrations } from './sync-schema.js';
@@ -75,6 +79,8 @@ export class Library<R extends Registry<any, any>> {
   readonly #transactions: TransactionManager<R>;
   readonly #writer: Database.Database;
   readonly #reader: Database.Database;
+  readonly #acks: PeerAcks;
+  #metricsSource: (() => SyncMetrics) | undefined;
   #closed = false;
 
   /** @internal Use `openLibrary`. */
@@ -88,6 +94,7 @@ export class Library<R extends Registry<any, any>> {
     this.#writer = core.db;
     this.#reader = reader;
     this.#transactions = new TransactionManager<R>(core, reportError);
+    this.#acks = new PeerAcks(core.db);
     this.outbox = new Outbox(core.log, reportError);
     this.db = new Kysely({ dialect: new LibraryDialect({ database: reader }) });
   }
@@ -132,9 +139,91 @@ export class Library<R extends Registry<any, any>> {
     return this.#core.parked.count;
   }
 
+  /** Per origin, the seq up to which this device pruned its log. */
+  pruneFloor(): Map<string, number> {
+    return this.#core.log.floor();
+  }
+
+  /**
+   * Prunes log entries that every peer seen within `retentionMs` has acknowledged. A peer absent
+   * longer than that no longer holds entries back; when it returns below the floor it catches up
+   * from a snapshot. Nothing is pruned while no peer has ever acknowledged anything.
+   */
+  prune(retentionMs: number): number {
+    this.#open();
+    const now = this.#core.clock.now();
+    return this.#writer
+      .transaction(() => {
+        const peers = this.#acks.peers().filter((peer) => now - peer.lastSeen <= retentionMs);
+        if (peers.length === 0) return 0;
+        const acked = peers.map((peer) => this.#acks.acked(peer.peer));
+        let pruned = 0;
+        for (const origin of this.#core.log.origins()) {
+          pruned += this.#core.log.prune(origin, Math.min(...acked.map((vector) => vector.get(origin) ?? 0)));
+        }
+        return pruned;
+      })
+      .immediate();
+  }
+
+  /** @internal The sync engine records what a peer acknowledged holding. */
+  recordPeerAck(peer: string, vector: ReadonlyMap<string, number>): void {
+    this.#open();
+    this.#acks.record(peer, vector, this.#core.clock.now());
+  }
+
+  /** What a peer last acknowledged holding, per origin (durable). */
+  peerAcks(peer: string): Map<string, number> {
+    return this.#acks.acked(peer);
+  }
+
+  /** @internal A page of snapshot records of one model, for a peer's `StateRequest`. */
+  snapshotPage(model: number, after: string | null, limit: number): { records: SnapshotRecord[]; next: string | null } {
+    this.#open();
+    return readSnapshotPage(this.#core, model, after ?? '', limit);
+  }
+
+  /** @internal The records a peer asked for (those this device knows of). */
+  snapshotRecords(records: readonly { model: number; record: string }[]): SnapshotRecord[] {
+    this.#open();
+    return records.flatMap(({ model, record }) => readSnapshotRecord(this.#core, model, record) ?? []);
+  }
+
+  /**
+   * Merges snapshot records in one transaction; with `claim`, then records that everything up to
+   * that version vector is held (the vector the snapshot's sender held when it began).
+   */
+  mergeSnapshot(records: readonly SnapshotRecord[], claim?: ReadonlyMap<string, number>): { refused: { record: SnapshotRecord; error: SyncError }[] } {
+    this.#open();
+    return this.#rollingBack(() =>
+      this.#writer
+        .transaction(() => {
+          const { resolved, refused } = mergeSnapshot(this.#core, records);
+          releaseParked(this.#core, resolved);
+          for (const [origin, seq] of claim ?? []) this.#core.log.claim(origin, seq);
+          return { refused };
+        })
+        .immediate(),
+    );
+  }
+
+  /** The sync engine's metrics, when one runs on this library. */
+  metrics(): SyncMetrics | undefined {
+    return this.#metricsSource?.();
+  }
+
+  /** @internal The sync engine makes its metrics readable from the library. */
+  attachMetrics(source: (() => SyncMetrics) | undefined): void {
+    this.#metricsSource = source;
+  }
+
   /** The last HLC this device issued or observed. */
   get clock(): Hlc {
     return this.#core.clock.last;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
   }
 
   close(): void {

@@ -102,6 +102,14 @@ export class ModelStore {
     this.#upsert.run(this.#bind(id, values, clock));
   }
 
+  /** Like `upsert`, with each field's own clock (a snapshot's original clocks). */
+  upsertWithClocks(id: string, values: Values, clocks: Readonly<Record<string, Buffer>>): void {
+    const row: SqlValue[] = [id];
+    for (const field of this.values) row.push(values[field.name] ?? null);
+    for (const field of this.values) row.push(field.name in values ? (clocks[field.name] ?? null) : null);
+    this.#upsert.run(row);
+  }
+
   /** Per-field LWW into an existing row only; false when the row is absent. */
   merge(id: string, values: Values, clock: Buffer): boolean {
     return this.#merge!.run(this.#bind(id, values, clock)).changes > 0;

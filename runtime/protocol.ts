@@ -22,14 +22,14 @@
  * | SharedChangeRequest | 7 | [vector, limit] | log entries after the requester's version vector |
  * | SharedChangeResponse | 8 | [[entry...], complete: bool] | one page; `complete` when nothing more is behind it |
  * | AckSharedChanges | 9 | [vector] | "I hold everything from each origin up to its seq" |
- * | Heartbeat | 10 | [vector, sentAt ms] | liveness, and the sender's version vector (its watermark) |
+ * | Heartbeat | 10 | [vector, sentAt ms, floor vector] | liveness, the sender's version vector (its watermark), and per origin the seq up to which it pruned its log |
  * | RecordRequest | 11 | [[model, bin16]...] | records that parked changes wait for |
  * | RecordResponse | 12 | [record...] | those records, as snapshot records |
  * | Error | 13 | [code, message] | a refusal or failure, for the peer's logs and metrics |
  *
  * - entry: `[origin bin16, seq, hlc bin24, model, record bin16, kind (1 insert, 2 update, 3 delete), data map or nil]`
  * - vector: `[[origin bin16, seq]...]`
- * - record (a snapshot row, with its original clocks): `[model, record bin16, deleted bin24 or nil,
+ * - record (a snapshot row, with its original clocks): `[model, record bin16, deleted bool, deleteClock bin24 or nil,
  *   values map or nil, clocks map or nil, version bin24 or nil, [[device bin16, values map, version bin24]...]]`
  */
 import type { ChangeEntry } from './change-entry.js';
@@ -62,8 +62,10 @@ export type Vector = ReadonlyMap<string, number>;
 export interface SnapshotRecord {
   readonly model: number;
   readonly record: string;
-  /** The delete's HLC when the record was deleted; then no values. */
-  readonly deleted: Buffer | null;
+  /** The record was deleted; then it has no values. */
+  readonly deleted: boolean;
+  /** The smallest HLC of the record's own deletes; null when only a cascade deleted it. */
+  readonly deleteClock: Buffer | null;
   readonly values: Readonly<Record<string, SqlValue>> | null;
   /** Per-field HLCs (logBased and hybrid shared fields). */
   readonly clocks: Readonly<Record<string, Buffer>> | null;
@@ -83,7 +85,7 @@ export type SyncMessage =
   | { readonly type: 'SharedChangeRequest'; readonly after: Vector; readonly limit: number }
   | { readonly type: 'SharedChangeResponse'; readonly entries: readonly ChangeEntry[]; readonly complete: boolean }
   | { readonly type: 'AckSharedChanges'; readonly upTo: Vector }
-  | { readonly type: 'Heartbeat'; readonly watermark: Vector; readonly sentAt: number }
+  | { readonly type: 'Heartbeat'; readonly watermark: Vector; readonly sentAt: number; readonly floor: Vector }
   | { readonly type: 'RecordRequest'; readonly records: readonly { readonly model: number; readonly record: string }[] }
   | { readonly type: 'RecordResponse'; readonly records: readonly SnapshotRecord[] }
   | { readonly type: 'Error'; readonly code: string; readonly message: string };

@@ -21,7 +21,7 @@
 import type { ChangeEntry, ChangeKind } from './change-entry.js';
 import { InvalidChangeError, NotOwnerError, ParkingFullError, SyncError, UnknownModelError } from './errors.js';
 import { ClockDriftError, decodeHlc, HLC_BYTES } from './hlc.js';
-import { deleteWithChildren, referenceState, storeById, type LibraryCore } from './library-core.js';
+import { canonicalValue, deleteWithChildren, referenceState, storeById, type LibraryCore } from './library-core.js';
 import type { SqlValue } from './model-adapter.js';
 import type { ModelStore, Values } from './model-store.js';
 import type { MissingRecord } from './parked-changes.js';
@@ -188,7 +188,7 @@ function validateEntry(core: LibraryCore, raw: unknown): { entry: ChangeEntry; s
     for (const [name, value] of Object.entries(data)) {
       const field = store.fields.get(name);
       if (!field || field === store.key) throw new InvalidChangeError(`${where}: ${name} is not a field it can change`);
-      values[name] = canonical(field.codec, value as SqlValue, `${where}: ${name}`);
+      values[name] = canonicalValue(field, value as SqlValue, `${where}: ${name}`);
     }
     checkCompleteness(store, kind as ChangeKind, values, where);
   }
@@ -214,17 +214,6 @@ function checkFixedReferences(store: ModelStore, record: string, values: Values,
       throw new InvalidChangeError(`${where}: ${reference.field} references its parent with onDelete cascade and cannot change after create`);
     }
   }
-}
-
-function canonical(codec: { encode(value: unknown): SqlValue; decode(value: SqlValue): unknown }, value: SqlValue, where: string): SqlValue {
-  let again: SqlValue;
-  try {
-    again = codec.encode(codec.decode(value));
-  } catch (error) {
-    throw new InvalidChangeError(`${where}: ${(error as Error).message}`);
-  }
-  if (again !== value) throw new InvalidChangeError(`${where}: ${JSON.stringify(value)} is not a value the field stores`);
-  return again;
 }
 
 /** Inserts and stateBased states carry every field; perDevice fields travel all or none. */

@@ -27,6 +27,9 @@ export class SyncLog {
   readonly #cursor: Database.Statement;
   readonly #setCursor: Database.Statement;
   readonly #cursors: Database.Statement;
+  readonly #prune: Database.Statement;
+  readonly #setFloor: Database.Statement;
+  readonly #floor: Database.Statement;
 
   constructor(db: Database.Database) {
     this.#append = db.prepare('INSERT INTO _sync_log (origin, seq, hlc, model, record, kind, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -36,6 +39,12 @@ export class SyncLog {
     this.#cursor = db.prepare('SELECT seq FROM _sync_cursor WHERE origin = ?').pluck();
     this.#setCursor = db.prepare('INSERT INTO _sync_cursor (origin, seq) VALUES (?, ?) ON CONFLICT (origin) DO UPDATE SET seq = excluded.seq');
     this.#cursors = db.prepare('SELECT origin, seq FROM _sync_cursor ORDER BY origin');
+    // Parked entries stay: they still have to be applied.
+    this.#prune = db.prepare(
+      'DELETE FROM _sync_log WHERE origin = ? AND seq <= ? AND NOT EXISTS (SELECT 1 FROM _sync_parked p WHERE p.origin = _sync_log.origin AND p.seq = _sync_log.seq)',
+    );
+    this.#setFloor = db.prepare('INSERT INTO _sync_pruned (origin, seq) VALUES (?, ?) ON CONFLICT (origin) DO UPDATE SET seq = max(seq, excluded.seq)');
+    this.#floor = db.prepare('SELECT origin, seq FROM _sync_pruned ORDER BY origin');
   }
 
   /** Whether the entry is held: in the log, or at or below the origin's cursor. */
@@ -67,6 +76,30 @@ export class SyncLog {
   /** Every origin this device has held an entry of (each has a cursor, 0 while its first is missing). */
   origins(): string[] {
     return [...this.cursors().keys()];
+  }
+
+  /**
+   * Records that everything of `origin` up to `seq` is held without its entries (after a snapshot
+   * that contains their effect), then advances over entries now contiguous.
+   */
+  claim(origin: string, seq: number): void {
+    const stored = this.#cursor.get(origin) as number | undefined;
+    let cursor = Math.max(stored ?? 0, seq);
+    while (this.#has.get(origin, cursor + 1) !== undefined) cursor += 1;
+    if (cursor !== stored) this.#setCursor.run(origin, cursor);
+  }
+
+  /** Removes the entries of `origin` up to `seq` (never past its cursor); returns how many. */
+  prune(origin: string, seq: number): number {
+    const upTo = Math.min(seq, this.cursor(origin));
+    if (upTo <= 0) return 0;
+    this.#setFloor.run(origin, upTo);
+    return this.#prune.run(origin, upTo).changes;
+  }
+
+  /** Per origin, the seq up to which entries were pruned: a peer behind it needs a snapshot. */
+  floor(): Map<string, number> {
+    return new Map((this.#floor.all() as { origin: string; seq: number }[]).map((row) => [row.origin, row.seq]));
   }
 
   entry(origin: string, seq: number): ChangeEntry | undefined {

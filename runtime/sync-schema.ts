@@ -11,6 +11,8 @@
  * | `_sync_peer_ack` | (peer, origin) | per peer and origin, the seq up to which the peer acknowledged holding everything |
  * | `_sync_tombstone` | (model, record) | deleted records and the HLC of their own delete (null after a cascade); deletes are final |
  * | `_sync_parked` | (origin, seq) | received changes waiting for a record (`model`, `record`) that has not arrived |
+ * | `_sync_peer` | peer | every peer this device synced with, and when it was last connected |
+ * | `_sync_pruned` | origin | the seq up to which entries of that origin were pruned from the log |
  * | `_sync_model` | id | the model ids this database was written with, to follow a renumbering |
  */
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
@@ -69,13 +71,25 @@ const initial: Migration = {
       .execute();
     await db.schema.createIndex('_sync_parked_by_missing').on('_sync_parked').columns(['model', 'record']).execute();
     await db.schema
+      .createTable('_sync_peer')
+      .addColumn('peer', 'text', (col) => col.primaryKey().notNull())
+      .addColumn('last_seen', 'integer', (col) => col.notNull())
+      .modifyEnd(withoutRowid)
+      .execute();
+    await db.schema
+      .createTable('_sync_pruned')
+      .addColumn('origin', 'text', (col) => col.primaryKey().notNull())
+      .addColumn('seq', 'integer', (col) => col.notNull())
+      .modifyEnd(withoutRowid)
+      .execute();
+    await db.schema
       .createTable('_sync_model')
       .addColumn('id', 'integer', (col) => col.primaryKey().notNull())
       .addColumn('name', 'text', (col) => col.notNull().unique())
       .execute();
   },
   async down(db: Kysely<any>): Promise<void> {
-    for (const table of ['_sync_model', '_sync_parked', '_sync_tombstone', '_sync_peer_ack', '_sync_cursor', '_sync_log', '_sync_state']) {
+    for (const table of ['_sync_model', '_sync_pruned', '_sync_peer', '_sync_parked', '_sync_tombstone', '_sync_peer_ack', '_sync_cursor', '_sync_log', '_sync_state']) {
       await db.schema.dropTable(table).execute();
     }
   },

@@ -11,6 +11,7 @@ import type Database from 'better-sqlite3';
 export class Tombstones {
   readonly #get: Database.Statement;
   readonly #add: Database.Statement;
+  readonly #page: Database.Statement;
 
   constructor(db: Database.Database) {
     this.#get = db.prepare('SELECT hlc FROM _sync_tombstone WHERE model = ? AND record = ?').pluck();
@@ -18,10 +19,21 @@ export class Tombstones {
       'INSERT INTO _sync_tombstone (model, record, hlc) VALUES (?, ?, ?) ON CONFLICT (model, record) DO UPDATE SET hlc = ' +
         'CASE WHEN hlc IS NULL THEN excluded.hlc WHEN excluded.hlc IS NULL THEN hlc ELSE min(hlc, excluded.hlc) END',
     );
+    this.#page = db.prepare('SELECT record, hlc FROM _sync_tombstone WHERE model = ? AND record > ? ORDER BY record LIMIT ?');
   }
 
   has(model: number, record: string): boolean {
     return this.#get.get(model, record) !== undefined;
+  }
+
+  /** The clock of the record's own delete (null after a cascade only), or undefined when not deleted. */
+  clock(model: number, record: string): Buffer | null | undefined {
+    return this.#get.get(model, record) as Buffer | null | undefined;
+  }
+
+  /** Tombstones of a model after a record key, in key order. */
+  page(model: number, after: string, limit: number): { record: string; hlc: Buffer | null }[] {
+    return this.#page.all(model, after, limit) as { record: string; hlc: Buffer | null }[];
   }
 
   /** Records a delete: `hlc` of the record's own delete entry, or null for a cascade. */

@@ -85,7 +85,7 @@ function encodeBody(message: SyncMessage): unknown {
     case 'AckSharedChanges':
       return [encodeVector(message.upTo)];
     case 'Heartbeat':
-      return [encodeVector(message.watermark), message.sentAt];
+      return [encodeVector(message.watermark), message.sentAt, encodeVector(message.floor)];
     case 'RecordRequest':
       return message.records.map((item) => [item.model, uuidBytes(item.record)]);
     case 'RecordResponse':
@@ -128,8 +128,8 @@ function decodeBody(type: MessageType, body: unknown): SyncMessage {
     case 'AckSharedChanges':
       return { type, upTo: decodeVector(array(body, type, 1)[0], 'upTo') };
     case 'Heartbeat': {
-      const [watermark, sentAt] = array(body, type, 2);
-      return { type, watermark: decodeVector(watermark, 'watermark'), sentAt: uint(sentAt, 'sentAt') };
+      const [watermark, sentAt, floor] = array(body, type, 3);
+      return { type, watermark: decodeVector(watermark, 'watermark'), sentAt: uint(sentAt, 'sentAt'), floor: decodeVector(floor, 'floor') };
     }
     case 'RecordRequest':
       return {
@@ -173,6 +173,7 @@ function encodeRecord(record: SnapshotRecord): unknown[] {
     record.model,
     uuidBytes(record.record),
     record.deleted,
+    record.deleteClock,
     record.values,
     record.clocks,
     record.version,
@@ -181,11 +182,13 @@ function encodeRecord(record: SnapshotRecord): unknown[] {
 }
 
 function decodeRecord(value: unknown, at: string): SnapshotRecord {
-  const [model, record, deleted, fields, clocks, version, devices] = array(value, at, 7);
+  const [model, record, deleted, deleteClock, fields, clocks, version, devices] = array(value, at, 8);
+  if (typeof deleted !== 'boolean') throw malformed(`${at}.deleted`, 'a boolean');
   return {
     model: uint(model, `${at}.model`),
     record: uuid(record, `${at}.record`),
-    deleted: deleted === null ? null : fixedBytes(deleted, `${at}.deleted`, HLC_BYTES),
+    deleted,
+    deleteClock: deleteClock === null ? null : fixedBytes(deleteClock, `${at}.deleteClock`, HLC_BYTES),
     values: fields === null ? null : values(fields, `${at}.values`),
     clocks: clocks === null ? null : clockMap(clocks, `${at}.clocks`),
     version: version === null ? null : fixedBytes(version, `${at}.version`, HLC_BYTES),

@@ -10,6 +10,9 @@
 import fc from 'fast-check';
 import type { AnyModelAdapter, FieldDescriptor } from '../../runtime/model-adapter.js';
 import { SyncError } from '../../runtime/errors.js';
+import { seededRandom as prng } from '../../runtime/seeded-random.js';
+
+export { prng };
 import { readRows, type ExampleLibrary } from './libraries.js';
 
 export interface RandomWrite {
@@ -28,18 +31,6 @@ export const randomWrite: fc.Arbitrary<RandomWrite> = fc.record({
   pick: fc.nat(),
   seed: fc.nat(),
 });
-
-/** mulberry32: a tiny deterministic PRNG for the values of one write. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TEXTS = ['a', 'Holidays', 'notes.txt', '#a1b2c3', '/Volumes/Photos', 'Ünïcode ✓', 'x'.repeat(40)];
 const INTEGERS = [0, 1, 2, 3, 5, 42, 4096];

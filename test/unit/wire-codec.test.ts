@@ -33,7 +33,8 @@ const entry: fc.Arbitrary<ChangeEntry> = fc.record({
 const snapshotRecord: fc.Arbitrary<SnapshotRecord> = fc.record({
   model: fc.integer({ min: 1, max: 65535 }),
   record: uuid,
-  deleted: fc.option(bytes(24), { nil: null }),
+  deleted: fc.boolean(),
+  deleteClock: fc.option(bytes(24), { nil: null }),
   values: fc.option(values, { nil: null }),
   clocks: fc.option(fc.dictionary(fieldName, bytes(24), { maxKeys: 4 }), { nil: null }),
   version: fc.option(bytes(24), { nil: null }),
@@ -50,7 +51,7 @@ const messages: Record<keyof typeof MESSAGE_TYPES, fc.Arbitrary<SyncMessage>> = 
   SharedChangeRequest: fc.record({ after: vector, limit: fc.nat(10_000) }).map((body) => ({ type: 'SharedChangeRequest', ...body })),
   SharedChangeResponse: fc.record({ entries: fc.array(entry, { maxLength: 5 }), complete: fc.boolean() }).map((body) => ({ type: 'SharedChangeResponse', ...body })),
   AckSharedChanges: vector.map((upTo) => ({ type: 'AckSharedChanges', upTo })),
-  Heartbeat: fc.record({ watermark: vector, sentAt: fc.nat() }).map((body) => ({ type: 'Heartbeat', ...body })),
+  Heartbeat: fc.record({ watermark: vector, sentAt: fc.nat(), floor: vector }).map((body) => ({ type: 'Heartbeat', ...body })),
   RecordRequest: fc.array(fc.record({ model: fc.nat(65535), record: uuid }), { maxLength: 4 }).map((records) => ({ type: 'RecordRequest', records })),
   RecordResponse: fc.array(snapshotRecord, { maxLength: 3 }).map((records) => ({ type: 'RecordResponse', records })),
   Error: fc.record({ code: fc.string(), message: fc.string() }).map((body) => ({ type: 'Error', ...body })),
@@ -94,17 +95,17 @@ const sample = (): Buffer =>
     version: PROTOCOL_VERSION,
     libraryId: '00000000-0000-4000-8000-000000000001',
     schemaHash: 'ab'.repeat(32),
-    message: { type: 'Heartbeat', watermark: new Map([['00000000-0000-4000-8000-00000000000a', 7]]), sentAt: 1000 },
+    message: { type: 'Heartbeat', watermark: new Map([['00000000-0000-4000-8000-00000000000a', 7]]), sentAt: 1000, floor: new Map() },
   });
 
 test('typed refusals: version, unknown type, oversized, wrong field type, not MessagePack', () => {
   const packr = new Packr({ useRecords: false });
   const frame = (version: number, type: number, body: unknown) => packr.pack([version, Buffer.alloc(16), Buffer.alloc(32), type, body]);
-  const version = wireError(frame(2, 10, [[], 0]));
+  const version = wireError(frame(2, 10, [[], 0, []]));
   assert.equal([version.code, version.message], ['unsupported-version', 'protocol version 2 is not supported (this device speaks 1); upgrade the older device']);
   assert.equal([wireError(frame(1, 99, [])).code, wireError(frame(1, 99, [])).message], ['unknown-type', 'unknown message type 99']);
   assert.equal(wireError(sample(), 10).code, 'oversized');
-  const mistyped = wireError(frame(1, 10, [[], 'soon']));
+  const mistyped = wireError(frame(1, 10, [[], 'soon', []]));
   assert.equal([mistyped.code, mistyped.message], ['malformed', 'sentAt: expected a non-negative integer']);
   assert.equal(wireError(frame(1, 5, [Buffer.alloc(16), 1, Buffer.alloc(23), 1, Buffer.alloc(16), 1, null])).message, 'entry.hlc: expected 24 bytes');
   assert.equal(wireError(Buffer.from([0xc1])).code, 'malformed');

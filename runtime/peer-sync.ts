@@ -1,0 +1,503 @@
+/**
+ * PeerSync: keeps a library in sync with its connected peers.
+ *
+ * One mechanism does broadcast, relay, retry and exact resume. For each peer it keeps two version
+ * vectors: `acked`, what the peer said it holds (its acks and heartbeats: "everything from origin X
+ * up to seq N"), and `sent`, what was sent since. To pump a peer is to send it the log entries after
+ * `max(acked, sent)`, from the durable log, paged, within a window of unacknowledged entries.
+ * - After each commit (local writes, and received entries to relay), every connected peer is
+ *   pumped, batched: at `batchSize` new entries, or `batchDelayMs` after the first.
+ * - On connect, each side sends its vector in a Heartbeat; the other pumps exactly what is missing.
+ *   A new device backfills this way; changes of an offline origin are relayed by whoever holds them.
+ * - An entry leaves the "retry queue" when the peer acks it, not when it was sent: when no ack
+ *   covers what was sent within the retry delay, `sent` falls back to `acked` and the rest is sent
+ *   again, with capped exponential backoff and jitter. The queue is only these two vectors over
+ *   the durable log, so it is bounded by the window and rebuilt after a restart.
+ * - Acks are recorded durably; entries every recent peer acked are pruned. A peer behind another's
+ *   prune floor pulls a snapshot (StateRequest pages, original clocks kept), then claims the vector.
+ * - Entries parked for a missing record make the device ask peers for that record (after a batch
+ *   that parked, and on each heartbeat while any are parked; each record once per connection).
+ * Every failure is counted and reported with its peer; nothing is dropped silently.
+ */
+import type { ChangeEntry } from './change-entry.js';
+import { ClockDriftError } from './hlc.js';
+import type { Library } from './library.js';
+import { PROTOCOL_VERSION, type SnapshotRecord, type SyncMessage, type Vector } from './protocol.js';
+import { SyncProtocolHandler } from './protocol-handler.js';
+import type { Registry } from './registry.js';
+import { emptyPeerMetrics, recordLatency, totalOf, type PeerMetrics, type SyncMetrics } from './sync-metrics.js';
+import { systemScheduler, type Scheduler, type TimerHandle, type Transport } from './transport.js';
+import { encodeEnvelope } from './wire-codec.js';
+
+export interface PeerSyncOptions {
+  readonly transport: Transport;
+  /** Clock and timers (default: real time). */
+  readonly scheduler?: Scheduler;
+  /** Flush pending broadcasts at this many new entries... (default 256) */
+  readonly batchSize?: number;
+  /** ...or this long after the first (default 5 ms). */
+  readonly batchDelayMs?: number;
+  /** Entries per message (default 512). */
+  readonly pageSize?: number;
+  /** Entries sent to a peer and not yet acknowledged, at most (default 4096). */
+  readonly window?: number;
+  /** A send that takes longer fails (default 30 s). */
+  readonly sendTimeoutMs?: number;
+  /** First retry delay (default 500 ms), doubled per retry up to `retryMaxMs` (default 30 s), with jitter. */
+  readonly retryBaseMs?: number;
+  readonly retryMaxMs?: number;
+  /** Heartbeat (vector exchange) period (default 1 s). */
+  readonly heartbeatMs?: number;
+  /** A peer unseen this long no longer holds back pruning (default 7 days). */
+  readonly retentionMs?: number;
+  /** How often to prune (default 60 s). */
+  readonly pruneEveryMs?: number;
+  /** Random numbers for jitter (default Math.random; seeded in simulations). */
+  readonly random?: () => number;
+  /** Where failures and notable events go (default: console.warn for failures). */
+  readonly log?: (event: SyncEvent) => void;
+}
+
+export interface SyncEvent {
+  readonly level: 'info' | 'warn';
+  readonly peer: string | null;
+  readonly event: string;
+  readonly detail: string;
+}
+
+interface PeerState {
+  readonly id: string;
+  connected: boolean;
+  acked: Map<string, number>;
+  sent: Map<string, number>;
+  /** The peer's prune floor, from its heartbeats. */
+  floor: Map<string, number>;
+  retryTimer: TimerHandle | null;
+  backoffMs: number;
+  /** A snapshot being pulled from this peer. */
+  snapshot: { readonly claim: Vector; readonly models: readonly number[]; index: number } | null;
+  /** Missing records already asked of this peer. */
+  readonly requested: Set<string>;
+  readonly metrics: PeerMetrics;
+}
+
+const MAX_RECORD_REQUEST = 256;
+
+export class PeerSync<R extends Registry<any, any>> {
+  readonly library: Library<R>;
+  readonly #transport: Transport;
+  readonly #scheduler: Scheduler;
+  readonly #handler: SyncProtocolHandler;
+  readonly #options: Required<Omit<PeerSyncOptions, 'transport' | 'scheduler' | 'log'>>;
+  readonly #log: (event: SyncEvent) => void;
+  readonly #peers = new Map<string, PeerState>();
+  /** Commit time of this device's own entries not yet acknowledged by every connected peer, by seq. */
+  readonly #committedAt = new Map<number, number>();
+  #pending = 0;
+  #flushTimer: TimerHandle | null = null;
+  #heartbeatTimer: TimerHandle | null = null;
+  #pruneTimer: TimerHandle | null = null;
+  #unsubscribe: (() => void) | null = null;
+  #stopped = false;
+
+  constructor(library: Library<R>, options: PeerSyncOptions) {
+    this.library = library;
+    this.#transport = options.transport;
+    this.#scheduler = options.scheduler ?? systemScheduler;
+    this.#options = {
+      batchSize: options.batchSize ?? 256,
+      batchDelayMs: options.batchDelayMs ?? 5,
+      pageSize: options.pageSize ?? 512,
+      window: options.window ?? 4096,
+      sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
+      retryBaseMs: options.retryBaseMs ?? 500,
+      retryMaxMs: options.retryMaxMs ?? 30_000,
+      heartbeatMs: options.heartbeatMs ?? 1000,
+      retentionMs: options.retentionMs ?? 7 * 24 * 3600 * 1000,
+      pruneEveryMs: options.pruneEveryMs ?? 60_000,
+      random: options.random ?? Math.random,
+    };
+    this.#log = options.log ?? ((event) => event.level === 'warn' && console.warn(`syncgen ${library.deviceId.slice(0, 8)} ${event.peer ? `peer ${event.peer.slice(0, 8)} ` : ''}${event.event}: ${event.detail}`));
+    this.#handler = new SyncProtocolHandler(this);
+  }
+
+  /** Starts syncing: listens to the transport and the library, heartbeats, prunes. */
+  async start(): Promise<void> {
+    this.#transport.setHandlers({
+      peerUp: (peer) => this.#guard(peer, 'peer up', () => this.#peerUp(peer)),
+      peerDown: (peer, reason) => this.#guard(peer, 'peer down', () => this.#peerDown(peer, reason)),
+      frame: (peer, frame) => this.#guard(peer, 'frame', () => this.#handler.handle(peer, frame)),
+    });
+    this.#unsubscribe = this.library.outbox.subscribe((entries) => this.#committed(entries));
+    this.library.attachMetrics(() => this.metrics());
+    this.#scheduleHeartbeat();
+    this.#schedulePrune();
+    await this.#transport.start();
+  }
+
+  /** Stops syncing and closes the transport. The library stays open. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#unsubscribe?.();
+    for (const timer of [this.#flushTimer, this.#heartbeatTimer, this.#pruneTimer]) timer?.cancel();
+    for (const peer of this.#peers.values()) peer.retryTimer?.cancel();
+    this.library.attachMetrics(undefined);
+    await this.#transport.close();
+  }
+
+  /** Metrics per peer and in total. */
+  metrics(): SyncMetrics {
+    const cursors = this.library.closed ? new Map<string, number>() : this.library.outbox.cursors();
+    const peers: Record<string, PeerMetrics> = {};
+    for (const peer of this.#peers.values()) {
+      let lag = 0;
+      for (const [origin, seq] of cursors) lag += Math.max(0, seq - (peer.acked.get(origin) ?? 0));
+      peer.metrics.lag = lag;
+      peers[peer.id] = peer.metrics;
+    }
+    return { total: totalOf(Object.values(peers)), peers };
+  }
+
+  /** The peers with an open connection. */
+  connectedPeers(): string[] {
+    return [...this.#peers.values()].filter((peer) => peer.connected).map((peer) => peer.id);
+  }
+
+  /** @internal For the protocol handler: sends a message to a peer, counting a failure. */
+  send(peer: string, message: SyncMessage): void {
+    const state = this.#peer(peer);
+    const frame = encodeEnvelope({ version: PROTOCOL_VERSION, libraryId: this.library.libraryId, schemaHash: this.library.registry.schemaHash, message });
+    let timer: TimerHandle | null = null;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.#scheduler.setTimer(() => reject(new Error(`send timed out after ${this.#options.sendTimeoutMs} ms`)), this.#options.sendTimeoutMs);
+    });
+    Promise.race([this.#transport.send(peer, frame), timeout])
+      .then(() => (timer as TimerHandle | null)?.cancel())
+      .catch((error: unknown) => {
+        (timer as TimerHandle | null)?.cancel();
+        state.metrics.failed += 1;
+        this.#warn(peer, 'send failed', `${message.type}: ${(error as Error).message}; it will be retried`);
+      });
+  }
+
+  /** @internal Counts a refusal and tells the peer why. */
+  refuse(peer: string, code: string, detail: string, reply = true): void {
+    const state = this.#peer(peer);
+    state.metrics.refused += 1;
+    this.#warn(peer, `refused (${code})`, detail);
+    if (reply) this.send(peer, { type: 'Error', code, message: detail });
+  }
+
+  /** @internal The peer's transport should drop it. */
+  disconnect(peer: string, reason: string): void {
+    this.#warn(peer, 'disconnecting', reason);
+    this.#transport.disconnect(peer, reason);
+  }
+
+  // --- messages, routed here by the protocol handler ---------------------------------------------
+
+  /** @internal StateChange, StateBatch, SharedChange, SharedChangeBatch, SharedChangeResponse. */
+  onEntries(peer: string, entries: readonly ChangeEntry[]): void {
+    const state = this.#peer(peer);
+    state.metrics.received += entries.length;
+    for (const entry of entries) state.sent.set(entry.origin, Math.max(state.sent.get(entry.origin) ?? 0, entry.seq));
+    const outcome = this.library.applyChanges(entries);
+    state.metrics.applied += outcome.stored.length;
+    state.metrics.parked += outcome.parked;
+    if (outcome.refused.length > 0) {
+      const drift = outcome.refused.find((item) => item.error instanceof ClockDriftError);
+      const first = drift ?? outcome.refused[0]!;
+      state.metrics.refused += outcome.refused.length - 1;
+      this.refuse(peer, first.error.code, `${outcome.refused.length} of ${entries.length} entries refused; first: ${first.error.message}`);
+    }
+    this.send(peer, { type: 'AckSharedChanges', upTo: this.library.outbox.cursors() });
+    if (this.library.parkedCount > 0) this.#requestMissing(state);
+  }
+
+  /** @internal AckSharedChanges, and the watermark of a Heartbeat. */
+  onAck(peer: string, upTo: Vector): void {
+    const state = this.#peer(peer);
+    let progress = 0;
+    for (const [origin, seq] of upTo) {
+      const before = state.acked.get(origin) ?? 0;
+      if (seq <= before) continue;
+      progress += seq - before;
+      state.acked.set(origin, seq);
+      if (origin === this.library.deviceId) this.#latency(state, before, seq);
+    }
+    if (progress === 0) return;
+    state.metrics.acked += progress;
+    this.library.recordPeerAck(peer, upTo);
+    state.backoffMs = this.#options.retryBaseMs;
+    this.#forgetAckedCommits();
+    if (this.#inFlight(state) === 0) {
+      state.retryTimer?.cancel();
+      state.retryTimer = null;
+    }
+    this.#pump(state);
+  }
+
+  /** @internal Heartbeat: liveness, the peer's vector, and its prune floor. */
+  onHeartbeat(peer: string, watermark: Vector, floor: Vector): void {
+    const state = this.#peer(peer);
+    state.floor = new Map(floor);
+    this.library.recordPeerAck(peer, watermark);
+    this.onAck(peer, watermark);
+    this.#pump(state);
+    this.#maybeSnapshot(state, watermark);
+    if (this.library.parkedCount > 0) this.#requestMissing(state);
+  }
+
+  /** @internal SharedChangeRequest: the entries the peer lacks after its vector, one page. */
+  onChangeRequest(peer: string, after: Vector, limit: number): void {
+    const entries = this.library.outbox.missingFrom(after, Math.min(limit, this.#options.pageSize));
+    this.#peer(peer).metrics.sent += entries.length;
+    this.send(peer, { type: 'SharedChangeResponse', entries, complete: entries.length < Math.min(limit, this.#options.pageSize) });
+  }
+
+  /** @internal StateRequest: one page of a model's records, with their clocks. */
+  onStateRequest(peer: string, model: number, after: string | null, limit: number): void {
+    const page = this.library.snapshotPage(model, after, Math.min(limit, this.#options.pageSize));
+    this.send(peer, { type: 'StateResponse', model, records: page.records, next: page.next });
+  }
+
+  /** @internal StateResponse: merge the page, then ask for the next one, or the next model. */
+  onStateResponse(peer: string, model: number, records: readonly SnapshotRecord[], next: string | null): void {
+    const state = this.#peer(peer);
+    const snapshot = state.snapshot;
+    if (!snapshot || snapshot.models[snapshot.index] !== model) {
+      this.refuse(peer, 'unexpected-message', `StateResponse for model ${model} that was not requested`);
+      return;
+    }
+    this.#merge(state, records);
+    if (next !== null) {
+      this.send(peer, { type: 'StateRequest', model, after: next, limit: this.#options.pageSize });
+      return;
+    }
+    snapshot.index += 1;
+    if (snapshot.index < snapshot.models.length) {
+      this.send(peer, { type: 'StateRequest', model: snapshot.models[snapshot.index]!, after: null, limit: this.#options.pageSize });
+      return;
+    }
+    this.library.mergeSnapshot([], snapshot.claim);
+    state.snapshot = null;
+    this.#info(peer, 'snapshot merged', `claimed ${[...snapshot.claim].map(([origin, seq]) => `${origin.slice(0, 8)}:${seq}`).join(' ')}`);
+    this.send(peer, { type: 'AckSharedChanges', upTo: this.library.outbox.cursors() });
+  }
+
+  /** @internal RecordRequest: the records the peer misses, as snapshot records. */
+  onRecordRequest(peer: string, records: readonly { model: number; record: string }[]): void {
+    this.send(peer, { type: 'RecordResponse', records: this.library.snapshotRecords(records.slice(0, MAX_RECORD_REQUEST)) });
+  }
+
+  /** @internal RecordResponse: merge what arrived; parked changes waiting for it apply. */
+  onRecordResponse(peer: string, records: readonly SnapshotRecord[]): void {
+    const state = this.#peer(peer);
+    this.#merge(state, records);
+    for (const record of records) state.requested.delete(`${record.model}:${record.record}`);
+  }
+
+  /** @internal Error: the peer refused something of ours. */
+  onError(peer: string, code: string, message: string): void {
+    const state = this.#peer(peer);
+    state.metrics.lastError = `${code}: ${message}`;
+    this.#warn(peer, `peer reported ${code}`, message);
+  }
+
+  // --- internals ---------------------------------------------------------------------------------
+
+  #peer(id: string): PeerState {
+    let state = this.#peers.get(id);
+    if (!state) {
+      state = {
+        id,
+        connected: false,
+        acked: this.library.peerAcks(id),
+        sent: new Map(),
+        floor: new Map(),
+        retryTimer: null,
+        backoffMs: this.#options.retryBaseMs,
+        snapshot: null,
+        requested: new Set(),
+        metrics: emptyPeerMetrics(),
+      };
+      this.#peers.set(id, state);
+    }
+    return state;
+  }
+
+  #peerUp(peer: string): void {
+    const state = this.#peer(peer);
+    state.connected = true;
+    state.sent = new Map(state.acked);
+    state.requested.clear();
+    this.#info(peer, 'connected', 'exchanging version vectors');
+    this.#heartbeat(state);
+  }
+
+  #peerDown(peer: string, reason: string): void {
+    const state = this.#peer(peer);
+    state.connected = false;
+    state.snapshot = null;
+    state.retryTimer?.cancel();
+    state.retryTimer = null;
+    this.#info(peer, 'disconnected', reason);
+  }
+
+  #committed(entries: readonly ChangeEntry[]): void {
+    const now = this.#scheduler.now();
+    for (const entry of entries) if (entry.origin === this.library.deviceId) this.#committedAt.set(entry.seq, now);
+    this.#pending += entries.length;
+    if (this.#pending >= this.#options.batchSize) this.#flush();
+    else this.#flushTimer ??= this.#scheduler.setTimer(() => this.#flush(), this.#options.batchDelayMs);
+  }
+
+  #flush(): void {
+    this.#flushTimer?.cancel();
+    this.#flushTimer = null;
+    this.#pending = 0;
+    if (this.#stopped || this.library.closed) return;
+    for (const peer of this.#peers.values()) this.#guard(peer.id, 'broadcast', () => this.#pump(peer));
+  }
+
+  /** Sends what the peer lacks after `max(acked, sent)`, within the window. */
+  #pump(state: PeerState): void {
+    if (!state.connected || this.#stopped || this.library.closed) return;
+    for (;;) {
+      const room = this.#options.window - this.#inFlight(state);
+      if (room <= 0) break;
+      const from = new Map(state.acked);
+      for (const [origin, seq] of state.sent) if (seq > (from.get(origin) ?? 0)) from.set(origin, seq);
+      const entries = this.library.outbox.missingFrom(from, Math.min(room, this.#options.pageSize));
+      if (entries.length === 0) break;
+      for (const entry of entries) state.sent.set(entry.origin, Math.max(state.sent.get(entry.origin) ?? 0, entry.seq));
+      const owned = entries.filter((entry) => this.library.registry.byId(entry.model)?.strategy === 'stateBased');
+      const shared = entries.filter((entry) => this.library.registry.byId(entry.model)?.strategy !== 'stateBased');
+      if (owned.length > 0) this.send(state.id, owned.length === 1 ? { type: 'StateChange', entry: owned[0]! } : { type: 'StateBatch', entries: owned });
+      if (shared.length > 0) this.send(state.id, shared.length === 1 ? { type: 'SharedChange', entry: shared[0]! } : { type: 'SharedChangeBatch', entries: shared });
+      state.metrics.sent += entries.length;
+      if (entries.length < this.#options.pageSize) break;
+    }
+    if (this.#inFlight(state) > 0) this.#armRetry(state);
+  }
+
+  /** Entries sent and not yet acknowledged (by seq distance; entries past a gap count too). */
+  #inFlight(state: PeerState): number {
+    let count = 0;
+    for (const [origin, seq] of state.sent) count += Math.max(0, seq - (state.acked.get(origin) ?? 0));
+    return count;
+  }
+
+  #armRetry(state: PeerState): void {
+    if (state.retryTimer) return;
+    const jitter = 0.5 + this.#options.random();
+    state.retryTimer = this.#scheduler.setTimer(() => this.#guard(state.id, 'retry', () => this.#retry(state)), Math.round(state.backoffMs * jitter));
+  }
+
+  /** No ack covered what was sent: send it again from what the peer acknowledged. */
+  #retry(state: PeerState): void {
+    state.retryTimer = null;
+    if (!state.connected || this.#stopped) return;
+    const unacked = this.#inFlight(state);
+    if (unacked === 0) return;
+    state.metrics.retried += unacked;
+    state.backoffMs = Math.min(state.backoffMs * 2, this.#options.retryMaxMs);
+    state.sent = new Map(state.acked);
+    this.#info(state.id, 'retrying', `${unacked} entries unacknowledged; next delay up to ${Math.round(state.backoffMs * 1.5)} ms`);
+    this.#pump(state);
+  }
+
+  #heartbeat(state: PeerState): void {
+    this.send(state.id, { type: 'Heartbeat', watermark: this.library.outbox.cursors(), sentAt: this.#scheduler.now(), floor: this.library.pruneFloor() });
+  }
+
+  #scheduleHeartbeat(): void {
+    this.#heartbeatTimer = this.#scheduler.setTimer(() => {
+      if (this.#stopped || this.library.closed) return;
+      for (const peer of this.#peers.values()) if (peer.connected) this.#guard(peer.id, 'heartbeat', () => this.#heartbeat(peer));
+      this.#scheduleHeartbeat();
+    }, this.#options.heartbeatMs);
+  }
+
+  #schedulePrune(): void {
+    this.#pruneTimer = this.#scheduler.setTimer(() => {
+      if (this.#stopped || this.library.closed) return;
+      this.#guard(null, 'prune', () => {
+        const pruned = this.library.prune(this.#options.retentionMs);
+        if (pruned > 0) this.#info(null, 'pruned', `${pruned} log entries every peer acknowledged`);
+      });
+      this.#schedulePrune();
+    }, this.#options.pruneEveryMs);
+  }
+
+  /** This device is behind the peer's prune floor for some origin: pull a snapshot from it. */
+  #maybeSnapshot(state: PeerState, watermark: Vector): void {
+    if (state.snapshot) return;
+    const cursors = this.library.outbox.cursors();
+    const behind = [...state.floor].filter(([origin, floor]) => (cursors.get(origin) ?? 0) < floor);
+    if (behind.length === 0) return;
+    const models = this.library.registry.dependencyOrder.map((adapter) => adapter.id);
+    state.snapshot = { claim: new Map(watermark), models, index: 0 };
+    this.#info(state.id, 'snapshot needed', `behind the peer's pruned log for ${behind.length} origin(s)`);
+    this.send(state.id, { type: 'StateRequest', model: models[0]!, after: null, limit: this.#options.pageSize });
+  }
+
+  #merge(state: PeerState, records: readonly SnapshotRecord[]): void {
+    const { refused } = this.library.mergeSnapshot(records);
+    if (refused.length > 0) this.refuse(state.id, refused[0]!.error.code, `${refused.length} snapshot records refused; first: ${refused[0]!.error.message}`);
+  }
+
+  /** Asks the peer for records that parked entries wait for (each once per connection). */
+  #requestMissing(state: PeerState): void {
+    const missing = this.library
+      .missingRecords()
+      .map((item) => ({ model: this.library.registry.byName(item.model)!.id, record: item.record }))
+      .filter((item) => !state.requested.has(`${item.model}:${item.record}`))
+      .slice(0, MAX_RECORD_REQUEST);
+    if (missing.length === 0) return;
+    for (const item of missing) state.requested.add(`${item.model}:${item.record}`);
+    this.send(state.id, { type: 'RecordRequest', records: missing });
+  }
+
+  #latency(state: PeerState, from: number, to: number): void {
+    const now = this.#scheduler.now();
+    for (let seq = from + 1; seq <= to; seq += 1) {
+      const committed = this.#committedAt.get(seq);
+      if (committed !== undefined) recordLatency(state.metrics.broadcastLatency, now - committed);
+    }
+  }
+
+  /** Commit times acknowledged by every connected peer are no longer needed. */
+  #forgetAckedCommits(): void {
+    const connected = [...this.#peers.values()].filter((peer) => peer.connected);
+    if (connected.length === 0) return;
+    const floor = Math.min(...connected.map((peer) => peer.acked.get(this.library.deviceId) ?? 0));
+    for (const seq of this.#committedAt.keys()) if (seq <= floor) this.#committedAt.delete(seq);
+  }
+
+  /** Runs an event handler; an unexpected error is counted and reported, never thrown into the transport. */
+  #guard(peer: string | null, what: string, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      if (peer) this.#peer(peer).metrics.lastError = `${what}: ${(error as Error).message}`;
+      this.#warn(peer, `${what} failed`, (error as Error).stack ?? String(error));
+    }
+  }
+
+  #warn(peer: string | null, event: string, detail: string): void {
+    if (peer) this.#peer(peer).metrics.lastError = `${event}: ${detail}`;
+    this.#log({ level: 'warn', peer, event, detail });
+  }
+
+  #info(peer: string | null, event: string, detail: string): void {
+    this.#log({ level: 'info', peer, event, detail });
+  }
+}
+
+/** Starts syncing a library over a transport. */
+export async function startSync<R extends Registry<any, any>>(library: Library<R>, options: PeerSyncOptions): Promise<PeerSync<R>> {
+  const sync = new PeerSync(library, options);
+  await sync.start();
+  return sync;
+}

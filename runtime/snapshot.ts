@@ -1,0 +1,151 @@
+/**
+ * Snapshots: records as they are now, with their original clocks (per-field HLCs, owner versions,
+ * per-device versions) and tombstones. A peer that needs entries this device has pruned catches up
+ * from a snapshot; a device missing a referenced record gets it as a snapshot record.
+ *
+ * Merging a snapshot record follows the same rules as applying entries (LWW per field, newer
+ * version, deletes final, references to deleted records), so snapshots and entries can arrive in
+ * any order and still converge. Snapshot records are untrusted input and are checked like entries.
+ */
+import { InvalidChangeError, NotOwnerError, SyncError, UnknownModelError } from './errors.js';
+import { decodeHlc, HLC_BYTES } from './hlc.js';
+import { canonicalValue, deleteWithChildren, referenceState, type LibraryCore } from './library-core.js';
+import type { SqlValue } from './model-adapter.js';
+import type { ModelStore, Values } from './model-store.js';
+import type { MissingRecord } from './parked-changes.js';
+import type { SnapshotRecord } from './protocol.js';
+
+/** Up to `limit` records of a model (rows and tombstones) with a key after `after`, in key order. */
+export function readSnapshotPage(core: LibraryCore, model: number, after: string, limit: number): { records: SnapshotRecord[]; next: string | null } {
+  const store = core.stores.get(model);
+  if (!store) throw new UnknownModelError(model);
+  const rows = store.page(after, limit).map((row) => fromRow(core, store, row));
+  const deleted = core.tombstones.page(model, after, limit).map((tombstone) => fromTombstone(model, tombstone.record, tombstone.hlc));
+  const records = [...rows, ...deleted].sort((a, b) => (a.record < b.record ? -1 : a.record > b.record ? 1 : 0)).slice(0, limit);
+  return { records, next: records.length < limit ? null : records.at(-1)!.record };
+}
+
+/** One record, deleted or not, or undefined when this device never heard of it. */
+export function readSnapshotRecord(core: LibraryCore, model: number, record: string): SnapshotRecord | undefined {
+  const store = core.stores.get(model);
+  if (!store) return undefined;
+  const row = store.row(record);
+  if (row) return fromRow(core, store, row);
+  return core.tombstones.has(model, record) ? fromTombstone(model, record, core.tombstones.clock(model, record) ?? null) : undefined;
+}
+
+function fromTombstone(model: number, record: string, hlc: Buffer | null): SnapshotRecord {
+  return { model, record, deleted: true, deleteClock: hlc, values: null, clocks: null, version: null, devices: [] };
+}
+
+function fromRow(core: LibraryCore, store: ModelStore, row: Values): SnapshotRecord {
+  const id = row[store.key.name] as string;
+  const values: Record<string, SqlValue> = {};
+  for (const field of store.values) values[field.name] = row[field.name] ?? null;
+  let clocks: Record<string, Buffer> | null = null;
+  if (!store.isStateBased) {
+    clocks = {};
+    for (const field of store.values) {
+      const clock = row[field.clockColumn!];
+      if (clock) clocks[field.name] = clock as Buffer;
+    }
+  }
+  const devices =
+    store.deviceFields.length === 0
+      ? []
+      : store.deviceRows(id).map((device) => ({
+          device: device._device as string,
+          values: Object.fromEntries(store.deviceFields.map((field) => [field.name, device[field.name] ?? null])),
+          version: device._version as Buffer,
+        }));
+  return {
+    model: store.adapter.id,
+    record: id,
+    deleted: false,
+    deleteClock: null,
+    values,
+    clocks,
+    version: store.isStateBased ? (row._version as Buffer) : null,
+    devices,
+  };
+}
+
+/** Merges snapshot records; returns the records that now exist or were deleted. Refused records are reported. */
+export function mergeSnapshot(core: LibraryCore, records: readonly SnapshotRecord[]): { resolved: MissingRecord[]; refused: { record: SnapshotRecord; error: SyncError }[] } {
+  const resolved: MissingRecord[] = [];
+  const refused: { record: SnapshotRecord; error: SyncError }[] = [];
+  for (const record of records) {
+    try {
+      resolved.push(...mergeRecord(core, record));
+    } catch (error) {
+      if (!(error instanceof SyncError)) throw error;
+      refused.push({ record, error });
+    }
+  }
+  return { resolved, refused };
+}
+
+function mergeRecord(core: LibraryCore, snapshot: SnapshotRecord): MissingRecord[] {
+  const store = core.stores.get(snapshot.model);
+  if (!store) throw new UnknownModelError(snapshot.model);
+  const { adapter } = store;
+  const where = `${store.name} ${snapshot.record} (snapshot)`;
+  if (snapshot.deleteClock !== null && snapshot.deleteClock.length !== HLC_BYTES) throw new InvalidChangeError(`${where}: deleteClock is not ${HLC_BYTES} bytes`);
+  if (snapshot.deleted) {
+    if (core.tombstones.has(adapter.id, snapshot.record)) {
+      core.tombstones.add(adapter.id, snapshot.record, snapshot.deleteClock);
+      return [];
+    }
+    return deleteWithChildren(core, store, snapshot.record, snapshot.deleteClock);
+  }
+  if (core.tombstones.has(adapter.id, snapshot.record)) return [];
+  const values = checkedValues(store, snapshot.values, where);
+  if (Object.keys(values).length !== store.values.length) throw new InvalidChangeError(`${where}: a snapshot record carries every field`);
+
+  for (const reference of adapter.references) {
+    const value = values[reference.field];
+    if (value === null || value === undefined) continue;
+    if (referenceState(core, reference.model, value as string).state === 'deleted') {
+      if (reference.onDelete === 'cascade') return deleteWithChildren(core, store, snapshot.record, null);
+      values[reference.field] = null;
+    }
+  }
+
+  if (store.isStateBased) {
+    const version = clock(snapshot.version, `${where}: version`);
+    const owner = adapter.owner === adapter.primaryKey ? snapshot.record : values[adapter.owner!];
+    if (decodeHlc(version).device !== owner) throw new NotOwnerError(store.name, snapshot.record, String(owner), decodeHlc(version).device);
+    store.upsert(snapshot.record, values, version);
+  } else {
+    const clocks: Record<string, Buffer> = {};
+    for (const [name, value] of Object.entries(snapshot.clocks ?? {})) {
+      if (!store.fields.has(name)) throw new InvalidChangeError(`${where}: clock of unknown field ${name}`);
+      clocks[name] = clock(value, `${where}: clock of ${name}`);
+    }
+    store.upsertWithClocks(snapshot.record, values, clocks);
+    for (const device of snapshot.devices) {
+      const deviceValues = checkedValues(store, device.values, `${where} device ${device.device}`);
+      const version = clock(device.version, `${where}: device version`);
+      if (decodeHlc(version).device !== device.device) throw new InvalidChangeError(`${where}: device ${device.device} row versioned by another device`);
+      store.upsertDevice(snapshot.record, device.device, deviceValues, version);
+    }
+  }
+  return [{ model: adapter.id, record: snapshot.record }];
+}
+
+function clock(value: unknown, where: string): Buffer {
+  if (!(value instanceof Uint8Array) || value.length !== HLC_BYTES) throw new InvalidChangeError(`${where} is not ${HLC_BYTES} bytes`);
+  return Buffer.from(value);
+}
+
+/** Values whose fields exist and which their codecs store unchanged. */
+function checkedValues(store: ModelStore, values: Readonly<Record<string, SqlValue>> | null, where: string): Values {
+  if (values === null) throw new InvalidChangeError(`${where}: no values`);
+  const checked: Values = {};
+  for (const [name, value] of Object.entries(values)) {
+    const field = store.fields.get(name);
+    if (!field || field === store.key) throw new InvalidChangeError(`${where}: ${name} is not a field`);
+    checked[name] = canonicalValue(field, value, `${where}: ${name}`);
+  }
+  return checked;
+}

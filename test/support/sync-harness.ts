@@ -1,0 +1,139 @@
+/**
+ * Whole devices for sync tests: a library on its own SQLite file, its PeerSync, and a transport,
+ * either on a simulated network (virtual time, seeded faults, crash and restart from files) or on
+ * real TCP sockets on loopback.
+ */
+import { registry } from '../../generated/index.js';
+import { PeerSync, type PeerSyncOptions } from '../../runtime/peer-sync.js';
+import type { Vector } from '../../runtime/protocol.js';
+import { SimulatedNetwork, type SimulatedFaults } from '../../runtime/transports/simulated.js';
+import { createTcpTransport, type TcpEvent, type TcpTransport } from '../../runtime/transports/tcp.js';
+import { closeReaders, DEVICES, LIBRARY_ID, openDevice, syncedState, temporaryDirectory, type ExampleLibrary } from './libraries.js';
+
+export interface Device {
+  readonly id: string;
+  readonly dir: string;
+  library: ExampleLibrary;
+  sync: PeerSync<typeof registry>;
+}
+
+/** Sync options for tests: quick retries, frequent heartbeats, quiet logs. */
+export const TEST_SYNC_OPTIONS: Partial<PeerSyncOptions> = {
+  heartbeatMs: 200,
+  retryBaseMs: 100,
+  retryMaxMs: 2000,
+  batchDelayMs: 2,
+  log: () => {},
+};
+
+export class SimulatedFleet {
+  readonly network: SimulatedNetwork;
+  readonly devices: Device[] = [];
+  readonly #options: Partial<PeerSyncOptions>;
+
+  private constructor(network: SimulatedNetwork, options: Partial<PeerSyncOptions>) {
+    this.network = network;
+    this.#options = options;
+  }
+
+  static async create(count: number, options: { seed: number; faults?: SimulatedFaults; sync?: Partial<PeerSyncOptions> }): Promise<SimulatedFleet> {
+    const fleet = new SimulatedFleet(new SimulatedNetwork({ seed: options.seed, faults: options.faults }), { ...TEST_SYNC_OPTIONS, ...options.sync });
+    for (const id of DEVICES.slice(0, count)) await fleet.add(id);
+    return fleet;
+  }
+
+  /** A new device joins (its library empty) and connects. */
+  async add(id: string, dir = temporaryDirectory('sim')): Promise<Device> {
+    const library = await openDevice(id, { dir, now: () => this.network.scheduler.now() });
+    const sync = new PeerSync(library, { ...this.#options, transport: this.network.transport(id), scheduler: this.network.scheduler, random: () => this.network.random() });
+    const device: Device = { id, dir, library, sync };
+    const index = this.devices.findIndex((existing) => existing.id === id);
+    if (index >= 0) this.devices[index] = device;
+    else this.devices.push(device);
+    await sync.start();
+    return device;
+  }
+
+  device(id: string): Device {
+    return this.devices.find((device) => device.id === id)!;
+  }
+
+  /** Crash: the sync engine stops mid-flight and the library closes, nothing flushed. */
+  async crash(id: string): Promise<void> {
+    const device = this.device(id);
+    await device.sync.stop();
+    closeReaders(device.library);
+    device.library.close();
+  }
+
+  /** Restart from the device's files. */
+  async restart(id: string): Promise<Device> {
+    return this.add(id, this.device(id).dir);
+  }
+
+  /** Runs the network until every live device holds the same version vector (or `maxMs` passes). */
+  async settle(maxMs = 60_000): Promise<boolean> {
+    return this.network.scheduler.runUntil(() => sameVectors(this.live()), maxMs);
+  }
+
+  live(): Device[] {
+    return this.devices.filter((device) => !device.library.closed);
+  }
+
+  async close(): Promise<void> {
+    for (const device of this.live()) {
+      await device.sync.stop();
+      closeReaders(device.library);
+      device.library.close();
+    }
+  }
+}
+
+export function sameVectors(devices: readonly Device[]): boolean {
+  const [first, ...rest] = devices.map((device) => vectorKey(device.library.outbox.cursors()));
+  return rest.every((vector) => vector === first) && devices.every((device) => device.library.parkedCount === 0);
+}
+
+function vectorKey(vector: Vector): string {
+  return [...vector].map(([origin, seq]) => `${origin}:${seq}`).join(',');
+}
+
+/** Every device's synced tables equal the first's (row by row, clocks included). */
+export function assertConverged(devices: readonly Device[], equal: (actual: unknown, expected: unknown, message?: string) => void): void {
+  const expected = syncedState(devices[0]!.library);
+  for (const device of devices.slice(1)) equal(syncedState(device.library), expected, `${device.id} differs from ${devices[0]!.id}`);
+}
+
+/** A device on real TCP sockets on loopback. */
+export async function tcpDevice(
+  id: string,
+  options: { secret?: string; peers?: string[]; libraryId?: string; protocolVersion?: number; events?: TcpEvent[]; sync?: Partial<PeerSyncOptions> } = {},
+): Promise<Device & { transport: TcpTransport; address: string }> {
+  const library = await openDevice(id, { libraryId: options.libraryId ?? LIBRARY_ID });
+  const transport = createTcpTransport({
+    deviceId: id,
+    libraryId: options.libraryId ?? LIBRARY_ID,
+    schemaHash: registry.schemaHash,
+    secret: options.secret ?? 'library secret',
+    listen: { host: '127.0.0.1', port: 0 },
+    peers: options.peers ?? [],
+    protocolVersion: options.protocolVersion,
+    reconnectBaseMs: 50,
+    reconnectMaxMs: 500,
+    onEvent: (event) => options.events?.push(event),
+  });
+  const sync = new PeerSync(library, { ...TEST_SYNC_OPTIONS, ...options.sync, transport });
+  await sync.start();
+  const { port } = transport.address();
+  return { id, dir: '', library, sync, transport, address: `127.0.0.1:${port}` };
+}
+
+/** Waits in real time until `done()` holds; false after `timeoutMs`. */
+export async function waitFor(done: () => boolean, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
+}

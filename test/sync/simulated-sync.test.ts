@@ -1,0 +1,213 @@
+/**
+ * Sync scenarios on the simulated network (virtual time, seeded): state-based and log-based sync,
+ * partition recovery with deletes, exact resume, relay by a third device, crash and restart,
+ * pruning with snapshot catch-up, missing records requested, and lossy links.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { ChangeEntry } from '../../runtime/change-entry.js';
+import { decodeEnvelope } from '../../runtime/wire-codec.js';
+import { DEVICE_A, DEVICE_B, DEVICE_C, heldEntries, NOW, syncedState } from '../support/libraries.js';
+import { assertConverged, SimulatedFleet, type Device } from '../support/sync-harness.js';
+
+/** The entries carried by the frames `from` delivered to `to`, in delivery order. */
+function recordEntries(fleet: SimulatedFleet, from: string, to: string): ChangeEntry[] {
+  const entries: ChangeEntry[] = [];
+  fleet.network.observe((sender, receiver, frame) => {
+    if (sender !== from || receiver !== to) return;
+    const { message } = decodeEnvelope(frame);
+    if ('entries' in message) entries.push(...message.entries);
+    if ('entry' in message) entries.push(message.entry);
+  });
+  return entries;
+}
+
+function seedFiles(device: Device, entries = 3) {
+  device.library.transact((tx) => tx.device.create({ name: device.id.slice(0, 8), os: 'linux', createdAt: NOW }));
+  const location = device.library.transact((tx) => tx.location.create({ name: 'Photos', path: '/photos', createdAt: NOW }));
+  const files = device.library.transact((tx) =>
+    Array.from({ length: entries }, (_, index) => tx.entry.create({ locationId: location.id, name: `IMG_${index}.jpg`, kind: 'file', sizeBytes: 1000 + index, modifiedAt: NOW })),
+  );
+  return { location, files };
+}
+
+test('1. state-based: A creates a Location with Entries, B holds identical rows', async () => {
+  const fleet = await SimulatedFleet.create(2, { seed: 1 });
+  const [a, b] = fleet.devices as [Device, Device];
+  const { location, files } = seedFiles(a, 5);
+  assert.ok(await fleet.settle());
+  assert.equal(b.library.get('location', location.id), location);
+  assert.equal(files.map((file) => b.library.get('entry', file.id)), files);
+  assertConverged(fleet.devices, assert.equal);
+  assert.is(b.library.metrics()!.peers[DEVICE_A]!.applied, 7, 'the device record, the location and five entries');
+  await fleet.close();
+});
+
+test('2. log-based conflict: concurrent edits of one Tag converge to the HLC winner per field', async () => {
+  const fleet = await SimulatedFleet.create(2, { seed: 2 });
+  const [a, b] = fleet.devices as [Device, Device];
+  const tag = a.library.transact((tx) => tx.tag.create({ name: 'Holidays', createdAt: NOW }));
+  assert.ok(await fleet.settle());
+  fleet.network.partition([DEVICE_A], [DEVICE_B]);
+  await fleet.network.scheduler.advance(50);
+  a.library.transact((tx) => tx.tag.update(tag.id, { name: 'from A', color: '#aaaaaa' }));
+  await fleet.network.scheduler.advance(5);
+  b.library.transact((tx) => tx.tag.update(tag.id, { name: 'from B', icon: 'star' }));
+  fleet.network.heal();
+  assert.ok(await fleet.settle());
+  const expected = { ...tag, name: 'from B', color: '#aaaaaa', icon: 'star' };
+  assert.equal([a.library.get('tag', tag.id), b.library.get('tag', tag.id)], [expected, expected]);
+  assertConverged(fleet.devices, assert.equal);
+  await fleet.close();
+});
+
+test('3. partition recovery: changes and deletes on both sides, healed: converged, nothing deleted returns', async () => {
+  const fleet = await SimulatedFleet.create(2, { seed: 3, faults: { drop: 0.2, duplicate: 0.1, minDelayMs: 1, maxDelayMs: 30 } });
+  const [a, b] = fleet.devices as [Device, Device];
+  const { files } = seedFiles(a, 4);
+  const tags = a.library.transact((tx) => ['one', 'two', 'three'].map((name) => tx.tag.create({ name, createdAt: NOW })));
+  assert.ok(await fleet.settle());
+  fleet.network.partition([DEVICE_A], [DEVICE_B]);
+  await fleet.network.scheduler.advance(100);
+  a.library.transact((tx) => {
+    tx.entry.delete(files[0]!.id);
+    tx.tag.update(tags[1]!.id, { color: '#111111' });
+    tx.tag.delete(tags[2]!.id);
+  });
+  b.library.transact((tx) => {
+    tx.tagOnEntry.create({ tagId: tags[0]!.id, entryId: files[0]!.id, addedAt: NOW });
+    tx.tag.update(tags[2]!.id, { name: 'edited while deleted elsewhere' });
+    tx.tag.delete(tags[1]!.id);
+    tx.album.create({ name: 'Made on B', coverEntryId: files[0]!.id, createdAt: NOW, updatedAt: NOW });
+  });
+  fleet.network.heal();
+  assert.ok(await fleet.settle());
+  assertConverged(fleet.devices, assert.equal);
+  for (const device of [a, b]) {
+    assert.equal([device.library.get('entry', files[0]!.id), device.library.get('tag', tags[1]!.id), device.library.get('tag', tags[2]!.id)], [undefined, undefined, undefined]);
+    assert.equal(syncedState(device.library).tag_on_entry, [], 'the link to a deleted entry went with it');
+    assert.equal(syncedState(device.library).album!.map((album) => album.coverEntryId), [null]);
+  }
+  const retried = a.library.metrics()!.total.retried + b.library.metrics()!.total.retried;
+  assert.ok(fleet.network.stats.dropped > 0 && retried > 0, 'lost frames were retried');
+  await fleet.close();
+});
+
+test('4. partial resume: 1000 changes, disconnected at 500, the transfer resumes at 501 with nothing sent twice', async () => {
+  const fleet = await SimulatedFleet.create(2, { seed: 4, sync: { pageSize: 100, window: 100 } });
+  const [a, b] = fleet.devices as [Device, Device];
+  fleet.network.partition([DEVICE_A], [DEVICE_B]);
+  for (let index = 0; index < 1000; index += 1) a.library.transact((tx) => tx.tag.create({ name: `tag ${index}`, createdAt: NOW }));
+  fleet.network.heal();
+  assert.ok(await fleet.network.scheduler.runUntil(() => b.library.outbox.cursors().get(DEVICE_A) === 500, 60_000));
+  fleet.network.partition([DEVICE_A], [DEVICE_B]);
+  await fleet.network.scheduler.advance(1000);
+  assert.is(b.library.outbox.cursors().get(DEVICE_A), 500, 'nothing more arrived while disconnected');
+  const resent = recordEntries(fleet, DEVICE_A, DEVICE_B);
+  fleet.network.heal();
+  assert.ok(await fleet.settle());
+  assert.equal(resent.map((entry) => entry.seq), Array.from({ length: 500 }, (_, index) => 501 + index), 'exactly 501..1000, once each');
+  assert.is(heldEntries(b.library).length, 1000);
+  assert.is(syncedState(b.library).tag!.length, 1000);
+  assertConverged(fleet.devices, assert.equal);
+  await fleet.close();
+});
+
+test('5. three devices: the origin goes offline after B got its changes; C receives them from B', async () => {
+  const fleet = await SimulatedFleet.create(3, { seed: 5 });
+  const [a, b, c] = fleet.devices as [Device, Device, Device];
+  fleet.network.partition([DEVICE_A, DEVICE_B], [DEVICE_C]);
+  seedFiles(a, 3);
+  a.library.transact((tx) => tx.tag.create({ name: 'from A', createdAt: NOW }));
+  assert.ok(await fleet.network.scheduler.runUntil(() => b.library.outbox.cursors().get(DEVICE_A) === 6, 10_000));
+  await fleet.crash(DEVICE_A);
+  const relayed = recordEntries(fleet, DEVICE_B, DEVICE_C);
+  fleet.network.heal();
+  assert.ok(await fleet.settle());
+  assert.equal(c.library.outbox.cursors().get(DEVICE_A), 6);
+  assert.equal(relayed.filter((entry) => entry.origin === DEVICE_A).map((entry) => entry.seq), [1, 2, 3, 4, 5, 6]);
+  assertConverged([b, c], assert.equal);
+  await fleet.close();
+});
+
+test('6. a device crashes mid-sync and restarts from its files: nothing lost, nothing duplicated', async () => {
+  const fleet = await SimulatedFleet.create(2, { seed: 6, sync: { pageSize: 50, window: 50 }, faults: { minDelayMs: 1, maxDelayMs: 10 } });
+  const [a] = fleet.devices as [Device, Device];
+  fleet.network.partition([DEVICE_A], [DEVICE_B]);
+  for (let index = 0; index < 300; index += 1) a.library.transact((tx) => tx.collection.create({ name: `c${index}`, createdAt: NOW }));
+  fleet.network.heal();
+  assert.ok(await fleet.network.scheduler.runUntil(() => (fleet.device(DEVICE_B).library.outbox.cursors().get(DEVICE_A) ?? 0) >= 120, 60_000));
+  await fleet.crash(DEVICE_B);
+  await fleet.network.scheduler.advance(500);
+  a.library.transact((tx) => tx.collection.create({ name: 'while B was down', createdAt: NOW }));
+  await fleet.crash(DEVICE_A);
+  await fleet.restart(DEVICE_A);
+  await fleet.restart(DEVICE_B);
+  assert.ok(await fleet.settle());
+  const b = fleet.device(DEVICE_B);
+  assert.is(heldEntries(b.library).length, 301);
+  assert.is(syncedState(b.library).collection!.length, 301);
+  assertConverged(fleet.live(), assert.equal);
+  await fleet.close();
+});
+
+test('pruning: entries every peer acked leave the log; a device back after the retention horizon catches up from a snapshot', async () => {
+  const retentionMs = 60_000;
+  const fleet = await SimulatedFleet.create(3, { seed: 7, sync: { retentionMs, pruneEveryMs: 5000 } });
+  const [a, b] = fleet.devices as [Device, Device, Device];
+  const { files } = seedFiles(a, 3);
+  const tag = b.library.transact((tx) => tx.tag.create({ name: 'before', createdAt: NOW }));
+  assert.ok(await fleet.settle());
+  await fleet.crash(DEVICE_C);
+  a.library.transact((tx) => {
+    tx.entry.delete(files[0]!.id);
+    tx.tag.update(tag.id, { name: 'after' });
+  });
+  const album = b.library.transact((tx) => tx.album.create({ name: 'while C was away', coverEntryId: files[1]!.id, createdAt: NOW, updatedAt: NOW }));
+  await fleet.network.scheduler.advance(retentionMs + 20_000);
+  assert.ok(heldEntries(a.library).length < 9, 'acknowledged entries were pruned');
+  assert.ok((a.library.pruneFloor().get(DEVICE_A) ?? 0) > 0);
+  const c = await fleet.restart(DEVICE_C);
+  assert.ok(await fleet.settle());
+  assertConverged(fleet.live(), assert.equal);
+  assert.equal([c.library.get('entry', files[0]!.id), c.library.get('tag', tag.id)!.name, c.library.get('album', album.id)!.name], [undefined, 'after', 'while C was away']);
+  await fleet.close();
+});
+
+test('a change whose referent has not arrived is parked, the referent is requested, and the change applies', async () => {
+  const fleet = await SimulatedFleet.create(2, { seed: 8 });
+  const [a, b] = fleet.devices as [Device, Device];
+  fleet.network.partition([DEVICE_A], [DEVICE_B]);
+  const tag = a.library.transact((tx) => tx.tag.create({ name: 'parent', createdAt: NOW }));
+  const { files } = seedFiles(a, 1);
+  const link = a.library.transact((tx) => tx.tagOnEntry.create({ tagId: tag.id, entryId: files[0]!.id, addedAt: NOW }));
+  // B gets only the link, out of band, so it parks; then the network heals.
+  b.library.applyChanges(heldEntries(a.library).slice(-1));
+  assert.is(b.library.parkedCount, 1);
+  const requests: string[] = [];
+  fleet.network.observe((from, _to, frame) => {
+    const { message } = decodeEnvelope(frame);
+    if (message.type === 'RecordRequest') requests.push(`${from.slice(0, 8)}:${message.records.map((item) => item.model).join(',')}`);
+  });
+  fleet.network.heal();
+  assert.ok(await fleet.settle());
+  assert.ok(requests.length >= 1 && requests[0]!.startsWith('0000000b:'), 'B asked A for the missing records');
+  assert.equal(b.library.get('tagOnEntry', link.id), link);
+  assertConverged(fleet.devices, assert.equal);
+  await fleet.close();
+});
+
+test('a new device joining late backfills everything from its peers', async () => {
+  const fleet = await SimulatedFleet.create(2, { seed: 9 });
+  const [a, b] = fleet.devices as [Device, Device];
+  seedFiles(a, 10);
+  b.library.transact((tx) => tx.tag.create({ name: 'from B', createdAt: NOW }));
+  assert.ok(await fleet.settle());
+  const c = await fleet.add(DEVICE_C);
+  assert.ok(await fleet.settle());
+  assert.equal(c.library.outbox.cursors(), a.library.outbox.cursors());
+  assertConverged(fleet.devices, assert.equal);
+  await fleet.close();
+});
+
+test.run();
