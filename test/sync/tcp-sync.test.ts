@@ -1,0 +1,107 @@
+/**
+ * Sync over real TCP sockets on loopback: state-based and log-based scenarios, and refusals
+ * (wrong secret, wrong library, a newer protocol version, garbage) that leave the receiver working.
+ */
+import net from 'node:net';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { MAX_CONSECUTIVE_INVALID } from '../../runtime/protocol-handler.js';
+import type { TcpEvent } from '../../runtime/transports/tcp.js';
+import { closeReaders, DEVICE_A, DEVICE_B, DEVICE_C, NOW } from '../support/libraries.js';
+import { assertConverged, sameVectors, tcpDevice, waitFor, type Device } from '../support/sync-harness.js';
+
+const running: Device[] = [];
+
+async function device(...args: Parameters<typeof tcpDevice>) {
+  const created = await tcpDevice(...args);
+  running.push(created);
+  return created;
+}
+
+test.after.each(async () => {
+  for (const item of running.splice(0)) {
+    await item.sync.stop();
+    closeReaders(item.library);
+    item.library.close();
+  }
+});
+
+test('1 over TCP: A creates a Location with Entries, B holds identical rows', async () => {
+  const a = await device(DEVICE_A);
+  const b = await device(DEVICE_B, { peers: [a.address] });
+  assert.ok(await waitFor(() => b.sync.connectedPeers().includes(DEVICE_A)));
+  a.library.transact((tx) => tx.device.create({ name: 'A', os: 'linux', createdAt: NOW }));
+  const location = a.library.transact((tx) => tx.location.create({ name: 'Photos', path: '/photos', createdAt: NOW }));
+  const files = a.library.transact((tx) => [1, 2, 3].map((n) => tx.entry.create({ locationId: location.id, name: `IMG_${n}.jpg`, kind: 'file', sizeBytes: n, modifiedAt: NOW })));
+  assert.ok(await waitFor(() => sameVectors([a, b]) && b.library.get('entry', files[2]!.id) !== undefined));
+  assert.equal(b.library.get('location', location.id), location);
+  assertConverged([a, b], assert.equal);
+});
+
+test('2 over TCP: concurrent edits of one Tag converge to the HLC winner per field', async () => {
+  const a = await device(DEVICE_A);
+  const b = await device(DEVICE_B, { peers: [a.address] });
+  const tag = a.library.transact((tx) => tx.tag.create({ name: 'Holidays', createdAt: NOW }));
+  assert.ok(await waitFor(() => b.library.get('tag', tag.id) !== undefined));
+  // Both edits commit before either side hears of the other's.
+  a.library.transact((tx) => tx.tag.update(tag.id, { name: 'from A', color: '#aaaaaa' }));
+  b.library.transact((tx) => tx.tag.update(tag.id, { name: 'from B', icon: 'star' }));
+  assert.ok(await waitFor(() => sameVectors([a, b]) && a.library.get('tag', tag.id)!.icon === 'star'));
+  const expected = { ...tag, name: 'from B', color: '#aaaaaa', icon: 'star' };
+  assert.equal([a.library.get('tag', tag.id), b.library.get('tag', tag.id)], [expected, expected]);
+  assertConverged([a, b], assert.equal);
+});
+
+test('7 over TCP: the wrong secret, the wrong library and a newer protocol version are refused with a reason', async () => {
+  const events: TcpEvent[] = [];
+  const a = await device(DEVICE_A, { events });
+  const cases = [
+    { options: { secret: 'not the secret' }, reason: /^authentication failed: the peer does not hold this library's secret$/ },
+    { options: { libraryId: '00000000-0000-4000-8000-0000000000ff' }, reason: /^wrong library: 00000000-0000-4000-8000-0000000000ff is not 00000000-0000-4000-8000-000000000001$/ },
+    { options: { protocolVersion: 2 }, reason: /^protocol version 2 is not supported \(this device speaks 1\); upgrade the older device$/ },
+  ];
+  for (const { options, reason } of cases) {
+    events.length = 0;
+    const peerEvents: TcpEvent[] = [];
+    const intruder = await device(DEVICE_C, { ...options, peers: [a.address], events: peerEvents });
+    assert.ok(await waitFor(() => events.some((event) => event.kind === 'refused')), `refused: ${reason}`);
+    assert.match(events.find((event) => event.kind === 'refused')!.reason, reason);
+    assert.ok(await waitFor(() => peerEvents.some((event) => event.kind === 'refused' || event.kind === 'refused-by-peer')), 'the intruder hears why');
+    assert.equal([a.sync.connectedPeers(), intruder.sync.connectedPeers()], [[], []]);
+    await intruder.sync.stop();
+    running.splice(running.indexOf(intruder), 1);
+    closeReaders(intruder.library);
+    intruder.library.close();
+  }
+});
+
+test('7 over TCP: garbage does not crash the receiver; a peer that keeps sending it is disconnected', async () => {
+  const events: TcpEvent[] = [];
+  const a = await device(DEVICE_A, { events });
+  const port = Number(a.address.split(':')[1]);
+  // Not a syncgen peer at all.
+  const raw = net.connect({ host: '127.0.0.1', port });
+  await new Promise((resolve) => raw.once('connect', resolve));
+  raw.write(Buffer.from('GET / HTTP/1.1\r\nHost: example\r\n\r\n'));
+  assert.ok(await waitFor(() => events.some((event) => event.kind === 'refused')));
+  raw.destroy();
+
+  const bEvents: TcpEvent[] = [];
+  const b = await device(DEVICE_B, { peers: [a.address], events: bEvents });
+  assert.ok(await waitFor(() => a.sync.connectedPeers().includes(DEVICE_B)));
+  for (const garbage of [Buffer.from([0xc1]), Buffer.from('not msgpack at all'), Buffer.alloc(0)]) await b.transport.send(DEVICE_A, garbage);
+  assert.ok(await waitFor(() => (b.library.metrics()!.peers[DEVICE_A]?.lastError ?? '').startsWith('peer reported malformed')));
+  assert.ok(a.sync.connectedPeers().includes(DEVICE_B), 'a few bad frames keep the connection');
+  const tag = b.library.transact((tx) => tx.tag.create({ name: 'still syncing', createdAt: NOW }));
+  assert.ok(await waitFor(() => a.library.get('tag', tag.id) !== undefined));
+  assert.is(a.library.metrics()!.peers[DEVICE_B]!.refused, 3);
+
+  const connections = () => bEvents.filter((event) => event.kind === 'connected').length;
+  const before = connections();
+  for (let index = 0; index < MAX_CONSECUTIVE_INVALID; index += 1) await b.transport.send(DEVICE_A, Buffer.from([0xc1]));
+  assert.ok(await waitFor(() => bEvents.some((event) => event.kind === 'closed')), 'the peer was disconnected');
+  assert.ok(await waitFor(() => connections() > before && a.sync.connectedPeers().includes(DEVICE_B)), 'and redials afterwards');
+  assert.is(a.library.metrics()!.peers[DEVICE_B]!.refused, 3 + MAX_CONSECUTIVE_INVALID);
+});
+
+test.run();
