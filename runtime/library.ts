@@ -9,6 +9,7 @@
  */
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, type MigrationProvider } from 'kysely';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ChangeEntry } from './change-entry.js';
@@ -205,6 +206,29 @@ export class Library<R extends Registry<any, any>> {
         })
         .immediate(),
     );
+  }
+
+  /**
+   * A digest of the synced state: every model table and per-device table (all columns, clocks and
+   * versions included, in key order) and the tombstones. Devices that hold the same changes have
+   * the same digest.
+   */
+  digest(): string {
+    this.#open();
+    const hash = createHash('sha256');
+    const tables: [string, string][] = [['_sync_tombstone', 'model, record']];
+    for (const adapter of this.registry.dependencyOrder) {
+      tables.push([adapter.table, `"${adapter.primaryKey}"`]);
+      if (adapter.sql.device) tables.push([adapter.sql.device.table, '_record, _device']);
+    }
+    for (const [table, order] of tables.sort(([a], [b]) => (a < b ? -1 : 1))) {
+      hash.update(`${table}\n`);
+      for (const row of this.#reader.prepare(`SELECT * FROM "${table}" ORDER BY ${order}`).iterate() as Iterable<Record<string, unknown>>) {
+        hash.update(JSON.stringify(Object.values(row).map((value) => (Buffer.isBuffer(value) ? value.toString('hex') : value))));
+        hash.update('\n');
+      }
+    }
+    return hash.digest('hex');
   }
 
   /** The sync engine's metrics, when one runs on this library. */

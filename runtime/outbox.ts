@@ -25,16 +25,15 @@ export class Outbox {
   }
 
   /**
-   * The entries a peer lacks, given its version vector: per origin, those after the peer's seq,
-   * origins in order, at most `limit` in all.
+   * The entries a peer lacks, given its version vector: per origin, those after the peer's seq; at
+   * most `limit`, in HLC order across origins. HLC order is causal order (a device that created a
+   * child after receiving its parent stamped it with a later clock), so parents go before their
+   * children; per origin it is seq order, so what is sent of each origin is a prefix.
    */
   missingFrom(vector: ReadonlyMap<string, number>, limit: number): ChangeEntry[] {
     const entries: ChangeEntry[] = [];
-    for (const origin of this.#log.origins()) {
-      if (entries.length >= limit) break;
-      entries.push(...this.#log.after(origin, vector.get(origin) ?? 0, limit - entries.length));
-    }
-    return entries;
+    for (const origin of this.#log.origins()) entries.push(...this.#log.after(origin, vector.get(origin) ?? 0, limit));
+    return entries.sort((a, b) => Buffer.compare(a.hlc, b.hlc)).slice(0, limit);
   }
 
   /** This device's version vector: per origin, every entry up to this seq is held. */

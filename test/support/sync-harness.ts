@@ -6,6 +6,7 @@
 import { registry } from '../../generated/index.js';
 import { PeerSync, type PeerSyncOptions } from '../../runtime/peer-sync.js';
 import type { Vector } from '../../runtime/protocol.js';
+import type { Transport } from '../../runtime/transport.js';
 import { SimulatedNetwork, type SimulatedFaults } from '../../runtime/transports/simulated.js';
 import { createTcpTransport, type TcpEvent, type TcpTransport } from '../../runtime/transports/tcp.js';
 import { closeReaders, DEVICES, LIBRARY_ID, openDevice, syncedState, temporaryDirectory, type ExampleLibrary } from './libraries.js';
@@ -15,6 +16,7 @@ export interface Device {
   readonly dir: string;
   library: ExampleLibrary;
   sync: PeerSync<typeof registry>;
+  transport: Transport;
 }
 
 /** Sync options for tests: quick retries, frequent heartbeats, quiet logs. */
@@ -42,11 +44,13 @@ export class SimulatedFleet {
     return fleet;
   }
 
-  /** A new device joins (its library empty) and connects. */
-  async add(id: string, dir = temporaryDirectory('sim')): Promise<Device> {
-    const library = await openDevice(id, { dir, now: () => this.network.scheduler.now() });
-    const sync = new PeerSync(library, { ...this.#options, transport: this.network.transport(id), scheduler: this.network.scheduler, random: () => this.network.random() });
-    const device: Device = { id, dir, library, sync };
+  /** A new device joins (its library empty) and connects; its wall clock may be off by `clockOffsetMs`. */
+  async add(id: string, dir = temporaryDirectory('sim'), options: { clockOffsetMs?: number } = {}): Promise<Device> {
+    const offset = options.clockOffsetMs ?? 0;
+    const library = await openDevice(id, { dir, now: () => this.network.scheduler.now() + offset });
+    const transport = this.network.transport(id);
+    const sync = new PeerSync(library, { ...this.#options, transport, scheduler: this.network.scheduler, random: () => this.network.random() });
+    const device: Device = { id, dir, library, sync, transport };
     const index = this.devices.findIndex((existing) => existing.id === id);
     if (index >= 0) this.devices[index] = device;
     else this.devices.push(device);

@@ -6,7 +6,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ChangeEntry } from '../../runtime/change-entry.js';
-import { decodeEnvelope } from '../../runtime/wire-codec.js';
+import { PROTOCOL_VERSION } from '../../runtime/protocol.js';
+import { decodeEnvelope, encodeEnvelope } from '../../runtime/wire-codec.js';
 import { DEVICE_A, DEVICE_B, DEVICE_C, heldEntries, NOW, syncedState } from '../support/libraries.js';
 import { assertConverged, SimulatedFleet, type Device } from '../support/sync-harness.js';
 
@@ -208,6 +209,102 @@ test('a new device joining late backfills everything from its peers', async () =
   assert.equal(c.library.outbox.cursors(), a.library.outbox.cursors());
   assertConverged(fleet.devices, assert.equal);
   await fleet.close();
+});
+
+test('a burst of small commits is batched into few frames', async () => {
+  const fleet = await SimulatedFleet.create(2, { seed: 10, sync: { batchSize: 64, batchDelayMs: 5 } });
+  const [a, b] = fleet.devices as [Device, Device];
+  await fleet.network.scheduler.advance(10);
+  assert.equal(a.sync.connectedPeers(), [DEVICE_B]);
+  const frames: number[] = [];
+  fleet.network.observe((from, _to, frame) => {
+    const { message } = decodeEnvelope(frame);
+    if (from === DEVICE_A && 'entries' in message && message.type !== 'SharedChangeResponse') frames.push(message.entries.length);
+  });
+  for (let index = 0; index < 100; index += 1) a.library.transact((tx) => tx.tag.create({ name: `t${index}`, createdAt: NOW }));
+  assert.ok(await fleet.settle());
+  assert.equal(frames, [64, 36], 'flushed at 64 entries, then the rest after the delay');
+  assert.is(syncedState(b.library).tag!.length, 100);
+  await fleet.close();
+});
+
+test('the handler answers SharedChangeRequest and StateRequest; an unknown model gets an Error reply', async () => {
+  const fleet = await SimulatedFleet.create(2, { seed: 11 });
+  const [a, b] = fleet.devices as [Device, Device];
+  fleet.network.partition([DEVICE_A], [DEVICE_B]);
+  seedFiles(a, 2);
+  const replies: string[] = [];
+  fleet.network.observe((from, _to, frame) => {
+    const { message } = decodeEnvelope(frame);
+    if (from !== DEVICE_A) return;
+    if (message.type === 'SharedChangeResponse') replies.push(`${message.type} ${message.entries.map((entry) => entry.seq).join(',')} complete=${message.complete}`);
+    if (message.type === 'StateResponse') replies.push(`${message.type} model ${message.model}: ${message.records.length} records, next ${message.next}`);
+    if (message.type === 'Error') replies.push(`${message.type} ${message.code}: ${message.message}`);
+  });
+  fleet.network.heal();
+  await fleet.network.scheduler.advance(1);
+  b.sync.send(DEVICE_A, { type: 'SharedChangeRequest', after: new Map([[DEVICE_A, 2]]), limit: 2 });
+  b.sync.send(DEVICE_A, { type: 'StateRequest', model: 4, after: null, limit: 10 });
+  b.sync.send(DEVICE_A, { type: 'StateRequest', model: 999, after: null, limit: 10 });
+  assert.ok(await fleet.settle());
+  await fleet.network.scheduler.advance(100);
+  assert.equal(replies, [
+    'SharedChangeResponse 3,4 complete=false',
+    'StateResponse model 4: 2 records, next null',
+    'Error unknown-model: StateRequest for unknown model 999',
+  ]);
+  assert.is(a.library.metrics()!.peers[DEVICE_B]!.refused, 1);
+  await fleet.close();
+});
+
+test('a message for another library, and changes with a clock beyond the drift bound, get an Error reply and a metric', async () => {
+  const fleet = await SimulatedFleet.create(1, { seed: 12 });
+  const [a] = fleet.devices as [Device];
+  const ahead = await fleet.add(DEVICE_B, undefined, { clockOffsetMs: 10 * 60_000 });
+  const errors: string[] = [];
+  fleet.network.observe((from, _to, frame) => {
+    const { message } = decodeEnvelope(frame);
+    if (from === DEVICE_A && message.type === 'Error') errors.push(`${message.code}: ${message.message.slice(0, 40)}`);
+  });
+  ahead.library.transact((tx) => tx.tag.create({ name: 'from the future', createdAt: NOW }));
+  await fleet.network.scheduler.advance(100);
+  const foreign = encodeEnvelope({
+    version: PROTOCOL_VERSION,
+    libraryId: '00000000-0000-4000-8000-0000000000ff',
+    schemaHash: a.library.registry.schemaHash,
+    message: { type: 'Heartbeat', watermark: new Map(), sentAt: 0, floor: new Map() },
+  });
+  await ahead.transport.send(DEVICE_A, foreign);
+  await fleet.network.scheduler.advance(100);
+  assert.equal(errors.slice(0, 2), [
+    'clock-drift: 1 of 1 entries refused; first: clock of ',
+    'wrong-library: message for library 00000000-0000-4000-8',
+  ]);
+  assert.equal(syncedState(a.library).tag, [], 'nothing from the future was applied');
+  // The sender keeps retrying the refused change, so each retry is refused and answered again.
+  assert.is(a.library.metrics()!.peers[DEVICE_B]!.refused, errors.length);
+  assert.ok(errors.slice(2).every((error) => error.startsWith('clock-drift')));
+  await fleet.close();
+});
+
+test('the simulated network is deterministic: the same seed gives the same run', async () => {
+  const run = async () => {
+    const fleet = await SimulatedFleet.create(3, { seed: 13, faults: { drop: 0.3, duplicate: 0.2, minDelayMs: 1, maxDelayMs: 40 } });
+    for (const device of fleet.devices) seedFiles(device, 4);
+    fleet.network.partition([DEVICE_A, DEVICE_B], [DEVICE_C]);
+    await fleet.network.scheduler.advance(300);
+    fleet.network.heal();
+    assert.ok(await fleet.settle());
+    // Record ids are random UUIDs made by the app, so the data differs between runs; the run does not.
+    const digests = new Set(fleet.devices.map((device) => device.library.digest()));
+    const outcome = { stats: { ...fleet.network.stats }, now: fleet.network.scheduler.now(), converged: digests.size === 1 };
+    await fleet.close();
+    return outcome;
+  };
+  const first = await run();
+  assert.equal(await run(), first);
+  assert.is(first.converged, true);
+  assert.ok(first.stats.dropped > 0 && first.stats.duplicated > 0);
 });
 
 test.run();

@@ -1,0 +1,79 @@
+/**
+ * One device of the example, as its own OS process: a library in its own directory, syncing over
+ * TCP on loopback. The orchestrator (`three-devices.ts`) drives it over IPC: which peers to dial,
+ * which scripted changes to make, when to go offline, and to report its state.
+ */
+import { registry } from '../generated/index.js';
+import { openLibrary } from '../runtime/library.js';
+import { PeerSync } from '../runtime/peer-sync.js';
+import { createTcpTransport } from '../runtime/transports/tcp.js';
+import { scripts, type Script } from './device-scripts.js';
+
+export type Command =
+  | { readonly cmd: 'connect'; readonly peers: readonly string[] }
+  | { readonly cmd: 'run'; readonly script: Script; readonly ids: Record<string, string> }
+  | { readonly cmd: 'offline' }
+  | { readonly cmd: 'state' }
+  | { readonly cmd: 'exit' };
+
+export type Reply =
+  | { readonly reply: 'ready'; readonly port: number }
+  | { readonly reply: 'done'; readonly ids: Record<string, string> }
+  | { readonly reply: 'state'; readonly digest: string; readonly vector: Record<string, number>; readonly counts: Record<string, number>; readonly parked: number; readonly peers: number }
+  | { readonly reply: 'error'; readonly message: string };
+
+const [name, deviceId, dir] = process.argv.slice(2) as [string, string, string];
+const libraryId = process.env.SYNCGEN_LIBRARY_ID!;
+const secret = process.env.SYNCGEN_SECRET!;
+
+const send = (reply: Reply) => process.send!(reply);
+const library = await openLibrary({ dir, libraryId, deviceId, registry });
+const transport = createTcpTransport({ deviceId, libraryId, schemaHash: registry.schemaHash, secret, listen: { host: '127.0.0.1', port: 0 }, reconnectBaseMs: 50, reconnectMaxMs: 1000 });
+let sync: PeerSync<typeof registry> | null = new PeerSync(library, {
+  transport,
+  heartbeatMs: 250,
+  retryBaseMs: 200,
+  log: (event) => event.level === 'warn' && console.error(`  [${name}] ${event.peer ? `peer ${event.peer.slice(0, 8)}: ` : ''}${event.event}: ${event.detail}`),
+});
+await sync.start();
+send({ reply: 'ready', port: transport.address().port });
+
+process.on('message', async (command: Command) => {
+  try {
+    switch (command.cmd) {
+      case 'connect':
+        for (const address of command.peers) transport.connect(address);
+        break;
+      case 'run':
+        send({ reply: 'done', ids: scripts[command.script](library, command.ids) });
+        break;
+      case 'offline':
+        await sync?.stop();
+        sync = null;
+        send({ reply: 'done', ids: {} });
+        break;
+      case 'state': {
+        const counts: Record<string, number> = {};
+        for (const adapter of registry.dependencyOrder) {
+          const rows = await library.db.selectFrom(adapter.table as 'tag').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+          counts[adapter.name] = Number(rows.count);
+        }
+        send({
+          reply: 'state',
+          digest: library.digest(),
+          vector: Object.fromEntries(library.outbox.cursors()),
+          counts,
+          parked: library.parkedCount,
+          peers: sync?.connectedPeers().length ?? 0,
+        });
+        break;
+      }
+      case 'exit':
+        await sync?.stop();
+        library.close();
+        process.exit(0);
+    }
+  } catch (error) {
+    send({ reply: 'error', message: (error as Error).stack ?? String(error) });
+  }
+});
