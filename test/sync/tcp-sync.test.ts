@@ -84,7 +84,16 @@ test('7 over TCP: garbage does not crash the receiver; a peer that keeps sending
   await new Promise((resolve) => raw.once('connect', resolve));
   raw.write(Buffer.from('GET / HTTP/1.1\r\nHost: example\r\n\r\n'));
   assert.ok(await waitFor(() => events.some((event) => event.kind === 'refused')));
+  assert.is(events.find((event) => event.kind === 'refused')!.reason, 'frame of 1195725856 bytes exceeds the limit of 16777216', '"GET " read as a length');
   raw.destroy();
+  // A well-framed frame that is no handshake.
+  events.length = 0;
+  const framed = net.connect({ host: '127.0.0.1', port });
+  await new Promise((resolve) => framed.once('connect', resolve));
+  framed.write(Buffer.from([0, 0, 0, 3, 1, 2, 3]));
+  assert.ok(await waitFor(() => events.some((event) => event.kind === 'refused')));
+  assert.is(events.find((event) => event.kind === 'refused')!.reason, 'the handshake frame is not MessagePack: not a syncgen peer');
+  framed.destroy();
 
   const bEvents: TcpEvent[] = [];
   const b = await device(DEVICE_B, { peers: [a.address], events: bEvents });
