@@ -14,6 +14,8 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ChangeEntry } from '../../runtime/change-entry.js';
+import { registry } from '../../generated/index.js';
+import { predictState } from '../harness/reference-model.js';
 import { closeReaders, DEVICES, openDevice, syncedState, type ExampleLibrary } from '../support/libraries.js';
 import { applyRandomWrite, prng, randomWrite } from '../support/random-writes.js';
 
@@ -57,6 +59,8 @@ test(`property: libraries that received the same changes hold identical data (${
     fc.asyncProperty(scenario, async ({ devices, steps, seed, duplicates, batch }) => {
       const random = prng(seed);
       const libraries = await Promise.all(DEVICES.slice(0, devices).map((device) => openDevice(device)));
+      const committed: ChangeEntry[] = [];
+      for (const library of libraries) library.outbox.subscribe((entries) => committed.push(...entries.filter((entry) => entry.origin === library.deviceId)));
       try {
         for (const item of steps) {
           if (item.kind === 'write') {
@@ -75,6 +79,7 @@ test(`property: libraries that received the same changes hold identical data (${
           applyInBatches(to, shuffle([...lacking, ...repeated], random), batch, random);
         }
         const expected = syncedState(libraries[0]!);
+        assert.equal(expected, predictState(registry, committed), 'the reference model predicts the same state');
         for (const library of libraries) {
           assert.equal(syncedState(library), expected, `device ${library.deviceId} differs from device ${libraries[0]!.deviceId}`);
           assert.is(library.parkedCount, 0, `device ${library.deviceId} has parked changes`);
