@@ -74,10 +74,10 @@ interface PeerState {
   floor: Map<string, number>;
   retryTimer: TimerHandle | null;
   backoffMs: number;
-  /** A snapshot being pulled from this peer. */
-  snapshot: { readonly claim: Vector; readonly models: readonly number[]; index: number } | null;
-  /** Missing records already asked of this peer. */
-  readonly requested: Set<string>;
+  /** A snapshot being pulled from this peer: which model, from which record, re-asked when a page is lost. */
+  snapshot: { readonly claim: Vector; readonly models: readonly number[]; index: number; after: string | null; timer: TimerHandle | null } | null;
+  /** Missing records asked of this peer, and when (asked again when no answer came in time). */
+  readonly requested: Map<string, number>;
   readonly metrics: PeerMetrics;
 }
 
@@ -140,7 +140,10 @@ export class PeerSync<R extends Registry<any, any>> {
     this.#stopped = true;
     this.#unsubscribe?.();
     for (const timer of [this.#flushTimer, this.#heartbeatTimer, this.#pruneTimer]) timer?.cancel();
-    for (const peer of this.#peers.values()) peer.retryTimer?.cancel();
+    for (const peer of this.#peers.values()) {
+      peer.retryTimer?.cancel();
+      peer.snapshot?.timer?.cancel();
+    }
     this.library.attachMetrics(undefined);
     await this.#transport.close();
   }
@@ -266,19 +269,22 @@ export class PeerSync<R extends Registry<any, any>> {
     const state = this.#peer(peer);
     const snapshot = state.snapshot;
     if (!snapshot || snapshot.models[snapshot.index] !== model) {
-      this.refuse(peer, 'unexpected-message', `StateResponse for model ${model} that was not requested`);
+      // A late duplicate of a page already merged, or not a snapshot of ours: nothing to do.
+      this.#info(peer, 'unexpected snapshot page', `StateResponse for model ${model}, not the one awaited`);
       return;
     }
     this.#merge(state, records);
     if (next !== null) {
-      this.send(peer, { type: 'StateRequest', model, after: next, limit: this.#options.pageSize });
-      return;
+      snapshot.after = next;
+    } else {
+      snapshot.index += 1;
+      snapshot.after = null;
     }
-    snapshot.index += 1;
     if (snapshot.index < snapshot.models.length) {
-      this.send(peer, { type: 'StateRequest', model: snapshot.models[snapshot.index]!, after: null, limit: this.#options.pageSize });
+      this.#requestSnapshotPage(state);
       return;
     }
+    snapshot.timer?.cancel();
     this.library.mergeSnapshot([], snapshot.claim);
     state.snapshot = null;
     this.#info(peer, 'snapshot merged', `claimed ${[...snapshot.claim].map(([origin, seq]) => `${origin.slice(0, 8)}:${seq}`).join(' ')}`);
@@ -318,7 +324,7 @@ export class PeerSync<R extends Registry<any, any>> {
         retryTimer: null,
         backoffMs: this.#options.retryBaseMs,
         snapshot: null,
-        requested: new Set(),
+        requested: new Map(),
         metrics: emptyPeerMetrics(),
       };
       this.#peers.set(id, state);
@@ -338,6 +344,7 @@ export class PeerSync<R extends Registry<any, any>> {
   #peerDown(peer: string, reason: string): void {
     const state = this.#peer(peer);
     state.connected = false;
+    state.snapshot?.timer?.cancel();
     state.snapshot = null;
     state.retryTimer?.cancel();
     state.retryTimer = null;
@@ -437,9 +444,26 @@ export class PeerSync<R extends Registry<any, any>> {
     const behind = [...state.floor].filter(([origin, floor]) => (cursors.get(origin) ?? 0) < floor);
     if (behind.length === 0) return;
     const models = this.library.registry.dependencyOrder.map((adapter) => adapter.id);
-    state.snapshot = { claim: new Map(watermark), models, index: 0 };
+    state.snapshot = { claim: new Map(watermark), models, index: 0, after: null, timer: null };
     this.#info(state.id, 'snapshot needed', `behind the peer's pruned log for ${behind.length} origin(s)`);
-    this.send(state.id, { type: 'StateRequest', model: models[0]!, after: null, limit: this.#options.pageSize });
+    this.#requestSnapshotPage(state);
+  }
+
+  /** Asks for the current snapshot page, and again if no answer comes in time (a frame was lost). */
+  #requestSnapshotPage(state: PeerState): void {
+    const snapshot = state.snapshot!;
+    snapshot.timer?.cancel();
+    this.send(state.id, { type: 'StateRequest', model: snapshot.models[snapshot.index]!, after: snapshot.after, limit: this.#options.pageSize });
+    snapshot.timer = this.#scheduler.setTimer(() => {
+      if (state.snapshot !== snapshot || !state.connected || this.#stopped) return;
+      state.metrics.retried += 1;
+      this.#requestSnapshotPage(state);
+    }, this.#answerTimeoutMs());
+  }
+
+  /** How long to wait for the answer to a request before asking again. */
+  #answerTimeoutMs(): number {
+    return Math.max(4 * this.#options.retryBaseMs, 1000);
   }
 
   #merge(state: PeerState, records: readonly SnapshotRecord[]): void {
@@ -447,15 +471,16 @@ export class PeerSync<R extends Registry<any, any>> {
     if (refused.length > 0) this.refuse(state.id, refused[0]!.error.code, `${refused.length} snapshot records refused; first: ${refused[0]!.error.message}`);
   }
 
-  /** Asks the peer for records that parked entries wait for (each once per connection). */
+  /** Asks the peer for records that parked entries wait for (again when an answer is overdue). */
   #requestMissing(state: PeerState): void {
+    const now = this.#scheduler.now();
     const missing = this.library
       .missingRecords()
       .map((item) => ({ model: this.library.registry.byName(item.model)!.id, record: item.record }))
-      .filter((item) => !state.requested.has(`${item.model}:${item.record}`))
+      .filter((item) => now - (state.requested.get(`${item.model}:${item.record}`) ?? -Infinity) > this.#answerTimeoutMs())
       .slice(0, MAX_RECORD_REQUEST);
     if (missing.length === 0) return;
-    for (const item of missing) state.requested.add(`${item.model}:${item.record}`);
+    for (const item of missing) state.requested.set(`${item.model}:${item.record}`, now);
     this.send(state.id, { type: 'RecordRequest', records: missing });
   }
 

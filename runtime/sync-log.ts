@@ -84,6 +84,8 @@ export class SyncLog {
    */
   claim(origin: string, seq: number): void {
     const stored = this.#cursor.get(origin) as number | undefined;
+    // Entries held only through the snapshot cannot be sent to others: to them they are pruned.
+    if (seq > (stored ?? 0)) this.#setFloor.run(origin, seq);
     let cursor = Math.max(stored ?? 0, seq);
     while (this.#has.get(origin, cursor + 1) !== undefined) cursor += 1;
     if (cursor !== stored) this.#setCursor.run(origin, cursor);

@@ -31,6 +31,8 @@ export const TEST_SYNC_OPTIONS: Partial<PeerSyncOptions> = {
 export class SimulatedFleet {
   readonly network: SimulatedNetwork;
   readonly devices: Device[] = [];
+  /** Per device, how far its wall clock is off (ms); changed by `setClockOffset`. */
+  readonly clockOffsets = new Map<string, number>();
   readonly #options: Partial<PeerSyncOptions>;
 
   private constructor(network: SimulatedNetwork, options: Partial<PeerSyncOptions>) {
@@ -46,8 +48,8 @@ export class SimulatedFleet {
 
   /** A new device joins (its library empty) and connects; its wall clock may be off by `clockOffsetMs`. */
   async add(id: string, dir = temporaryDirectory('sim'), options: { clockOffsetMs?: number } = {}): Promise<Device> {
-    const offset = options.clockOffsetMs ?? 0;
-    const library = await openDevice(id, { dir, now: () => this.network.scheduler.now() + offset });
+    if (options.clockOffsetMs !== undefined) this.clockOffsets.set(id, options.clockOffsetMs);
+    const library = await openDevice(id, { dir, now: () => this.network.scheduler.now() + (this.clockOffsets.get(id) ?? 0) });
     const transport = this.network.transport(id);
     const sync = new PeerSync(library, { ...this.#options, transport, scheduler: this.network.scheduler, random: () => this.network.random() });
     const device: Device = { id, dir, library, sync, transport };

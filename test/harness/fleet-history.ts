@@ -1,0 +1,171 @@
+/**
+ * Model-based histories of whole devices (libraries + PeerSync + a network), for fast-check.
+ *
+ * A history is a list of commands: random writes on random devices, interleaved with faults (frame
+ * drops up to 30%, duplicates, delays that reorder, partitions into groups and heal, crashes and
+ * restarts from files, wall clocks jumping forward or back within the drift bound, a device joining
+ * late). After it, the network heals and runs until quiet; then `checkFleet` verifies:
+ *   1. convergence: every device's synced tables are identical, row by row, field by field;
+ *   2 + 4. no lost writes: they equal what the reference model predicts from every committed change
+ *      (each field's highest-clock write; deleted records gone everywhere);
+ *   3. device-owned data equals its owner's copy;
+ *   5. after a last prune, the logs are empty: everything every peer acknowledged was pruned, and
+ *      what was pruned earlier was not needed (or convergence would have failed);
+ *   6. no unhandled error, no refused change, nothing parked.
+ * Commands carry plain numbers, resolved against the fleet when they run, so shrinking keeps
+ * histories valid. Reusable with another schema: pass its registry and a write generator.
+ */
+import fc from 'fast-check';
+import * as assert from 'uvu/assert';
+import type { ChangeEntry } from '../../runtime/change-entry.js';
+import type { SyncEvent } from '../../runtime/peer-sync.js';
+import { DEVICES, heldEntries, syncedState } from '../support/libraries.js';
+import { applyRandomWrite, randomWrite, type RandomWrite } from '../support/random-writes.js';
+import { SimulatedFleet, type Device } from '../support/sync-harness.js';
+import { predictState } from './reference-model.js';
+
+export type Command =
+  | { readonly kind: 'write'; readonly device: number; readonly write: RandomWrite }
+  | { readonly kind: 'advance'; readonly ms: number }
+  | { readonly kind: 'faults'; readonly drop: number; readonly duplicate: number; readonly maxDelayMs: number }
+  | { readonly kind: 'partition'; readonly groups: readonly number[] }
+  | { readonly kind: 'heal' }
+  | { readonly kind: 'crash'; readonly device: number }
+  | { readonly kind: 'restart'; readonly device: number }
+  | { readonly kind: 'clock'; readonly device: number; readonly offsetMs: number }
+  | { readonly kind: 'join' };
+
+/** Wall clock jumps stay within ±2 minutes, so two devices never drift apart beyond the 5-minute bound. */
+const MAX_CLOCK_OFFSET_MS = 2 * 60_000;
+
+export const command: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 12, arbitrary: fc.record({ kind: fc.constant('write' as const), device: fc.nat(), write: randomWrite }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 3000 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('faults' as const),
+      drop: fc.integer({ min: 0, max: 30 }).map((percent) => percent / 100),
+      duplicate: fc.integer({ min: 0, max: 20 }).map((percent) => percent / 100),
+      maxDelayMs: fc.integer({ min: 1, max: 200 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('partition' as const), groups: fc.array(fc.nat(2), { minLength: 5, maxLength: 5 }) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'heal' as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), device: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const), device: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('clock' as const), device: fc.nat(), offsetMs: fc.integer({ min: -MAX_CLOCK_OFFSET_MS, max: MAX_CLOCK_OFFSET_MS }) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'join' as const }) },
+);
+
+export const history = fc.record({
+  seed: fc.nat(),
+  devices: fc.integer({ min: 2, max: 3 }),
+  commands: fc.array(command, { minLength: 1, maxLength: 60, size: 'large' }),
+});
+
+export interface HistoryResult {
+  readonly fleet: SimulatedFleet;
+  readonly committed: ChangeEntry[];
+  readonly problems: SyncEvent[];
+}
+
+const RETENTION_MS = 30_000;
+const QUIET_LIMIT_MS = 10 * 60_000;
+
+/** Runs a history on a simulated fleet, then heals everything and runs until quiet. */
+export async function runHistory({ seed, devices, commands }: { seed: number; devices: number; commands: readonly Command[] }): Promise<HistoryResult> {
+  const problems: SyncEvent[] = [];
+  const log = (event: SyncEvent) => {
+    // A send to a peer that just went away fails and is retried: expected. Anything else is not.
+    if (event.level === 'warn' && event.event !== 'send failed' && event.event !== 'peer reported clock-drift') problems.push(event);
+  };
+  const fleet = await SimulatedFleet.create(devices, { seed, sync: { log, retentionMs: RETENTION_MS, pruneEveryMs: 5000 } });
+  const committed: ChangeEntry[] = [];
+  const watch = (device: Device) =>
+    device.library.outbox.subscribe((entries) => committed.push(...entries.filter((entry) => entry.origin === device.id)));
+  fleet.devices.forEach(watch);
+  const pick = (index: number) => fleet.devices[index % fleet.devices.length]!;
+
+  for (const item of commands) {
+    switch (item.kind) {
+      case 'write': {
+        const device = pick(item.device);
+        if (!device.library.closed) applyRandomWrite(device.library, item.write);
+        break;
+      }
+      case 'advance':
+        await fleet.network.scheduler.advance(item.ms);
+        break;
+      case 'faults':
+        fleet.network.setFaults({ drop: item.drop, duplicate: item.duplicate, minDelayMs: 1, maxDelayMs: item.maxDelayMs });
+        break;
+      case 'partition': {
+        const groups: string[][] = [[], [], []];
+        fleet.devices.forEach((device, index) => groups[item.groups[index % item.groups.length]!]!.push(device.id));
+        fleet.network.partition(...groups.filter((group) => group.length > 0));
+        break;
+      }
+      case 'heal':
+        fleet.network.heal();
+        break;
+      case 'crash': {
+        const device = pick(item.device);
+        if (!device.library.closed && fleet.live().length > 1) await fleet.crash(device.id);
+        break;
+      }
+      case 'restart': {
+        const device = pick(item.device);
+        if (device.library.closed) watch(await fleet.restart(device.id));
+        break;
+      }
+      case 'clock':
+        fleet.clockOffsets.set(pick(item.device).id, item.offsetMs);
+        break;
+      case 'join':
+        if (fleet.devices.length < DEVICES.length) watch(await fleet.add(DEVICES[fleet.devices.length]!));
+        break;
+    }
+  }
+
+  // The quiet phase: a healthy network, every device up, until all hold the same vector.
+  fleet.network.heal();
+  fleet.network.setFaults({});
+  for (const device of [...fleet.devices]) if (device.library.closed) watch(await fleet.restart(device.id));
+  const quiet = await fleet.settle(QUIET_LIMIT_MS);
+  const vectors = () => fleet.live().map((device) => `${device.id.slice(0, 8)}: ${JSON.stringify([...device.library.outbox.cursors()])} parked ${device.library.parkedCount}`);
+  assert.ok(quiet, `the fleet did not become quiet within ${QUIET_LIMIT_MS / 60_000} virtual minutes:\n${vectors().join('\n')}`);
+  // A few heartbeats, so every device learns what every other holds.
+  await fleet.network.scheduler.advance(2000);
+  return { fleet, committed, problems };
+}
+
+/** The six checks of a finished history. */
+export function checkFleet({ fleet, committed, problems }: HistoryResult): void {
+  const devices = fleet.live();
+  const registry = devices[0]!.library.registry;
+  const state = syncedState(devices[0]!.library);
+  // 1. convergence
+  for (const device of devices.slice(1)) assert.equal(syncedState(device.library), state, `${device.id} differs from ${devices[0]!.id}`);
+  // 2 + 4. no lost writes: the reference model predicts this state from every committed change
+  assert.equal(state, predictState(registry, committed), 'the state is not what the reference model predicts');
+  // 3. device-owned data equals its owner's copy
+  for (const adapter of registry.dependencyOrder.filter((item) => item.owner !== null)) {
+    for (const owner of devices) {
+      const own = (rows: Record<string, unknown>[]) => rows.filter((row) => row[adapter.owner!] === owner.id);
+      const mine = own(syncedState(owner.library)[adapter.table]!);
+      for (const other of devices) assert.equal(own(syncedState(other.library)[adapter.table]!), mine, `${adapter.name} rows of ${owner.id} on ${other.id}`);
+    }
+  }
+  // 5. everything acknowledged by every peer is pruned
+  for (const device of devices) {
+    device.library.prune(RETENTION_MS);
+    assert.equal(heldEntries(device.library), [], `${device.id} kept log entries every peer acknowledged`);
+  }
+  // 6. no unhandled error, no refusal, nothing parked
+  assert.equal(problems.map((event) => `${event.peer ?? ''} ${event.event}: ${event.detail}`), []);
+  for (const device of devices) {
+    assert.is(device.library.parkedCount, 0);
+    assert.is(device.library.metrics()!.total.refused, 0, `${device.id} refused changes`);
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * Whole devices (libraries, PeerSync, the simulated network) through random histories with faults,
+ * checked for convergence, no lost writes (against the reference model), owners' copies, pruning,
+ * and no error or parked change left. See `test/harness/fleet-history.ts`. FLEET_RUNS sets the runs.
+ */
+import { test } from 'uvu';
+import { assertFleetProperty } from '../harness/property.js';
+
+const RUNS = Number(process.env.FLEET_RUNS ?? 12);
+
+test(`property: whole devices under network faults converge with no lost writes (${RUNS} runs)`, async () => {
+  await assertFleetProperty({ runs: RUNS });
+});
+
+test.run();
