@@ -25,7 +25,7 @@ import { SimulatedFleet, type Device } from '../support/sync-harness.js';
 import { predictState } from './reference-model.js';
 
 export type Command =
-  | { readonly kind: 'write'; readonly device: number; readonly write: RandomWrite }
+  | { readonly kind: 'write'; readonly device: number; readonly writes: readonly RandomWrite[] }
   | { readonly kind: 'advance'; readonly ms: number }
   | { readonly kind: 'faults'; readonly drop: number; readonly duplicate: number; readonly maxDelayMs: number }
   | { readonly kind: 'partition'; readonly groups: readonly number[] }
@@ -39,7 +39,7 @@ export type Command =
 const MAX_CLOCK_OFFSET_MS = 2 * 60_000;
 
 export const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 12, arbitrary: fc.record({ kind: fc.constant('write' as const), device: fc.nat(), write: randomWrite }) },
+  { weight: 12, arbitrary: fc.record({ kind: fc.constant('write' as const), device: fc.nat(), writes: fc.array(randomWrite, { minLength: 1, maxLength: 8 }) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 3000 }) }) },
   {
     weight: 1,
@@ -61,13 +61,27 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
 export const history = fc.record({
   seed: fc.nat(),
   devices: fc.integer({ min: 2, max: 3 }),
-  commands: fc.array(command, { minLength: 1, maxLength: 60, size: 'large' }),
+  commands: fc.array(command, { minLength: 1, maxLength: 80, size: 'large' }),
 });
 
 export interface HistoryResult {
-  readonly fleet: SimulatedFleet;
+  /** The devices at the end, all up. */
+  readonly devices: readonly Device[];
+  /** Every change any device committed, whichever device it was on. */
   readonly committed: ChangeEntry[];
+  /** Warnings of the sync engines that are not part of normal operation. */
   readonly problems: SyncEvent[];
+  close(): Promise<void>;
+}
+
+/** Collects the sync engines' warnings that normal operation does not produce. */
+export function problemCollector(): { problems: SyncEvent[]; log: (event: SyncEvent) => void } {
+  const problems: SyncEvent[] = [];
+  // A send to a peer that just went away fails and is retried: expected. Anything else is not.
+  const log = (event: SyncEvent) => {
+    if (event.level === 'warn' && event.event !== 'send failed') problems.push(event);
+  };
+  return { problems, log };
 }
 
 const RETENTION_MS = 30_000;
@@ -75,11 +89,7 @@ const QUIET_LIMIT_MS = 10 * 60_000;
 
 /** Runs a history on a simulated fleet, then heals everything and runs until quiet. */
 export async function runHistory({ seed, devices, commands }: { seed: number; devices: number; commands: readonly Command[] }): Promise<HistoryResult> {
-  const problems: SyncEvent[] = [];
-  const log = (event: SyncEvent) => {
-    // A send to a peer that just went away fails and is retried: expected. Anything else is not.
-    if (event.level === 'warn' && event.event !== 'send failed' && event.event !== 'peer reported clock-drift') problems.push(event);
-  };
+  const { problems, log } = problemCollector();
   const fleet = await SimulatedFleet.create(devices, { seed, sync: { log, retentionMs: RETENTION_MS, pruneEveryMs: 5000 } });
   const committed: ChangeEntry[] = [];
   const watch = (device: Device) =>
@@ -91,7 +101,7 @@ export async function runHistory({ seed, devices, commands }: { seed: number; de
     switch (item.kind) {
       case 'write': {
         const device = pick(item.device);
-        if (!device.library.closed) applyRandomWrite(device.library, item.write);
+        if (!device.library.closed) for (const write of item.writes) applyRandomWrite(device.library, write);
         break;
       }
       case 'advance':
@@ -137,12 +147,11 @@ export async function runHistory({ seed, devices, commands }: { seed: number; de
   assert.ok(quiet, `the fleet did not become quiet within ${QUIET_LIMIT_MS / 60_000} virtual minutes:\n${vectors().join('\n')}`);
   // A few heartbeats, so every device learns what every other holds.
   await fleet.network.scheduler.advance(2000);
-  return { fleet, committed, problems };
+  return { devices: fleet.live(), committed, problems, close: () => fleet.close() };
 }
 
 /** The six checks of a finished history. */
-export function checkFleet({ fleet, committed, problems }: HistoryResult): void {
-  const devices = fleet.live();
+export function checkFleet({ devices, committed, problems }: HistoryResult): void {
   const registry = devices[0]!.library.registry;
   const state = syncedState(devices[0]!.library);
   // 1. convergence

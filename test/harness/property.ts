@@ -12,27 +12,29 @@ export interface PropertyOptions {
   readonly seconds?: number;
 }
 
-export async function assertFleetProperty(options: PropertyOptions): Promise<void> {
+/** Runs the property; returns how many histories ran, throws with fast-check's report on a failure. */
+export async function assertFleetProperty(options: PropertyOptions): Promise<number> {
   const seed = process.env.FLEET_SEED === undefined ? undefined : Number(process.env.FLEET_SEED);
   const path = process.env.FLEET_PATH;
-  await fc
-    .assert(
-      fc.asyncProperty(history, async (scenario) => {
-        const result = await runHistory(scenario);
-        try {
-          checkFleet(result);
-        } finally {
-          await result.fleet.close();
-        }
-      }),
-      {
-        numRuns: options.runs,
-        ...(seed === undefined ? {} : { seed }),
-        ...(path === undefined ? {} : { path }),
-        ...(options.seconds === undefined ? {} : { interruptAfterTimeLimit: options.seconds * 1000 }),
-      },
-    )
-    .catch((error: Error) => {
-      throw new Error(`${error.message}\n\nCaused by: ${(error.cause as Error | undefined)?.stack ?? 'unknown'}\n\nReplay with FLEET_SEED=<seed> FLEET_PATH=<path>.`);
-    });
+  const details = await fc.check(
+    fc.asyncProperty(history, async (scenario) => {
+      const result = await runHistory(scenario);
+      try {
+        checkFleet(result);
+      } finally {
+        await result.close();
+      }
+    }),
+    {
+      numRuns: options.runs,
+      ...(seed === undefined ? {} : { seed }),
+      ...(path === undefined ? {} : { path }),
+      ...(options.seconds === undefined ? {} : { interruptAfterTimeLimit: options.seconds * 1000 }),
+    },
+  );
+  if (details.failed) {
+    const cause = details.errorInstance instanceof Error ? (details.errorInstance.stack ?? details.errorInstance.message) : String(details.errorInstance);
+    throw new Error(`${fc.defaultReportMessage(details) ?? 'property failed'}\n\nCaused by: ${cause}\n\nReplay with FLEET_SEED=${details.seed} FLEET_PATH=${details.counterexamplePath}.`);
+  }
+  return details.numRuns;
 }

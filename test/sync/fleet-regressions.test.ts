@@ -10,7 +10,7 @@ async function replay(devices: number, seed: number, commands: Command[]): Promi
   try {
     checkFleet(result);
   } finally {
-    await result.fleet.close();
+    await result.close();
   }
 }
 
@@ -20,7 +20,7 @@ test('lost snapshot page: a device behind a prune floor asks again for a StateRe
   await replay(2, 0, [
     { kind: 'join' },
     { kind: 'crash', device: 1 },
-    { kind: 'write', device: 0, write: { action: 'create', model: 0, pick: 0, seed: 0 } },
+    { kind: 'write', device: 0, writes: [{ action: 'create', model: 0, pick: 0, seed: 0 }] },
     { kind: 'advance', ms: 4903 },
     { kind: 'faults', drop: 0.07, duplicate: 0, maxDelayMs: 196 },
     { kind: 'restart', device: 1 },
