@@ -60,6 +60,7 @@ export class ParkedChanges {
 
   /** The entries waiting for a record, removed from the parking as they are returned. */
   release(missing: MissingRecord): { origin: string; seq: number }[] {
+    if (this.count === 0) return [];
     const waiting = this.#waiting.all(missing.model, missing.record) as { origin: string; seq: number }[];
     if (waiting.length === 0) return waiting;
     const count = this.count;

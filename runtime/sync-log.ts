@@ -61,6 +61,18 @@ export class SyncLog {
     return new Map((this.#cursors.all() as { origin: string; seq: number }[]).map((row) => [row.origin, row.seq]));
   }
 
+  /**
+   * Stores this device's own new entries (seqs right after its cursor) and moves its cursor once:
+   * the local write path's cheaper append. The caller runs it inside its transaction.
+   */
+  appendOwn(entries: readonly ChangeEntry[]): void {
+    if (entries.length === 0) return;
+    for (const entry of entries) {
+      this.#append.run(entry.origin, entry.seq, entry.hlc, entry.model, entry.record, KIND_CODE[entry.kind], packData(entry.data));
+    }
+    this.#setCursor.run(entries[0]!.origin, entries.at(-1)!.seq);
+  }
+
   /** Stores an entry and advances its origin's cursor over every entry now contiguous. */
   append(entry: ChangeEntry): void {
     this.#append.run(entry.origin, entry.seq, entry.hlc, entry.model, entry.record, KIND_CODE[entry.kind], packData(entry.data));

@@ -48,6 +48,8 @@ export type Transaction<R extends Registry<any, any>> = { readonly [K in keyof M
 
 interface WriteSession {
   readonly entries: ChangeEntry[];
+  /** This device's next seq, read once per transaction. */
+  nextSeq: number;
 }
 
 export class TransactionManager<R extends Registry<any, any>> {
@@ -67,7 +69,7 @@ export class TransactionManager<R extends Registry<any, any>> {
   /** Runs `fn` in one transaction; returns its result and the entries it logged. */
   run<T>(fn: (tx: Transaction<R>) => T): { result: T; entries: ChangeEntry[] } {
     if (this.#session) throw new TransactionClosedError('transact was called inside another transact; use the tx you have');
-    const session: WriteSession = { entries: [] };
+    const session: WriteSession = { entries: [], nextSeq: 0 };
     this.#session = session;
     try {
       const result = this.#core.db
@@ -79,6 +81,7 @@ export class TransactionManager<R extends Registry<any, any>> {
             Promise.resolve(value).catch((error: unknown) => this.#reportError(error, 'async transact callback'));
             throw new AsyncTransactionError();
           }
+          this.#core.log.appendOwn(session.entries);
           this.#core.clock.persist();
           return value;
         })
@@ -98,10 +101,11 @@ export class TransactionManager<R extends Registry<any, any>> {
     const core = this.#core;
     const { adapter } = store;
     const record = (id: string) => readRecord(core, store, id)!;
+    // Entries are written to the log when the callback returns, all at once, in the same transaction.
     const log = (kind: ChangeKind, id: string, hlc: Buffer, data: Values | null) => {
-      const entry: ChangeEntry = { origin: core.deviceId, seq: core.log.cursor(core.deviceId) + 1, hlc, model: adapter.id, record: id, kind, data };
-      core.log.append(entry);
-      this.#active().entries.push(entry);
+      const session = this.#active();
+      if (session.nextSeq === 0) session.nextSeq = core.log.cursor(core.deviceId) + 1;
+      session.entries.push({ origin: core.deviceId, seq: session.nextSeq++, hlc, model: adapter.id, record: id, kind, data });
     };
 
     return {
@@ -111,7 +115,6 @@ export class TransactionManager<R extends Registry<any, any>> {
         const keyInput = given[adapter.primaryKey] ?? (adapter.owner === adapter.primaryKey ? core.deviceId : randomUUID());
         const id = encodeField(store, store.key, keyInput) as string;
         if (core.tombstones.has(adapter.id, id)) throw new RecordDeletedError(store.name, id);
-        if (store.exists(id)) throw new RecordExistsError(store.name, id);
         const values: Values = {};
         for (const field of [...store.values, ...store.deviceFields]) {
           let value = given[field.name];
@@ -126,11 +129,19 @@ export class TransactionManager<R extends Registry<any, any>> {
         checkOwner(core, store, id, values);
         checkReferences(core, store, values);
         const hlc = core.clock.tick();
-        store.insert(id, pick(values, store.values), hlc);
-        if (store.deviceFields.length > 0) store.upsertDevice(id, core.deviceId, pick(values, store.deviceFields), hlc);
+        try {
+          store.insert(id, values, hlc);
+        } catch (error) {
+          // The primary key says it exists: cheaper than a lookup before every create.
+          if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new RecordExistsError(store.name, id);
+          throw error;
+        }
+        if (store.deviceFields.length > 0) store.upsertDevice(id, core.deviceId, values, hlc);
         log('insert', id, hlc, values);
         releaseParked(core, [{ model: adapter.id, record: id }]);
-        return record(id) as never;
+        const created: Record<string, unknown> = { [adapter.primaryKey]: id };
+        for (const field of store.fields.values()) if (field !== store.key) created[field.name] = field.codec.decode(values[field.name] ?? null);
+        return created as never;
       },
 
       update: (idInput, patch) => {
