@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { localCommitFigures } from './figures/local-commits.js';
+import { remoteApplyFigure } from './figures/remote-apply.js';
 import { wireCodecFigure } from './figures/wire-codec.js';
 import type { Figure } from './measure.js';
 
@@ -40,6 +41,7 @@ if (wanted(1) || wanted(2)) {
     figures.push(...(await localCommitFigures({ durability, batch: smoke ? 50 : 1000, singles: smoke ? 20 : durability === 'full' ? 500 : 2000, runs })).filter((figure) => wanted(figure.id)));
   }
 }
+if (wanted(3)) figures.push(await remoteApplyFigure({ changes: rows, runs: Math.min(runs, 3) }));
 if (wanted(6)) figures.push(await wireCodecFigure({ changes: smoke ? 100 : 1000, runs: smoke ? 1 : 20 }));
 
 const format = (value: number, unit: string) => (unit === '×' ? value.toFixed(2) : value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2));
@@ -61,7 +63,7 @@ const results = {
   versions: {
     node: process.version,
     sqlite: new Database(':memory:').prepare('SELECT sqlite_version()').pluck().get() as string,
-    ...versions(['better-sqlite3', 'kysely', 'msgpackr']),
+    ...versions(['better-sqlite3', 'kysely', 'msgpackr', 'yjs', '@automerge/automerge']),
   },
   figures,
 };
