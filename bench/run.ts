@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { localCommitFigures } from './figures/local-commits.js';
 import { fanOutFigure } from './figures/fan-out.js';
+import { initialSyncFigure } from './figures/initial-sync.js';
 import { lossyNetworkFigure } from './figures/lossy-network.js';
 import { remoteApplyFigure } from './figures/remote-apply.js';
 import { wireCodecFigure } from './figures/wire-codec.js';
@@ -44,6 +45,7 @@ if (wanted(1) || wanted(2)) {
   }
 }
 if (wanted(3)) figures.push(await remoteApplyFigure({ changes: rows, runs: Math.min(runs, 3) }));
+if (wanted(4)) figures.push(await initialSyncFigure({ entries: rows, runs: Math.min(runs, 3) }));
 if (wanted(5)) figures.push(await fanOutFigure({ peers, changes: smoke ? 5 : 300 }));
 if (wanted(6)) figures.push(await wireCodecFigure({ changes: smoke ? 100 : 1000, runs: smoke ? 1 : 20 }));
 if (wanted(7)) figures.push(await lossyNetworkFigure({ peers, changes: smoke ? 100 : 10_000 }));

@@ -1,0 +1,56 @@
+/**
+ * A device process for figure 4. `source <dir> <entries>`: builds a library of Entries, Tags and
+ * links (once), listens on loopback and reports its port and version vector. `receiver <dir>
+ * <address> <vector>`: an empty library that connects to the source and reports, when it holds
+ * the vector, how long it took (from its transport's start) and its peak RSS.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { registry } from '../generated/index.js';
+import { openLibrary } from '../runtime/library.js';
+import { PeerSync } from '../runtime/peer-sync.js';
+import { createTcpTransport } from '../runtime/transports/tcp.js';
+
+const [role, dir, arg1, arg2] = process.argv.slice(2) as [string, string, string, string];
+const LIBRARY = '00000000-0000-4000-8000-000000000001';
+const SOURCE = '0000000a-0000-4000-8000-00000000000a';
+const RECEIVER = '0000000b-0000-4000-8000-00000000000b';
+const NOW = '2024-05-01T12:00:00Z';
+
+if (role === 'source') {
+  const entries = Number(arg1);
+  const fresh = !existsSync(path.join(dir, 'library.db'));
+  const library = await openLibrary({ dir, libraryId: LIBRARY, deviceId: SOURCE, registry });
+  if (fresh) {
+    library.transact((tx) => tx.device.create({ name: 'source', os: 'linux', createdAt: NOW }));
+    const location = library.transact((tx) => tx.location.create({ name: 'All', path: '/all', createdAt: NOW }));
+    const tags = library.transact((tx) => Array.from({ length: Math.max(1, entries / 10) }, (_, index) => tx.tag.create({ name: `tag ${index}`, createdAt: NOW }).id));
+    for (let start = 0; start < entries; start += 1000) {
+      library.transact((tx) => {
+        for (let index = start; index < Math.min(entries, start + 1000); index += 1) {
+          const entry = tx.entry.create({ locationId: location.id, name: `file-${index}.jpg`, kind: 'file', extension: 'jpg', sizeBytes: 1000 + index, modifiedAt: NOW });
+          if (index % 10 === 0) tx.tagOnEntry.create({ tagId: tags[(index / 10) % tags.length]!, entryId: entry.id, addedAt: NOW });
+        }
+      });
+    }
+  }
+  const transport = createTcpTransport({ deviceId: SOURCE, libraryId: LIBRARY, schemaHash: registry.schemaHash, secret: 'bench', listen: { host: '127.0.0.1', port: 0 } });
+  const sync = new PeerSync(library, { transport, log: () => {} });
+  await sync.start();
+  process.send!({ port: transport.address().port, vector: Object.fromEntries(library.outbox.cursors()) });
+} else {
+  const target = JSON.parse(arg2) as Record<string, number>;
+  const library = await openLibrary({ dir, libraryId: LIBRARY, deviceId: RECEIVER, registry });
+  const transport = createTcpTransport({ deviceId: RECEIVER, libraryId: LIBRARY, schemaHash: registry.schemaHash, secret: 'bench', peers: [arg1] });
+  const sync = new PeerSync(library, { transport, log: () => {} });
+  const started = performance.now();
+  await sync.start();
+  const done = () => Object.entries(target).every(([origin, seq]) => (library.outbox.cursors().get(origin) ?? 0) >= seq);
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 5));
+  const elapsedMs = performance.now() - started;
+  process.send!({ elapsedMs, maxRssKiB: process.resourceUsage().maxRSS });
+  await sync.stop();
+  library.close();
+  process.exit(0);
+}
