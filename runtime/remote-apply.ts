@@ -207,9 +207,11 @@ function validateEntry(core: LibraryCore, raw: unknown): { entry: ChangeEntry; s
 
 /** A cascade reference is fixed at create: an update may repeat it (stateBased states do), never change it. */
 function checkFixedReferences(store: ModelStore, record: string, values: Values, where: string): void {
-  const current = store.row(record);
+  let current: Values | undefined | null = null;
   for (const reference of store.adapter.references) {
     if (reference.onDelete !== 'cascade' || !(reference.field in values)) continue;
+    // Read the stored row only when a cascade reference is present (stateBased states repeat it).
+    if (store.isStateBased && current === null) current = store.row(record);
     if (!store.isStateBased || (current && current[reference.field] !== values[reference.field])) {
       throw new InvalidChangeError(`${where}: ${reference.field} references its parent with onDelete cascade and cannot change after create`);
     }
