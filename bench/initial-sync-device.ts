@@ -4,6 +4,7 @@
  * <address> <vector>`: an empty library that connects to the source and reports, when it holds
  * the vector, how long it took (from its transport's start) and its peak RSS.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -15,7 +16,8 @@ import { createTcpTransport } from '../runtime/transports/tcp.js';
 const [role, dir, arg1, arg2] = process.argv.slice(2) as [string, string, string, string];
 const LIBRARY = '00000000-0000-4000-8000-000000000001';
 const SOURCE = '0000000a-0000-4000-8000-00000000000a';
-const RECEIVER = '0000000b-0000-4000-8000-00000000000b';
+/** Each receiver is a new device: a new id per run. */
+const RECEIVER = randomUUID();
 const NOW = '2024-05-01T12:00:00Z';
 
 if (role === 'source') {
@@ -36,14 +38,18 @@ if (role === 'source') {
     }
   }
   const transport = createTcpTransport({ deviceId: SOURCE, libraryId: LIBRARY, schemaHash: registry.schemaHash, secret: 'bench', listen: { host: '127.0.0.1', port: 0 } });
-  const sync = new PeerSync(library, { transport, log: () => {} });
+  const t0 = performance.now();
+  const debug = process.env.BENCH_DEBUG ? (event: { level: string; event: string; detail: string }) => console.error(Math.round(performance.now() - t0), 'source', event.event, event.detail.slice(0, 120)) : () => {};
+  const sync = new PeerSync(library, { transport, log: debug });
   await sync.start();
   process.send!({ port: transport.address().port, vector: Object.fromEntries(library.outbox.cursors()) });
 } else {
   const target = JSON.parse(arg2) as Record<string, number>;
   const library = await openLibrary({ dir, libraryId: LIBRARY, deviceId: RECEIVER, registry });
   const transport = createTcpTransport({ deviceId: RECEIVER, libraryId: LIBRARY, schemaHash: registry.schemaHash, secret: 'bench', peers: [arg1] });
-  const sync = new PeerSync(library, { transport, log: () => {} });
+  const t0 = performance.now();
+  const debug = process.env.BENCH_DEBUG ? (event: { level: string; event: string; detail: string }) => console.error(Math.round(performance.now() - t0), 'receiver', event.event, event.detail.slice(0, 120)) : () => {};
+  const sync = new PeerSync(library, { transport, log: debug });
   const started = performance.now();
   await sync.start();
   const done = () => Object.entries(target).every(([origin, seq]) => (library.outbox.cursors().get(origin) ?? 0) >= seq);

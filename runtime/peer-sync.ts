@@ -233,10 +233,9 @@ export class PeerSync<R extends Registry<any, any>> {
     this.library.recordPeerAck(peer, upTo);
     state.backoffMs = this.#options.retryBaseMs;
     this.#forgetAckedCommits();
-    if (this.#inFlight(state) === 0) {
-      state.retryTimer?.cancel();
-      state.retryTimer = null;
-    }
+    // Progress: the retry delay starts again from now (a busy peer that keeps acking is not resent to).
+    state.retryTimer?.cancel();
+    state.retryTimer = null;
     this.#pump(state);
   }
 
@@ -244,6 +243,15 @@ export class PeerSync<R extends Registry<any, any>> {
   onHeartbeat(peer: string, watermark: Vector, floor: Vector): void {
     const state = this.#peer(peer);
     state.floor = new Map(floor);
+    // A watermark below what the peer acknowledged means it lost data (reinstalled, restored from a
+    // backup): what it holds now is what counts, so sending starts again from there. (A heartbeat
+    // overtaken by later acks lowers it too; that only resends entries the peer skips as held.)
+    for (const [origin, acked] of state.acked) {
+      const holds = watermark.get(origin) ?? 0;
+      if (holds >= acked) continue;
+      state.acked.set(origin, holds);
+      state.sent.set(origin, Math.min(state.sent.get(origin) ?? 0, holds));
+    }
     this.library.recordPeerAck(peer, watermark);
     this.onAck(peer, watermark);
     this.#pump(state);

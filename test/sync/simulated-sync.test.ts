@@ -198,6 +198,20 @@ test('a change whose referent has not arrived is parked, the referent is request
   await fleet.close();
 });
 
+test('a device reinstalled with its old id and an empty library backfills everything (its acks went back)', async () => {
+  const fleet = await SimulatedFleet.create(2, { seed: 14 });
+  const [a] = fleet.devices as [Device, Device];
+  seedFiles(a, 5);
+  assert.ok(await fleet.settle());
+  await fleet.network.scheduler.advance(2000);
+  await fleet.crash(DEVICE_B);
+  const reinstalled = await fleet.add(DEVICE_B);
+  assert.ok(await fleet.settle(20_000));
+  assert.is(heldEntries(reinstalled.library).length, 7);
+  assertConverged(fleet.live(), assert.equal);
+  await fleet.close();
+});
+
 test('a new device joining late backfills everything from its peers', async () => {
   const fleet = await SimulatedFleet.create(2, { seed: 9 });
   const [a, b] = fleet.devices as [Device, Device];
