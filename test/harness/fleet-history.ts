@@ -87,15 +87,36 @@ export function problemCollector(): { problems: SyncEvent[]; log: (event: SyncEv
 const RETENTION_MS = 30_000;
 const QUIET_LIMIT_MS = 10 * 60_000;
 
-/** Runs a history on a simulated fleet, then heals everything and runs until quiet. */
-export async function runHistory({ seed, devices, commands }: { seed: number; devices: number; commands: readonly Command[] }): Promise<HistoryResult> {
-  const { problems, log } = problemCollector();
-  const fleet = await SimulatedFleet.create(devices, { seed, sync: { log, retentionMs: RETENTION_MS, pruneEveryMs: 5000 } });
+/**
+ * What a history needs of a fleet, on any network: the simulated one here, real TCP in
+ * `tcp-history.ts`. Devices are addressed by index into `devices()`, which keeps crashed ones.
+ */
+export interface FleetDriver {
+  devices(): readonly Device[];
+  advance(ms: number): Promise<void>;
+  setFaults(faults: { drop: number; duplicate: number; maxDelayMs: number }): void;
+  /** Groups of device ids that reach only each other; null heals. */
+  partition(groups: string[][] | null): void;
+  crash(id: string): Promise<void>;
+  restart(id: string): Promise<Device>;
+  join(id: string): Promise<Device>;
+  setClockOffset(id: string, offsetMs: number): void;
+  /** Runs until every device holds the same version vector, nothing parked; false after `maxMs`. */
+  settle(maxMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs the commands on a fleet, then heals everything, restarts every crashed device and runs
+ * until quiet. Every change a device commits is collected, for the reference model.
+ */
+export async function executeHistory(driver: FleetDriver, commands: readonly Command[], problems: SyncEvent[], quietLimitMs: number): Promise<HistoryResult> {
   const committed: ChangeEntry[] = [];
   const watch = (device: Device) =>
     device.library.outbox.subscribe((entries) => committed.push(...entries.filter((entry) => entry.origin === device.id)));
-  fleet.devices.forEach(watch);
-  const pick = (index: number) => fleet.devices[index % fleet.devices.length]!;
+  driver.devices().forEach(watch);
+  const pick = (index: number) => driver.devices()[index % driver.devices().length]!;
+  const live = () => driver.devices().filter((device) => !device.library.closed);
 
   for (const item of commands) {
     switch (item.kind) {
@@ -105,49 +126,68 @@ export async function runHistory({ seed, devices, commands }: { seed: number; de
         break;
       }
       case 'advance':
-        await fleet.network.scheduler.advance(item.ms);
+        await driver.advance(item.ms);
         break;
       case 'faults':
-        fleet.network.setFaults({ drop: item.drop, duplicate: item.duplicate, minDelayMs: 1, maxDelayMs: item.maxDelayMs });
+        driver.setFaults(item);
         break;
       case 'partition': {
         const groups: string[][] = [[], [], []];
-        fleet.devices.forEach((device, index) => groups[item.groups[index % item.groups.length]!]!.push(device.id));
-        fleet.network.partition(...groups.filter((group) => group.length > 0));
+        driver.devices().forEach((device, index) => groups[item.groups[index % item.groups.length]!]!.push(device.id));
+        driver.partition(groups.filter((group) => group.length > 0));
         break;
       }
       case 'heal':
-        fleet.network.heal();
+        driver.partition(null);
         break;
       case 'crash': {
         const device = pick(item.device);
-        if (!device.library.closed && fleet.live().length > 1) await fleet.crash(device.id);
+        if (!device.library.closed && live().length > 1) await driver.crash(device.id);
         break;
       }
       case 'restart': {
         const device = pick(item.device);
-        if (device.library.closed) watch(await fleet.restart(device.id));
+        if (device.library.closed) watch(await driver.restart(device.id));
         break;
       }
       case 'clock':
-        fleet.clockOffsets.set(pick(item.device).id, item.offsetMs);
+        driver.setClockOffset(pick(item.device).id, item.offsetMs);
         break;
       case 'join':
-        if (fleet.devices.length < DEVICES.length) watch(await fleet.add(DEVICES[fleet.devices.length]!));
+        if (driver.devices().length < DEVICES.length) watch(await driver.join(DEVICES[driver.devices().length]!));
         break;
     }
   }
 
   // The quiet phase: a healthy network, every device up, until all hold the same vector.
-  fleet.network.heal();
-  fleet.network.setFaults({});
-  for (const device of [...fleet.devices]) if (device.library.closed) watch(await fleet.restart(device.id));
-  const quiet = await fleet.settle(QUIET_LIMIT_MS);
-  const vectors = () => fleet.live().map((device) => `${device.id.slice(0, 8)}: ${JSON.stringify([...device.library.outbox.cursors()])} parked ${device.library.parkedCount}`);
-  assert.ok(quiet, `the fleet did not become quiet within ${QUIET_LIMIT_MS / 60_000} virtual minutes:\n${vectors().join('\n')}`);
+  driver.partition(null);
+  driver.setFaults({ drop: 0, duplicate: 0, maxDelayMs: 1 });
+  for (const device of [...driver.devices()]) if (device.library.closed) watch(await driver.restart(device.id));
+  const quiet = await driver.settle(quietLimitMs);
+  const vectors = () => live().map((device) => `${device.id.slice(0, 8)}: ${JSON.stringify([...device.library.outbox.cursors()])} parked ${device.library.parkedCount}`);
+  assert.ok(quiet, `the fleet did not become quiet within ${quietLimitMs} ms:\n${vectors().join('\n')}`);
   // A few heartbeats, so every device learns what every other holds.
-  await fleet.network.scheduler.advance(2000);
-  return { devices: fleet.live(), committed, problems, close: () => fleet.close() };
+  await driver.advance(2000);
+  return { devices: live(), committed, problems, close: () => driver.close() };
+}
+
+/** Runs a history on the simulated network (virtual time). */
+export async function runHistory({ seed, devices, commands }: { seed: number; devices: number; commands: readonly Command[] }): Promise<HistoryResult> {
+  const { problems, log } = problemCollector();
+  const fleet = await SimulatedFleet.create(devices, { seed, sync: { log, retentionMs: RETENTION_MS, pruneEveryMs: 5000 } });
+  const driver: FleetDriver = {
+    devices: () => fleet.devices,
+    advance: (ms) => fleet.network.scheduler.advance(ms),
+    setFaults: ({ drop, duplicate, maxDelayMs }) => fleet.network.setFaults({ drop, duplicate, minDelayMs: 1, maxDelayMs }),
+    partition: (groups) => (groups ? fleet.network.partition(...groups) : fleet.network.heal()),
+    crash: (id) => fleet.crash(id),
+    restart: (id) => fleet.restart(id),
+    join: (id) => fleet.add(id),
+    setClockOffset: (id, offsetMs) => fleet.clockOffsets.set(id, offsetMs),
+    settle: (maxMs) => fleet.settle(maxMs),
+    close: () => fleet.close(),
+  };
+  return executeHistory(driver, commands, problems, QUIET_LIMIT_MS);
 }
 
 /** The six checks of a finished history. */

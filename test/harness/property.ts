@@ -4,21 +4,32 @@
  * path and shrunk command list, and the check that failed; FLEET_SEED (with FLEET_PATH) replays it.
  */
 import fc from 'fast-check';
-import { checkFleet, history, runHistory } from './fleet-history.js';
+import { checkFleet, history, runHistory, type Command, type HistoryResult } from './fleet-history.js';
+
+type Scenario = { seed: number; devices: number; commands: Command[] };
 
 export interface PropertyOptions {
   readonly runs: number;
   /** Stop starting new runs after this long (the soak's `--seconds`). */
   readonly seconds?: number;
+  /** The histories (default: `history`) and how to run one (default: on the simulated network). */
+  readonly scenarios?: fc.Arbitrary<Scenario>;
+  readonly run?: (scenario: Scenario) => Promise<HistoryResult>;
+  /** Environment variables that replay a failure (default FLEET_SEED and FLEET_PATH). */
+  readonly seedVariable?: string;
+  readonly pathVariable?: string;
 }
 
 /** Runs the property; returns how many histories ran, throws with fast-check's report on a failure. */
 export async function assertFleetProperty(options: PropertyOptions): Promise<number> {
-  const seed = process.env.FLEET_SEED === undefined ? undefined : Number(process.env.FLEET_SEED);
-  const path = process.env.FLEET_PATH;
+  const seedVariable = options.seedVariable ?? 'FLEET_SEED';
+  const pathVariable = options.pathVariable ?? 'FLEET_PATH';
+  const seed = process.env[seedVariable] === undefined ? undefined : Number(process.env[seedVariable]);
+  const path = process.env[pathVariable];
+  const run = options.run ?? runHistory;
   const details = await fc.check(
-    fc.asyncProperty(history, async (scenario) => {
-      const result = await runHistory(scenario);
+    fc.asyncProperty(options.scenarios ?? history, async (scenario) => {
+      const result = await run(scenario);
       try {
         checkFleet(result);
       } finally {
@@ -34,7 +45,7 @@ export async function assertFleetProperty(options: PropertyOptions): Promise<num
   );
   if (details.failed) {
     const cause = details.errorInstance instanceof Error ? (details.errorInstance.stack ?? details.errorInstance.message) : String(details.errorInstance);
-    throw new Error(`${fc.defaultReportMessage(details) ?? 'property failed'}\n\nCaused by: ${cause}\n\nReplay with FLEET_SEED=${details.seed} FLEET_PATH=${details.counterexamplePath}.`);
+    throw new Error(`${fc.defaultReportMessage(details) ?? 'property failed'}\n\nCaused by: ${cause}\n\nReplay with ${seedVariable}=${details.seed} ${pathVariable}=${details.counterexamplePath}.`);
   }
   return details.numRuns;
 }

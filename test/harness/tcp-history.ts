@@ -5,14 +5,12 @@
  * clock offsets and late joins. `advance` waits a twentieth of its virtual time, at most 100 ms.
  */
 import { registry } from '../../generated/index.js';
-import type { ChangeEntry } from '../../runtime/change-entry.js';
 import { PeerSync } from '../../runtime/peer-sync.js';
 import { createTcpTransport } from '../../runtime/transports/tcp.js';
 import { FaultyTransport } from '../support/faulty-transport.js';
 import { closeReaders, DEVICES, LIBRARY_ID, openDevice, temporaryDirectory } from '../support/libraries.js';
-import { applyRandomWrite } from '../support/random-writes.js';
 import { sameVectors, TEST_SYNC_OPTIONS, waitFor, type Device } from '../support/sync-harness.js';
-import { problemCollector, type Command, type HistoryResult } from './fleet-history.js';
+import { executeHistory, problemCollector, type Command, type FleetDriver, type HistoryResult } from './fleet-history.js';
 
 interface TcpMember extends Device {
   port: number;
@@ -21,7 +19,6 @@ interface TcpMember extends Device {
 
 export async function runTcpHistory({ seed, devices, commands }: { seed: number; devices: number; commands: readonly Command[] }): Promise<HistoryResult> {
   const { problems, log } = problemCollector();
-  const committed: ChangeEntry[] = [];
   const offsets = new Map<string, number>();
   const members: TcpMember[] = [];
   let partition: string[][] | null = null;
@@ -33,7 +30,6 @@ export async function runTcpHistory({ seed, devices, commands }: { seed: number;
       member.faulty.faults = { ...faults, reachable: partition ? new Set(group ?? []) : null };
     }
   };
-
   const start = async (id: string, dir: string, port: number, index: number): Promise<TcpMember> => {
     const library = await openDevice(id, { dir, now: () => Date.now() + (offsets.get(id) ?? 0) });
     const tcp = createTcpTransport({
@@ -48,87 +44,49 @@ export async function runTcpHistory({ seed, devices, commands }: { seed: number;
     });
     const faulty = new FaultyTransport(tcp, seed + index);
     const sync = new PeerSync(library, { ...TEST_SYNC_OPTIONS, heartbeatMs: 100, retryBaseMs: 50, retryMaxMs: 1000, pruneEveryMs: 500, retentionMs: 30_000, log, transport: faulty });
-    library.outbox.subscribe((entries) => committed.push(...entries.filter((entry) => entry.origin === id)));
     await sync.start();
     return { id, dir, library, sync, transport: faulty, faulty, port: tcp.address().port };
   };
-
-  const add = async (id: string) => {
-    const member = await start(id, temporaryDirectory('tcp-fleet'), 0, members.length);
-    members.push(member);
-    applyFaults();
-  };
-  const crash = async (member: TcpMember) => {
+  const stop = async (member: TcpMember) => {
     await member.sync.stop();
     closeReaders(member.library);
     member.library.close();
   };
-  const restart = async (member: TcpMember) => {
-    const index = members.indexOf(member);
-    members[index] = await start(member.id, member.dir, member.port, index);
-    applyFaults();
-  };
+  const find = (id: string) => members.find((member) => member.id === id)!;
   const live = () => members.filter((member) => !member.library.closed);
-  const pick = (index: number) => members[index % members.length]!;
 
-  for (const id of DEVICES.slice(0, devices)) await add(id);
-  for (const item of commands) {
-    switch (item.kind) {
-      case 'write': {
-        const member = pick(item.device);
-        if (!member.library.closed) for (const write of item.writes) applyRandomWrite(member.library, write);
-        break;
-      }
-      case 'advance':
-        await new Promise((resolve) => setTimeout(resolve, Math.min(100, Math.ceil(item.ms / 20))));
-        break;
-      case 'faults':
-        faults = { drop: item.drop, duplicate: item.duplicate, maxDelayMs: Math.ceil(item.maxDelayMs / 10) };
-        applyFaults();
-        break;
-      case 'partition': {
-        const groups: string[][] = [[], [], []];
-        members.forEach((member, index) => groups[item.groups[index % item.groups.length]!]!.push(member.id));
-        partition = groups.filter((group) => group.length > 0);
-        applyFaults();
-        break;
-      }
-      case 'heal':
-        partition = null;
-        applyFaults();
-        break;
-      case 'crash': {
-        const member = pick(item.device);
-        if (!member.library.closed && live().length > 1) await crash(member);
-        break;
-      }
-      case 'restart': {
-        const member = pick(item.device);
-        if (member.library.closed) await restart(member);
-        break;
-      }
-      case 'clock':
-        offsets.set(pick(item.device).id, item.offsetMs);
-        break;
-      case 'join':
-        if (members.length < DEVICES.length) await add(DEVICES[members.length]!);
-        break;
-    }
-  }
-
-  partition = null;
-  faults = { drop: 0, duplicate: 0, maxDelayMs: 0 };
-  applyFaults();
-  for (const member of [...members]) if (member.library.closed) await restart(member);
-  const quiet = await waitFor(() => sameVectors(live()), 30_000);
-  if (!quiet) throw new Error(`the TCP fleet did not become quiet in 30 s: ${live().map((member) => JSON.stringify([...member.library.outbox.cursors()])).join(' | ')}`);
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  return {
-    devices: live(),
-    committed,
-    problems,
+  const driver: FleetDriver = {
+    devices: () => members,
+    // Real time: a twentieth of the virtual time, at most 100 ms.
+    advance: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(100, Math.ceil(ms / 20)))),
+    setFaults: ({ drop, duplicate, maxDelayMs }) => {
+      faults = { drop, duplicate, maxDelayMs: Math.ceil(maxDelayMs / 10) };
+      applyFaults();
+    },
+    partition: (groups) => {
+      partition = groups;
+      applyFaults();
+    },
+    crash: (id) => stop(find(id)),
+    restart: async (id) => {
+      const member = find(id);
+      const index = members.indexOf(member);
+      members[index] = await start(id, member.dir, member.port, index);
+      applyFaults();
+      return members[index]!;
+    },
+    join: async (id) => {
+      const member = await start(id, temporaryDirectory('tcp-fleet'), 0, members.length);
+      members.push(member);
+      applyFaults();
+      return member;
+    },
+    setClockOffset: (id, offsetMs) => offsets.set(id, offsetMs),
+    settle: (maxMs) => waitFor(() => sameVectors(live()), maxMs),
     close: async () => {
-      for (const member of live()) await crash(member);
+      for (const member of live()) await stop(member);
     },
   };
+  for (const id of DEVICES.slice(0, devices)) await driver.join(id);
+  return executeHistory(driver, commands, problems, 30_000);
 }
