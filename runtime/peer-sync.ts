@@ -35,7 +35,7 @@ export interface PeerSyncOptions {
   readonly scheduler?: Scheduler;
   /** Flush pending broadcasts at this many new entries... (default 256) */
   readonly batchSize?: number;
-  /** ...or this long after the first (default 5 ms). */
+  /** ...or this long after the first (default 1 ms: a burst of writes in one tick goes as one batch). */
   readonly batchDelayMs?: number;
   /** Entries per message (default 512). */
   readonly pageSize?: number;
@@ -106,7 +106,7 @@ export class PeerSync<R extends Registry<any, any>> {
     this.#scheduler = options.scheduler ?? systemScheduler;
     this.#options = {
       batchSize: options.batchSize ?? 256,
-      batchDelayMs: options.batchDelayMs ?? 5,
+      batchDelayMs: options.batchDelayMs ?? 1,
       pageSize: options.pageSize ?? 512,
       window: options.window ?? 4096,
       sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
