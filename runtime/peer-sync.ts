@@ -37,9 +37,9 @@ export interface PeerSyncOptions {
   readonly batchSize?: number;
   /** ...or this long after the first (default 1 ms: a burst of writes in one tick goes as one batch). */
   readonly batchDelayMs?: number;
-  /** Entries per message (default 512). */
+  /** Entries per message, and per applied transaction on the receiver (default 2048). */
   readonly pageSize?: number;
-  /** Entries sent to a peer and not yet acknowledged, at most (default 4096). */
+  /** Entries sent to a peer and not yet acknowledged, at most (default 16 384). */
   readonly window?: number;
   /** A send that takes longer fails (default 30 s). */
   readonly sendTimeoutMs?: number;
@@ -107,8 +107,8 @@ export class PeerSync<R extends Registry<any, any>> {
     this.#options = {
       batchSize: options.batchSize ?? 256,
       batchDelayMs: options.batchDelayMs ?? 1,
-      pageSize: options.pageSize ?? 512,
-      window: options.window ?? 4096,
+      pageSize: options.pageSize ?? 2048,
+      window: options.window ?? 16_384,
       sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
       retryBaseMs: options.retryBaseMs ?? 500,
       retryMaxMs: options.retryMaxMs ?? 30_000,
