@@ -18,13 +18,19 @@ export interface PropertyOptions {
   /** Environment variables that replay a failure (default FLEET_SEED and FLEET_PATH). */
   readonly seedVariable?: string;
   readonly pathVariable?: string;
+  /** The seed when the variable is not set (default: a random one, printed on failure). */
+  readonly defaultSeed?: number;
+  /** Report the first failure without shrinking (shrinking real-time histories takes too long). */
+  readonly endOnFailure?: boolean;
+  /** Fail, rather than pass with fewer runs, when the runs take longer than this. */
+  readonly failAfterSeconds?: number;
 }
 
 /** Runs the property; returns how many histories ran, throws with fast-check's report on a failure. */
 export async function assertFleetProperty(options: PropertyOptions): Promise<number> {
   const seedVariable = options.seedVariable ?? 'FLEET_SEED';
   const pathVariable = options.pathVariable ?? 'FLEET_PATH';
-  const seed = process.env[seedVariable] === undefined ? undefined : Number(process.env[seedVariable]);
+  const seed = process.env[seedVariable] === undefined ? options.defaultSeed : Number(process.env[seedVariable]);
   const path = process.env[pathVariable];
   const run = options.run ?? runHistory;
   const details = await fc.check(
@@ -41,6 +47,8 @@ export async function assertFleetProperty(options: PropertyOptions): Promise<num
       ...(seed === undefined ? {} : { seed }),
       ...(path === undefined ? {} : { path }),
       ...(options.seconds === undefined ? {} : { interruptAfterTimeLimit: options.seconds * 1000 }),
+      ...(options.failAfterSeconds === undefined ? {} : { interruptAfterTimeLimit: options.failAfterSeconds * 1000, markInterruptAsFailure: true }),
+      ...(options.endOnFailure ? { endOnFailure: true } : {}),
     },
   );
   if (details.failed) {

@@ -9,7 +9,8 @@ import { assertFleetProperty } from '../harness/property.js';
 const RUNS = Number(process.env.FLEET_RUNS ?? 12);
 
 test(`property: whole devices under network faults converge with no lost writes (${RUNS} runs)`, async () => {
-  await assertFleetProperty({ runs: RUNS });
+  // A fixed seed keeps CI reproducible; the soak explores random ones.
+  await assertFleetProperty({ runs: RUNS, defaultSeed: 20261124, failAfterSeconds: 600 });
 });
 
 test.run();
