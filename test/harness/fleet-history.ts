@@ -103,6 +103,8 @@ export interface FleetDriver {
   setClockOffset(id: string, offsetMs: number): void;
   /** Runs until every device holds the same version vector, nothing parked; false after `maxMs`. */
   settle(maxMs: number): Promise<boolean>;
+  /** Lets a few heartbeats and acks go round, so every device learns what every other holds. */
+  exchangeVectors(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -166,8 +168,7 @@ export async function executeHistory(driver: FleetDriver, commands: readonly Com
   const quiet = await driver.settle(quietLimitMs);
   const vectors = () => live().map((device) => `${device.id.slice(0, 8)}: ${JSON.stringify([...device.library.outbox.cursors()])} parked ${device.library.parkedCount}`);
   assert.ok(quiet, `the fleet did not become quiet within ${quietLimitMs} ms:\n${vectors().join('\n')}`);
-  // A few heartbeats, so every device learns what every other holds.
-  await driver.advance(2000);
+  await driver.exchangeVectors();
   return { devices: live(), committed, problems, close: () => driver.close() };
 }
 
@@ -185,6 +186,7 @@ export async function runHistory({ seed, devices, commands }: { seed: number; de
     join: (id) => fleet.add(id),
     setClockOffset: (id, offsetMs) => fleet.clockOffsets.set(id, offsetMs),
     settle: (maxMs) => fleet.settle(maxMs),
+    exchangeVectors: () => fleet.network.scheduler.advance(2000),
     close: () => fleet.close(),
   };
   return executeHistory(driver, commands, problems, QUIET_LIMIT_MS);

@@ -83,6 +83,8 @@ export async function runTcpHistory({ seed, devices, commands }: { seed: number;
     },
     setClockOffset: (id, offsetMs) => offsets.set(id, offsetMs),
     settle: (maxMs) => waitFor(() => sameVectors(live()), maxMs),
+    // Heartbeats go every 100 ms: wait for several, so every device has acked what it holds.
+    exchangeVectors: () => new Promise((resolve) => setTimeout(resolve, 1000)),
     close: async () => {
       for (const member of live()) await stop(member);
     },
