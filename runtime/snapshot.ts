@@ -19,7 +19,7 @@ import type { SnapshotRecord } from './protocol.js';
 export function readSnapshotPage(core: LibraryCore, model: number, after: string, limit: number): { records: SnapshotRecord[]; next: string | null } {
   const store = core.stores.get(model);
   if (!store) throw new UnknownModelError(model);
-  const rows = store.page(after, limit).map((row) => fromRow(core, store, row));
+  const rows = store.page(after, limit).map((row) => fromRow(store, row));
   const deleted = core.tombstones.page(model, after, limit).map((tombstone) => fromTombstone(model, tombstone.record, tombstone.hlc));
   const records = [...rows, ...deleted].sort((a, b) => (a.record < b.record ? -1 : a.record > b.record ? 1 : 0)).slice(0, limit);
   return { records, next: records.length < limit ? null : records.at(-1)!.record };
@@ -30,7 +30,7 @@ export function readSnapshotRecord(core: LibraryCore, model: number, record: str
   const store = core.stores.get(model);
   if (!store) return undefined;
   const row = store.row(record);
-  if (row) return fromRow(core, store, row);
+  if (row) return fromRow(store, row);
   return core.tombstones.has(model, record) ? fromTombstone(model, record, core.tombstones.clock(model, record) ?? null) : undefined;
 }
 
@@ -38,7 +38,7 @@ function fromTombstone(model: number, record: string, hlc: Buffer | null): Snaps
   return { model, record, deleted: true, deleteClock: hlc, values: null, clocks: null, version: null, devices: [] };
 }
 
-function fromRow(core: LibraryCore, store: ModelStore, row: Values): SnapshotRecord {
+function fromRow(store: ModelStore, row: Values): SnapshotRecord {
   const id = row[store.key.name] as string;
   const values: Record<string, SqlValue> = {};
   for (const field of store.values) values[field.name] = row[field.name] ?? null;
