@@ -11,7 +11,7 @@ import { registry } from '../../generated/index.js';
 import { openLibrary } from '../../runtime/library.js';
 import type { AnyModelAdapter, SqlValue } from '../../runtime/model-adapter.js';
 import { time, type Figure, type Sample } from '../measure.js';
-import { openRawStore } from '../raw-baseline.js';
+import { appIndexes, openRawStore } from '../raw-baseline.js';
 
 const DEVICE = '0000000a-0000-4000-8000-00000000000a';
 const LIBRARY = '00000000-0000-4000-8000-000000000001';
@@ -44,7 +44,7 @@ export async function localCommitFigures(options: { durability: 'full' | 'normal
   let batchMet = true;
   let singleMet = true;
   for (const model of models) {
-    const raw = openRawStore(dir, model.adapter, options.durability);
+    const raw = openRawStore(dir, model.adapter, options.durability, appIndexes(path.join(dir, 'library.db'), model.adapter.table));
     const name = `${model.adapter.name} (${model.adapter.strategy})`;
     // Figure 1: `batch` changes per transaction.
     const inputs = () => Array.from({ length: options.batch }, () => model.input());

@@ -17,7 +17,7 @@ import { openLibrary } from '../../runtime/library.js';
 import type { AnyModelAdapter, SqlValue } from '../../runtime/model-adapter.js';
 import { seededRandom } from '../../runtime/seeded-random.js';
 import { summarize, time, type Figure } from '../measure.js';
-import { openRawStore } from '../raw-baseline.js';
+import { appIndexes, openRawStore } from '../raw-baseline.js';
 import { encodedRow, ratioSample } from './local-commits.js';
 
 const ORIGIN = '0000000b-0000-4000-8000-00000000000b';
@@ -83,9 +83,11 @@ export async function remoteApplyFigure(options: { changes: number; runs: number
 
   // Each run: a fresh target holding the records, with newer local edits of 10% of them (conflicts).
   let library: Awaited<ReturnType<typeof openLibrary<typeof registry>>> | undefined;
+  let libraryDir = '';
   const prepare = async () => {
     library?.close();
-    library = await openLibrary({ dir: mkdtempSync(path.join(tmpdir(), 'syncgen-bench-apply-')), libraryId: LIBRARY, deviceId: TARGET, registry, durability: 'full', now: () => START + 3_600_000 });
+    libraryDir = mkdtempSync(path.join(tmpdir(), 'syncgen-bench-apply-'));
+    library = await openLibrary({ dir: libraryDir, libraryId: LIBRARY, deviceId: TARGET, registry, durability: 'full', now: () => START + 3_600_000 });
     for (let start = 0; start < inserts.length; start += 1000) library.applyChanges(inserts.slice(start, start + 1000));
     library.transact((tx) => records.forEach((record, index) => index % 10 === 0 && tx.tag.update(record, { name: 'local, newer', isPinned: true })));
   };
@@ -99,12 +101,13 @@ export async function remoteApplyFigure(options: { changes: number; runs: number
 
   const adapter = registry.models.tag as AnyModelAdapter;
   const rows = updates.map((entry) => encodedRow(adapter, { id: entry.record, name: 'Tag', createdAt: NOW, ...decodeFields(entry.data!) }));
+  const indexes = appIndexes(path.join(libraryDir, 'library.db'), adapter.table);
   let raw: ReturnType<typeof openRawStore> | undefined;
   const theirs = await time(options.runs, () => {
     for (let start = 0; start < rows.length; start += 1000) raw!.writeBatch(rows.slice(start, start + 1000));
   }, () => {
     raw?.close();
-    raw = openRawStore(mkdtempSync(path.join(tmpdir(), 'syncgen-bench-raw-')), adapter, 'full');
+    raw = openRawStore(mkdtempSync(path.join(tmpdir(), 'syncgen-bench-raw-')), adapter, 'full', indexes);
   });
   raw?.close();
 
