@@ -22,7 +22,7 @@ export function emitDatabase(models: readonly ModelSpec[], origin: string): Gene
 function columnType(column: ColumnSpec, model: ModelSpec): string {
   const field = model.fields.find((candidate) => candidate.name === column.field);
   let type: string;
-  if (column.role === 'clock' || column.role === 'version') type = 'Buffer';
+  if (column.role === 'createClock' || column.role === 'clock' || column.role === 'version') type = 'Buffer';
   else if (field?.kind === 'enum') type = field.enumValues!.map((value) => (typeof value === 'string' ? tsString(value) : String(value))).join(' | ');
   else type = column.type === 'text' ? 'string' : column.type === 'blob' ? 'Buffer' : 'number';
   return column.nullable ? `${type} | null` : type;

@@ -1,10 +1,15 @@
 /**
- * How a model is laid out in SQLite: its main table (the key, the shared fields, and either one
- * HLC column per shared field or the owner's version) and, for hybrid models, a per-device table.
+ * How a model is laid out in SQLite: its main table (the key, the shared fields, and either the
+ * owner's version or the record's create clock plus one HLC column per shared field) and, for
+ * hybrid models, a per-device table.
+ *
+ * A shared field's clock column is NULL until an update of that field wins: its clock is then the
+ * create clock. Most rows are never edited field by field, so they carry one 24-byte clock, not
+ * one per field (a Tag row with every clock filled is three times as wide as its values).
  *
  * Meta columns start with `_`, which field names cannot, so they never clash with fields.
  */
-import type { FieldKind } from '../runtime/model-adapter.js';
+import { CREATE_CLOCK_COLUMN, type FieldKind } from '../runtime/model-adapter.js';
 import type { FieldSpec, ModelSpec } from './model-spec.js';
 import { perDeviceFields, valueFields } from './model-spec.js';
 import { compareText } from './naming.js';
@@ -13,7 +18,7 @@ import { codecOf } from './codec-recipe.js';
 export type SqlType = 'text' | 'integer' | 'real' | 'blob';
 
 /** What a column is for. */
-export type ColumnRole = 'key' | 'value' | 'clock' | 'version' | 'record' | 'device';
+export type ColumnRole = 'key' | 'value' | 'createClock' | 'clock' | 'version' | 'record' | 'device';
 
 export interface ColumnSpec {
   readonly name: string;
@@ -41,10 +46,11 @@ export interface TableSpec {
 }
 
 export const VERSION_COLUMN = '_version';
+export { CREATE_CLOCK_COLUMN } from '../runtime/model-adapter.js';
 export const RECORD_COLUMN = '_record';
 export const DEVICE_COLUMN = '_device';
 
-/** `_hlc_<field>`: the HLC of the field's current value. */
+/** `_hlc_<field>`: the HLC of the field's current value, or NULL while it is the create clock. */
 export function clockColumn(field: string): string {
   return `_hlc_${field}`;
 }
@@ -79,7 +85,10 @@ export function modelTables(model: ModelSpec): TableSpec[] {
       ...values.map(valueColumn),
       ...(model.strategy === 'stateBased'
         ? [{ name: VERSION_COLUMN, type: 'blob', nullable: false, role: 'version' } as const]
-        : values.map((field) => ({ name: clockColumn(field.name), type: 'blob', nullable: true, role: 'clock', field: field.name }) as const)),
+        : [
+            { name: CREATE_CLOCK_COLUMN, type: 'blob', nullable: true, role: 'createClock' } as const,
+            ...values.map((field) => ({ name: clockColumn(field.name), type: 'blob', nullable: true, role: 'clock', field: field.name }) as const),
+          ]),
     ],
     primaryKey: [key.name],
     indexes: mainIndexes(model),

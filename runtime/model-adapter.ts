@@ -35,7 +35,7 @@ export interface FieldDescriptor<Name extends string = string> {
   readonly defaultValue?: unknown;
   /** A hybrid model's field that each device keeps for itself (stored in `ModelSql.device`). */
   readonly perDevice: boolean;
-  /** The column that holds this field's HLC (shared fields of logBased and hybrid models), or null. */
+  /** The column that holds this field's HLC once an update of it won (shared fields of logBased and hybrid models), or null. */
   readonly clockColumn: string | null;
   /** Converts between the TS value and the SQLite column, validating on the way in. */
   readonly codec: ColumnCodec<unknown>;
@@ -55,18 +55,24 @@ export interface ReferenceDescriptor<Name extends string = string> {
 }
 
 /**
- * Prepared SQL text of a model's main table. Parameters are positional (`?`), each used once, in
- * fixed orders so the runtime needs no per-model code:
- * - `stateBased`: `[pk, ...fieldValues, version]`, fields in `fields` order without the key;
- * - `logBased`/`hybrid`: `[pk, ...sharedValues, ...sharedClocks]`, shared fields in `fields`
- *   order without the key; a null clock means "this change does not touch the field".
+ * Prepared SQL text of a model's main table. Parameters are positional (`?`), in fixed orders so
+ * the runtime needs no per-model code; values are the fields in `fields` order without the key
+ * (a hybrid model's shared fields only). A logBased row holds its create clock (`_hlc`) and one
+ * clock column per shared field, NULL while the field's clock is the create clock.
  */
 export interface ModelSql {
-  /** Plain insert of a new row (fails on an existing key). */
+  /** Plain insert of a new row (fails on an existing key): `[pk, ...values, version or create clock]`. */
   readonly insert: string;
-  /** Insert, or merge into the existing row: per-field LWW (logBased) or newer version (stateBased). */
+  /**
+   * Insert, or merge into the existing row: stateBased, `[pk, ...values, version]`, the whole row
+   * when the version is newer; logBased, `[pk, ...values, createClock, ...fieldClocks]` with every
+   * value given and a null field clock meaning the create clock, per-field LWW.
+   */
   readonly upsert: string;
-  /** Per-field LWW merge into an existing row only (logBased/hybrid; changes = 0 when it is absent). */
+  /**
+   * Per-field LWW merge into an existing row only (logBased/hybrid; changes = 0 when it is absent):
+   * per field `clock, value, clock, clock` (a null clock: the change does not touch the field), then pk.
+   */
   readonly merge: string | null;
   /** `DELETE ... WHERE pk = ?`. */
   readonly delete: string;
@@ -118,6 +124,9 @@ export interface ModelAdapter<T = Record<string, unknown>, Optional extends keyo
   /** Type-level only: the record and create-input types this adapter stands for. */
   readonly types?: { readonly record: T; readonly optional: Optional };
 }
+
+/** The column of a logBased row's create clock: the clock of each field whose clock column is NULL. */
+export const CREATE_CLOCK_COLUMN = '_hlc';
 
 /** Any model's adapter, whatever its record type. */
 export type AnyModelAdapter = ModelAdapter<any, any>;

@@ -88,31 +88,43 @@ export class ModelStore {
     return this.#page.all(after, limit) as Values[];
   }
 
-  /** Plain insert of a new row; `clock` stamps every shared field (logBased) or is the version. */
+  /** Plain insert of a new row; `clock` is its version (stateBased) or its create clock (logBased). */
   insert(id: string, values: Values, clock: Buffer): void {
-    this.#insert.run(this.#bind(id, values, clock));
+    this.#insert.run(this.#row(id, values, clock));
   }
 
   /**
-   * Writes `values` with `clock`: stateBased, the whole row when `clock` is a newer version;
-   * logBased, each given field whose stored clock is older (missing fields are left alone).
-   * Inserts when the row is absent: then `values` must hold every field.
+   * Writes a whole record with `clock`: stateBased, the row when `clock` is a newer version;
+   * logBased, a new row with `clock` as its create clock, or into an existing row each field whose
+   * clock is older. `values` holds every field.
    */
   upsert(id: string, values: Values, clock: Buffer): void {
-    this.#upsert.run(this.#bind(id, values, clock));
-  }
-
-  /** Like `upsert`, with each field's own clock (a snapshot's original clocks). */
-  upsertWithClocks(id: string, values: Values, clocks: Readonly<Record<string, Buffer>>): void {
-    const row: SqlValue[] = [id];
-    for (const field of this.values) row.push(values[field.name] ?? null);
-    for (const field of this.values) row.push(field.name in values ? (clocks[field.name] ?? null) : null);
+    const row = this.#row(id, values, clock);
+    if (!this.isStateBased) for (let index = 0; index < this.values.length; index += 1) row.push(null);
     this.#upsert.run(row);
   }
 
-  /** Per-field LWW into an existing row only; false when the row is absent. */
+  /**
+   * Like `upsert` for a logBased record as a snapshot carries it: its create clock and the clocks of
+   * the fields updated since (a missing one is the create clock). Every device then holds the same
+   * clock columns for the same changes.
+   */
+  upsertWithClocks(id: string, values: Values, createClock: Buffer, clocks: Readonly<Record<string, Buffer>>): void {
+    const row = this.#row(id, values, createClock);
+    for (const field of this.values) row.push(clocks[field.name] ?? null);
+    this.#upsert.run(row);
+  }
+
+  /** Per-field LWW of the given fields into an existing row only; false when the row is absent. */
   merge(id: string, values: Values, clock: Buffer): boolean {
-    return this.#merge!.run(this.#bind(id, values, clock)).changes > 0;
+    const row: SqlValue[] = [];
+    for (const field of this.values) {
+      const touched = field.name in values;
+      const fieldClock = touched ? clock : null;
+      row.push(fieldClock, touched ? values[field.name]! : null, fieldClock, fieldClock);
+    }
+    row.push(id);
+    return this.#merge!.run(row).changes > 0;
   }
 
   delete(id: string): void {
@@ -138,15 +150,11 @@ export class ModelStore {
     this.#device!.upsert.run([id, device, ...this.deviceFields.map((field) => values[field.name] ?? null), version]);
   }
 
-  /** `[key, ...values, version]`, or `[key, ...values, ...clocks]` with a clock on each given field. */
-  #bind(id: string, values: Values, clock: Buffer): SqlValue[] {
+  /** `[key, ...values, clock]`: the bind order of `insert` and the start of `upsert`'s. */
+  #row(id: string, values: Values, clock: Buffer): SqlValue[] {
     const row: SqlValue[] = [id];
     for (const field of this.values) row.push(values[field.name] ?? null);
-    if (this.isStateBased) {
-      row.push(clock);
-    } else {
-      for (const field of this.values) row.push(field.name in values ? clock : null);
-    }
+    row.push(clock);
     return row;
   }
 }

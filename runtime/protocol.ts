@@ -35,7 +35,8 @@
 import type { ChangeEntry } from './change-entry.js';
 import type { SqlValue } from './model-adapter.js';
 
-export const PROTOCOL_VERSION = 1;
+// 2: a logBased snapshot record carries its create clock in `version` and only the clocks of fields updated since.
+export const PROTOCOL_VERSION = 2;
 
 export const MESSAGE_TYPES = {
   StateChange: 1,
@@ -67,9 +68,9 @@ export interface SnapshotRecord {
   /** The smallest HLC of the record's own deletes; null when only a cascade deleted it. */
   readonly deleteClock: Buffer | null;
   readonly values: Readonly<Record<string, SqlValue>> | null;
-  /** Per-field HLCs (logBased and hybrid shared fields). */
+  /** The HLCs of the shared fields updated since the create (logBased and hybrid); the others have the create clock. */
   readonly clocks: Readonly<Record<string, Buffer>> | null;
-  /** The owner's version (stateBased). */
+  /** The owner's version (stateBased), or the record's create clock (logBased and hybrid). */
   readonly version: Buffer | null;
   /** A hybrid model's perDevice values, per device. */
   readonly devices: readonly { readonly device: string; readonly values: Readonly<Record<string, SqlValue>>; readonly version: Buffer }[];

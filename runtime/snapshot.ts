@@ -10,7 +10,7 @@
 import { InvalidChangeError, NotOwnerError, SyncError, UnknownModelError } from './errors.js';
 import { decodeHlc, HLC_BYTES } from './hlc.js';
 import { canonicalValue, deleteWithChildren, referenceState, type LibraryCore } from './library-core.js';
-import type { SqlValue } from './model-adapter.js';
+import { CREATE_CLOCK_COLUMN, type SqlValue } from './model-adapter.js';
 import type { ModelStore, Values } from './model-store.js';
 import type { MissingRecord } from './parked-changes.js';
 import type { SnapshotRecord } from './protocol.js';
@@ -65,7 +65,8 @@ function fromRow(store: ModelStore, row: Values): SnapshotRecord {
     deleteClock: null,
     values,
     clocks,
-    version: store.isStateBased ? (row._version as Buffer) : null,
+    // The owner's version (stateBased) or the create clock (logBased: the clock of the fields not in `clocks`).
+    version: row[store.isStateBased ? '_version' : CREATE_CLOCK_COLUMN] as Buffer,
     devices,
   };
 }
@@ -122,7 +123,7 @@ function mergeRecord(core: LibraryCore, snapshot: SnapshotRecord): MissingRecord
       if (!store.fields.has(name)) throw new InvalidChangeError(`${where}: clock of unknown field ${name}`);
       clocks[name] = clock(value, `${where}: clock of ${name}`);
     }
-    store.upsertWithClocks(snapshot.record, values, clocks);
+    store.upsertWithClocks(snapshot.record, values, clock(snapshot.version, `${where}: create clock`), clocks);
     for (const device of snapshot.devices) {
       const deviceValues = checkedValues(store, device.values, `${where} device ${device.device}`);
       const version = clock(device.version, `${where}: device version`);

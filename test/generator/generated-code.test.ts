@@ -37,14 +37,27 @@ async function migrate(db: Kysely<any>, provider: MigrationProvider, to?: string
 const clock = (value: number) => Buffer.from([0, 0, 0, value]);
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
-/** `[pk, ...values, ...clocks]`, encoded by the adapter's codecs, as `ModelSql` documents. */
-function sharedRow<T>(adapter: ModelAdapter<T, keyof T>, record: NoInfer<T>, clocks: (Buffer | null)[]): SqlValue[] {
+/** The record's key and shared values, encoded by the adapter's codecs. */
+function encoded<T>(adapter: ModelAdapter<T, keyof T>, record: NoInfer<T>): { key: SqlValue; values: SqlValue[] } {
   const [key, ...values] = adapter.fields.filter((field) => !field.perDevice);
-  return [
-    key!.codec.encode(record[key!.name]),
-    ...values.map((field) => field.codec.encode(record[field.name])),
-    ...clocks,
-  ];
+  return { key: key!.codec.encode(record[key!.name]), values: values.map((field) => field.codec.encode(record[field.name])) };
+}
+
+/** `insert`'s bind order, as `ModelSql` documents it: `[pk, ...values, create clock]`. */
+function insertRow<T>(adapter: ModelAdapter<T, keyof T>, record: NoInfer<T>, createClock: Buffer): SqlValue[] {
+  const { key, values } = encoded(adapter, record);
+  return [key, ...values, createClock];
+}
+
+/** `upsert`'s (logBased): `[pk, ...values, create clock, ...field clocks]`. */
+function upsertRow<T>(adapter: ModelAdapter<T, keyof T>, record: NoInfer<T>, createClock: Buffer, clocks: (Buffer | null)[]): SqlValue[] {
+  return [...insertRow(adapter, record, createClock), ...clocks];
+}
+
+/** `merge`'s: per shared field `clock, value, clock, clock`, then pk. */
+function mergeRow<T>(adapter: ModelAdapter<T, keyof T>, record: NoInfer<T>, clocks: (Buffer | null)[]): SqlValue[] {
+  const { key, values } = encoded(adapter, record);
+  return [...values.flatMap((value, index) => [clocks[index]!, value, clocks[index]!, clocks[index]!]), key];
 }
 
 test.after(() => {
@@ -57,30 +70,31 @@ test('log-based fixture: migrations run, per-field LWW upsert and merge, referen
   const { folderAdapter, noteAdapter } = shared;
 
   const folder: shared.Folder = { id: uuid(1), name: 'Inbox', parentId: null, pinnedNoteId: null };
-  sqlite.prepare(folderAdapter.sql.insert).run(sharedRow(folderAdapter, folder, [clock(1), clock(1), clock(1)]));
+  sqlite.prepare(folderAdapter.sql.insert).run(insertRow(folderAdapter, folder, clock(1)));
   const note: shared.Note = { id: uuid(2), folderId: uuid(1), title: 'Groceries', body: null, labels: ['home'], priority: 2, archivedAt: null };
-  const noteClocks = () => noteAdapter.fields.slice(1).map(() => clock(5));
-  sqlite.prepare(noteAdapter.sql.insert).run(sharedRow(noteAdapter, note, noteClocks()));
+  sqlite.prepare(noteAdapter.sql.insert).run(insertRow(noteAdapter, note, clock(5)));
 
-  // Concurrent edits of two fields: title with a newer clock wins, body with an older clock loses.
+  // Concurrent edits of two fields: title with a newer clock wins, body with an older clock loses;
+  // fields without a clock of their own have the create clock, which is not newer than itself.
   const upsert = sqlite.prepare(noteAdapter.sql.upsert);
   const fields = noteAdapter.fields.slice(1).map((field) => field.name);
   const only = (name: string, at: number) => fields.map((field) => (field === name ? clock(at) : null));
-  upsert.run(sharedRow(noteAdapter, { ...note, title: 'Shopping' }, only('title', 6)));
-  upsert.run(sharedRow(noteAdapter, { ...note, body: 'stale' }, only('body', 4)));
+  upsert.run(upsertRow(noteAdapter, { ...note, title: 'Shopping', priority: 1 }, clock(5), only('title', 6)));
+  upsert.run(upsertRow(noteAdapter, { ...note, body: 'stale' }, clock(5), only('body', 4)));
   const merge = sqlite.prepare(noteAdapter.sql.merge!);
-  assert.is(merge.run(sharedRow(noteAdapter, { ...note, priority: 3 }, only('priority', 7))).changes, 1);
-  assert.is(merge.run(sharedRow(noteAdapter, { ...note, id: uuid(99) }, only('title', 9))).changes, 0, 'merge never inserts');
+  assert.is(merge.run(mergeRow(noteAdapter, { ...note, priority: 3 }, only('priority', 7))).changes, 1);
+  assert.is(merge.run(mergeRow(noteAdapter, { ...note, priority: 2 }, only('priority', 4))).changes, 1, 'the row matched; its newer priority stays');
+  assert.is(merge.run(mergeRow(noteAdapter, { ...note, id: uuid(99) }, only('title', 9))).changes, 0, 'merge never inserts');
 
-  const rows = await db.selectFrom('note').select(['title', 'body', 'priority', 'labels', '_hlc_title']).where('folderId', '=', uuid(1)).execute();
-  assert.equal(rows, [{ title: 'Shopping', body: null, priority: 3, labels: '["home"]', _hlc_title: clock(6) }]);
+  const rows = await db.selectFrom('note').select(['title', 'body', 'priority', 'labels', '_hlc', '_hlc_title', '_hlc_body', '_hlc_priority']).where('folderId', '=', uuid(1)).execute();
+  assert.equal(rows, [{ title: 'Shopping', body: null, priority: 3, labels: '["home"]', _hlc: clock(5), _hlc_title: clock(6), _hlc_body: null, _hlc_priority: clock(7) }]);
   const stored = sqlite.prepare(noteAdapter.sql.selectById).get(uuid(2)) as Record<string, SqlValue>;
   assert.equal(noteAdapter.fields.map((field) => field.codec.decode(stored[field.name]!)), [uuid(2), uuid(1), 'Shopping', null, ['home'], 3, null]);
 
   // References: the note's folder finds it as a child; a setNull reference is cleared.
   const [toFolder] = noteAdapter.references;
   assert.equal(sqlite.prepare(toFolder!.selectChildren).all(uuid(1)), [{ id: uuid(2) }]);
-  sqlite.prepare(folderAdapter.sql.merge!).run(sharedRow(folderAdapter, { ...folder, pinnedNoteId: uuid(2) }, [null, null, clock(8)]));
+  sqlite.prepare(folderAdapter.sql.merge!).run(mergeRow(folderAdapter, { ...folder, pinnedNoteId: uuid(2) }, [null, null, clock(8)]));
   const pinned = folderAdapter.references.find((reference) => reference.field === 'pinnedNoteId')!;
   assert.is(pinned.onDelete, 'setNull');
   assert.is(sqlite.prepare(pinned.clearReference!).run(uuid(2)).changes, 1);
@@ -119,7 +133,7 @@ test('hybrid fixture: shared fields in the main table, each device its own row o
   const { readingStateAdapter } = hybrid;
   const device = readingStateAdapter.sql.device!;
   const state: hybrid.ReadingState = { id: uuid(1), title: 'Report', bookmarked: true, progress: 0.5, lastReadAt: '2024-05-01T12:00:00Z' };
-  sqlite.prepare(readingStateAdapter.sql.insert).run(sharedRow(readingStateAdapter, state, [clock(1), clock(1)]));
+  sqlite.prepare(readingStateAdapter.sql.insert).run(insertRow(readingStateAdapter, state, clock(1)));
   const upsertDevice = sqlite.prepare(device.upsert);
   upsertDevice.run(uuid(1), uuid(7), 0.5, '2024-05-01T12:00:00Z', clock(1));
   upsertDevice.run(uuid(1), uuid(8), 0.9, null, clock(1));
@@ -134,22 +148,22 @@ test('hybrid fixture: shared fields in the main table, each device its own row o
 test('schema-change fixture: 0002 adds columns to a database at 0001, keeps its rows, and goes back down', async () => {
   const { sqlite, db } = openDatabase<changed.Database>();
   assert.equal(await migrate(db, changed.migrations, '0001_initial'), ['Up 0001_initial Success']);
-  sqlite.prepare('INSERT INTO tag (id, name, color, _hlc_name, _hlc_color) VALUES (?, ?, ?, ?, ?)').run(uuid(1), 'old', null, clock(1), clock(1));
+  sqlite.prepare('INSERT INTO tag (id, name, color, _hlc) VALUES (?, ?, ?, ?)').run(uuid(1), 'old', null, clock(1));
   assert.equal(await migrate(db, changed.migrations), ['Up 0002_add_tag_icon_and_more Success']);
   assert.equal(await db.selectFrom('tag').select(['name', 'icon', 'isPinned', '_hlc_icon']).execute(), [{ name: 'old', icon: null, isPinned: 0, _hlc_icon: null }]);
   const indexes = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tag' AND sql IS NOT NULL").all();
   assert.equal(indexes, [{ name: 'idx_tag__name' }]);
-  // A field added later has no clock yet: any incoming clock wins over it.
+  // A field added later has the record's create clock: an update of it (always later than the create) wins.
   const { tagAdapter } = changed;
   const fields = tagAdapter.fields.slice(1).map((field) => field.name);
-  sqlite.prepare(tagAdapter.sql.merge!).run(sharedRow(tagAdapter, { id: uuid(1), name: 'old', color: null, icon: 'star', isPinned: false }, fields.map((f) => (f === 'icon' ? clock(1) : null))));
-  assert.equal(await db.selectFrom('tag').select('icon').execute(), [{ icon: 'star' }]);
+  sqlite.prepare(tagAdapter.sql.merge!).run(mergeRow(tagAdapter, { id: uuid(1), name: 'old', color: null, icon: 'star', isPinned: false }, fields.map((f) => (f === 'icon' ? clock(2) : null))));
+  assert.equal(await db.selectFrom('tag').select(['icon', '_hlc_icon']).execute(), [{ icon: 'star', _hlc_icon: clock(2) }]);
 
   const migrator = new Migrator({ db, provider: changed.migrations });
   const down = await migrator.migrateDown();
   assert.is(down.error, undefined);
   const columns = sqlite.prepare('SELECT name FROM pragma_table_info(?)').all('tag').map((row) => (row as { name: string }).name);
-  assert.equal(columns, ['id', 'name', 'color', '_hlc_name', '_hlc_color']);
+  assert.equal(columns, ['id', 'name', 'color', '_hlc', '_hlc_name', '_hlc_color']);
   await db.destroy();
 });
 

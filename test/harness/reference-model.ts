@@ -8,7 +8,8 @@
  *   when only a cascade deleted it; a record is deleted with a parent it references by a cascade
  *   reference (fixed at create), transitively;
  * - stateBased: the state of the record's highest-clock write, that clock as version;
- * - logBased: per field, the value of the highest-clock write of that field, with that clock;
+ * - logBased: per field, the value of the highest-clock write of that field; the create's clock
+ *   stored once, and a field's own clock only when an update of it is that write;
  * - hybrid: shared fields as logBased; per device, its highest-clock perDevice state;
  * - a setNull reference to a deleted record reads null (its clock kept).
  * It shares no code with the runtime's apply path.
@@ -87,11 +88,14 @@ export function predictState(registry: Registry<any, any>, committed: readonly C
       for (const field of shared) row[field.name] = winner.data![field.name] ?? null;
       row._version = hex(winner.hlc);
     } else {
+      // Stored: the create's clock once, and a field's own clock only when an update of it won.
+      const create = writes.find((entry) => entry.kind === 'insert');
+      row._hlc = create ? hex(create.hlc) : null;
       for (const field of shared) {
         const holders = writes.filter((entry) => entry.data && field.name in entry.data);
         const winner = holders.reduce<ChangeEntry | undefined>((best, entry) => (!best || later(entry.hlc, best.hlc) ? entry : best), undefined);
         row[field.name] = winner ? (winner.data![field.name] as SqlValue) : null;
-        row[field.clockColumn!] = winner ? hex(winner.hlc) : null;
+        row[field.clockColumn!] = winner && winner !== create ? hex(winner.hlc) : null;
       }
       const deviceFields = adapter.fields.filter((field: AnyModelAdapter['fields'][number]) => field.perDevice);
       if (deviceFields.length > 0) {

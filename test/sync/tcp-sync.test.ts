@@ -6,6 +6,7 @@ import net from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MAX_CONSECUTIVE_INVALID } from '../../runtime/protocol-handler.js';
+import { PROTOCOL_VERSION } from '../../runtime/protocol.js';
 import type { TcpEvent } from '../../runtime/transports/tcp.js';
 import { closeReaders, DEVICE_A, DEVICE_B, DEVICE_C, NOW } from '../support/libraries.js';
 import { assertConverged, sameVectors, tcpDevice, waitFor, type Device } from '../support/sync-harness.js';
@@ -58,7 +59,7 @@ test('7 over TCP: the wrong secret, the wrong library and a newer protocol versi
   const cases = [
     { options: { secret: 'not the secret' }, reason: /^authentication failed: the peer does not hold this library's secret$/ },
     { options: { libraryId: '00000000-0000-4000-8000-0000000000ff' }, reason: /^wrong library: 00000000-0000-4000-8000-0000000000ff is not 00000000-0000-4000-8000-000000000001$/ },
-    { options: { protocolVersion: 2 }, reason: /^protocol version 2 is not supported \(this device speaks 1\); upgrade the older device$/ },
+    { options: { protocolVersion: PROTOCOL_VERSION + 1 }, reason: /^protocol version 3 is not supported \(this device speaks 2\); upgrade the older device$/ },
   ];
   for (const { options, reason } of cases) {
     events.length = 0;

@@ -101,13 +101,13 @@ const sample = (): Buffer =>
 test('typed refusals: version, unknown type, oversized, wrong field type, not MessagePack', () => {
   const packr = new Packr({ useRecords: false });
   const frame = (version: number, type: number, body: unknown) => packr.pack([version, Buffer.alloc(16), Buffer.alloc(32), type, body]);
-  const version = wireError(frame(2, 10, [[], 0, []]));
-  assert.equal([version.code, version.message], ['unsupported-version', 'protocol version 2 is not supported (this device speaks 1); upgrade the older device']);
-  assert.equal([wireError(frame(1, 99, [])).code, wireError(frame(1, 99, [])).message], ['unknown-type', 'unknown message type 99']);
+  const version = wireError(frame(PROTOCOL_VERSION + 1, 10, [[], 0, []]));
+  assert.equal([version.code, version.message], ['unsupported-version', 'protocol version 3 is not supported (this device speaks 2); upgrade the older device']);
+  assert.equal([wireError(frame(PROTOCOL_VERSION, 99, [])).code, wireError(frame(PROTOCOL_VERSION, 99, [])).message], ['unknown-type', 'unknown message type 99']);
   assert.equal(wireError(sample(), 10).code, 'oversized');
-  const mistyped = wireError(frame(1, 10, [[], 'soon', []]));
+  const mistyped = wireError(frame(PROTOCOL_VERSION, 10, [[], 'soon', []]));
   assert.equal([mistyped.code, mistyped.message], ['malformed', 'sentAt: expected a non-negative integer']);
-  assert.equal(wireError(frame(1, 5, [Buffer.alloc(16), 1, Buffer.alloc(23), 1, Buffer.alloc(16), 1, null])).message, 'entry.hlc: expected 24 bytes');
+  assert.equal(wireError(frame(PROTOCOL_VERSION, 5, [Buffer.alloc(16), 1, Buffer.alloc(23), 1, Buffer.alloc(16), 1, null])).message, 'entry.hlc: expected 24 bytes');
   assert.equal(wireError(Buffer.from([0xc1])).code, 'malformed');
   assert.equal(wireError(new Uint8Array(0)).code, 'malformed');
 });
