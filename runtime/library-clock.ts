@@ -1,9 +1,11 @@
 /**
  * The library's HLC: the pure clock functions, with the wall time source, the drift bound and
- * persistence. The last issued value is written in the same SQLite transaction as the changes it
- * stamped, and reloaded on open, so the clock never goes back across a restart, even when the
- * wall clock was stepped back meanwhile. It only moves forward in memory too: a clock issued in a
- * transaction that rolled back is simply never used.
+ * persistence, so the clock never goes back across a restart, even when the wall clock was stepped
+ * back meanwhile. A local commit persists nothing extra: the clock of its last entry is in the
+ * log, and open takes the later of the stored value and this device's last log entry. The stored
+ * value is written when clocks of other devices were observed and before own entries are pruned.
+ * It only moves forward in memory too: a clock issued in a transaction that rolled back is simply
+ * never used.
  */
 import type Database from 'better-sqlite3';
 import { decodeHlc, encodeHlc, initialHlc, receive, send, type Hlc, type ReceiveResult } from './hlc.js';
@@ -19,7 +21,9 @@ export class LibraryClock {
     readonly maxDriftMs: number,
   ) {
     const stored = db.prepare("SELECT value FROM _sync_state WHERE key = 'clock'").pluck().get() as Buffer | undefined;
-    this.#last = stored ? { ...decodeHlc(stored), device } : initialHlc(device);
+    const logged = db.prepare('SELECT hlc FROM _sync_log WHERE origin = ? ORDER BY seq DESC LIMIT 1').pluck().get(device) as Buffer | undefined;
+    const latest = stored && logged ? (Buffer.compare(stored, logged) >= 0 ? stored : logged) : (stored ?? logged);
+    this.#last = latest ? { ...decodeHlc(latest), device } : initialHlc(device);
     this.#save = db.prepare("INSERT INTO _sync_state (key, value) VALUES ('clock', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   }
 
@@ -40,7 +44,7 @@ export class LibraryClock {
     return result;
   }
 
-  /** Writes the last issued value; call inside the transaction that used it. */
+  /** Writes the last issued or observed value; call inside a transaction. */
   persist(): void {
     this.#save.run(encodeHlc(this.#last));
   }

@@ -153,18 +153,22 @@ export class Library<R extends Registry<any, any>> {
   prune(retentionMs: number): number {
     this.#open();
     const now = this.#core.clock.now();
-    return this.#writer
-      .transaction(() => {
-        const peers = this.#acks.peers().filter((peer) => now - peer.lastSeen <= retentionMs);
-        if (peers.length === 0) return 0;
-        const acked = peers.map((peer) => this.#acks.acked(peer.peer));
-        let pruned = 0;
-        for (const origin of this.#core.log.origins()) {
-          pruned += this.#core.log.prune(origin, Math.min(...acked.map((vector) => vector.get(origin) ?? 0)));
-        }
-        return pruned;
-      })
-      .immediate();
+    return this.#rollingBack(() =>
+      this.#writer
+        .transaction(() => {
+          const peers = this.#acks.peers().filter((peer) => now - peer.lastSeen <= retentionMs);
+          if (peers.length === 0) return 0;
+          const acked = peers.map((peer) => this.#acks.acked(peer.peer));
+          let pruned = 0;
+          for (const origin of this.#core.log.origins()) {
+            pruned += this.#core.log.prune(origin, Math.min(...acked.map((vector) => vector.get(origin) ?? 0)));
+          }
+          // The clock's last value may have been in the entries just pruned (see `library-clock.ts`).
+          if (pruned > 0) this.#core.clock.persist();
+          return pruned;
+        })
+        .immediate(),
+    );
   }
 
   /** @internal The sync engine records what a peer acknowledged holding. */
@@ -263,6 +267,7 @@ export class Library<R extends Registry<any, any>> {
       return run();
     } catch (error) {
       this.#core.parked.forgetCount();
+      this.#core.log.forgetOwnCursor();
       throw error;
     }
   }
@@ -306,7 +311,7 @@ export async function openLibrary<R extends Registry<any, any>>(options: Library
     storesByName: new Map([...stores.values()].map((store) => [store.name, store])),
     tombstones: new Tombstones(db),
     parked: new ParkedChanges(db, options.maxParked ?? 100_000),
-    log: new SyncLog(db),
+    log: new SyncLog(db, options.deviceId),
     clock: new LibraryClock(db, options.deviceId, options.now ?? Date.now, options.maxDriftMs ?? DEFAULT_MAX_DRIFT_MS),
   };
   const reader = new Database(file, { readonly: true, fileMustExist: true });

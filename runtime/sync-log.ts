@@ -4,6 +4,11 @@
  * engine). Entries past a gap are kept and applied; the cursor waits at the gap until it fills,
  * so a cursor always means "everything up to here is held". Every origin ever seen has a cursor
  * row (0 while its first entry is missing), so the cursor table is also the list of origins.
+ *
+ * This device's own cursor is the exception that keeps local commits cheap: a local commit writes
+ * its entries only, and the own cursor moves in memory. The log itself holds the truth: at open
+ * (and after a rollback) the cursor is read as the stored row plus the own entries contiguous
+ * after it. The row is written before own entries are pruned and whenever a remote path moves it.
  */
 import type Database from 'better-sqlite3';
 import { KIND_BY_CODE, KIND_CODE, packData, unpackData, type ChangeEntry } from './change-entry.js';
@@ -30,8 +35,14 @@ export class SyncLog {
   readonly #prune: Database.Statement;
   readonly #setFloor: Database.Statement;
   readonly #floor: Database.Statement;
+  readonly #ownAfter: Database.Statement;
+  readonly #own: string;
+  /** The own cursor; undefined until read (again) from the file. */
+  #ownCursor: number | undefined;
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, ownOrigin: string) {
+    this.#own = ownOrigin;
+    this.#ownAfter = db.prepare('SELECT count(*) AS count, max(seq) AS last FROM _sync_log WHERE origin = ? AND seq > ?');
     this.#append = db.prepare('INSERT INTO _sync_log (origin, seq, hlc, model, record, kind, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.#has = db.prepare('SELECT 1 FROM _sync_log WHERE origin = ? AND seq = ?').pluck();
     this.#entry = db.prepare('SELECT origin, seq, hlc, model, record, kind, data FROM _sync_log WHERE origin = ? AND seq = ?');
@@ -53,36 +64,68 @@ export class SyncLog {
   }
 
   cursor(origin: string): number {
+    if (origin === this.#own) return this.#ownCursorNow();
     return (this.#cursor.get(origin) as number | undefined) ?? 0;
   }
 
   /** The version vector: per origin, everything up to this seq is held. */
   cursors(): Map<string, number> {
-    return new Map((this.#cursors.all() as { origin: string; seq: number }[]).map((row) => [row.origin, row.seq]));
+    const cursors = new Map((this.#cursors.all() as { origin: string; seq: number }[]).map((row) => [row.origin, row.seq]));
+    const own = this.#ownCursorNow();
+    if (own > 0 || cursors.has(this.#own)) cursors.set(this.#own, own);
+    return new Map([...cursors].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
   /**
-   * Stores this device's own new entries (seqs right after its cursor) and moves its cursor once:
-   * the local write path's cheaper append. The caller runs it inside its transaction.
+   * Stores this device's own new entries (seqs right after its cursor) and moves the own cursor in
+   * memory only. The caller runs it inside its transaction, and calls `forgetOwnCursor` when that
+   * transaction rolls back.
    */
   appendOwn(entries: readonly ChangeEntry[]): void {
     if (entries.length === 0) return;
     for (const entry of entries) {
       this.#append.run(entry.origin, entry.seq, entry.hlc, entry.model, entry.record, KIND_CODE[entry.kind], packData(entry.data));
     }
-    this.#setCursor.run(entries[0]!.origin, entries.at(-1)!.seq);
+    this.#ownCursor = entries.at(-1)!.seq;
+  }
+
+  /** Call after a rolled-back transaction: the own cursor is read again from the file. */
+  forgetOwnCursor(): void {
+    this.#ownCursor = undefined;
   }
 
   /** Stores an entry and advances its origin's cursor over every entry now contiguous. */
   append(entry: ChangeEntry): void {
     this.#append.run(entry.origin, entry.seq, entry.hlc, entry.model, entry.record, KIND_CODE[entry.kind], packData(entry.data));
-    const stored = this.#cursor.get(entry.origin) as number | undefined;
+    const stored = this.#storedCursor(entry.origin);
     let cursor = stored ?? 0;
     if (entry.seq === cursor + 1) {
       cursor = entry.seq;
       while (this.#has.get(entry.origin, cursor + 1) !== undefined) cursor += 1;
     }
-    if (cursor !== stored) this.#setCursor.run(entry.origin, cursor);
+    if (cursor !== stored) this.#saveCursor(entry.origin, cursor);
+  }
+
+  /** A cursor as the remote paths read it: the own one from memory, others from their row. */
+  #storedCursor(origin: string): number | undefined {
+    return origin === this.#own ? this.#ownCursorNow() : (this.#cursor.get(origin) as number | undefined);
+  }
+
+  /** Writes a cursor row (the own one too: remote paths are not the hot path). */
+  #saveCursor(origin: string, seq: number): void {
+    this.#setCursor.run(origin, seq);
+    if (origin === this.#own) this.#ownCursor = seq;
+  }
+
+  /** The stored own row, then every own entry contiguous after it (one range count when no gap). */
+  #ownCursorNow(): number {
+    if (this.#ownCursor !== undefined) return this.#ownCursor;
+    let cursor = (this.#cursor.get(this.#own) as number | undefined) ?? 0;
+    const after = this.#ownAfter.get(this.#own, cursor) as { count: number; last: number | null };
+    if (after.last !== null && after.count === after.last - cursor) cursor = after.last;
+    else while (this.#has.get(this.#own, cursor + 1) !== undefined) cursor += 1;
+    this.#ownCursor = cursor;
+    return cursor;
   }
 
   /** Every origin this device has held an entry of (each has a cursor, 0 while its first is missing). */
@@ -95,18 +138,20 @@ export class SyncLog {
    * that contains their effect), then advances over entries now contiguous.
    */
   claim(origin: string, seq: number): void {
-    const stored = this.#cursor.get(origin) as number | undefined;
+    const stored = this.#storedCursor(origin);
     // Entries held only through the snapshot cannot be sent to others: to them they are pruned.
     if (seq > (stored ?? 0)) this.#setFloor.run(origin, seq);
     let cursor = Math.max(stored ?? 0, seq);
     while (this.#has.get(origin, cursor + 1) !== undefined) cursor += 1;
-    if (cursor !== stored) this.#setCursor.run(origin, cursor);
+    if (cursor !== stored) this.#saveCursor(origin, cursor);
   }
 
   /** Removes the entries of `origin` up to `seq` (never past its cursor); returns how many. */
   prune(origin: string, seq: number): number {
     const upTo = Math.min(seq, this.cursor(origin));
     if (upTo <= 0) return 0;
+    // Once its entries are gone, only the row can tell the own cursor.
+    if (origin === this.#own) this.#setCursor.run(origin, this.#ownCursorNow());
     this.#setFloor.run(origin, upTo);
     return this.#prune.run(origin, upTo).changes;
   }

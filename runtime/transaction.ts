@@ -81,8 +81,8 @@ export class TransactionManager<R extends Registry<any, any>> {
             Promise.resolve(value).catch((error: unknown) => this.#reportError(error, 'async transact callback'));
             throw new AsyncTransactionError();
           }
+          // The log is the record of the clock too (see `library-clock.ts`): nothing else to write.
           this.#core.log.appendOwn(session.entries);
-          this.#core.clock.persist();
           return value;
         })
         .immediate();

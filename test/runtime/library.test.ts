@@ -46,6 +46,41 @@ test('close and reopen loses nothing; the clock keeps going forward even with th
   again.close();
 });
 
+test('a local commit writes only its rows and log entries; the cursor and clock survive pruning, a rollback and a restart', async () => {
+  const dir = temporaryDirectory('own-cursor');
+  const first = await openDevice(DEVICE_A, { dir, now: () => 5_000_000 });
+  first.transact((tx) => tx.tag.create({ name: 'One', createdAt: NOW }));
+  const tag = first.transact((tx) => tx.tag.create({ name: 'Two', createdAt: NOW }));
+  const raw = new Database(first.file, { readonly: true });
+  const storedCursor = () => raw.prepare('SELECT seq FROM _sync_cursor WHERE origin = ?').pluck().get(DEVICE_A);
+  assert.is(storedCursor(), undefined, 'no cursor row is written by a local commit');
+  assert.throws(() => first.transact((tx) => {
+    tx.tag.update(tag.id, { name: 'Rolled back' });
+    throw new Error('abort');
+  }), /abort/);
+  assert.equal(first.outbox.cursors(), new Map([[DEVICE_A, 2]]), 'a rollback leaves the cursor where the file has it');
+
+  // A peer acknowledged everything: the own entries are pruned, so the row and the stored clock must tell.
+  first.recordPeerAck(DEVICE_B, new Map([[DEVICE_A, 2]]));
+  assert.is(first.prune(60_000), 2);
+  assert.equal(heldEntries(first), []);
+  assert.is(storedCursor(), 2);
+  raw.close();
+  const lastClock = first.clock;
+  first.close();
+
+  const again = await openDevice(DEVICE_A, { dir, now: () => 1_000 });
+  assert.equal(again.outbox.cursors(), new Map([[DEVICE_A, 2]]));
+  assert.equal(again.clock, lastClock);
+  again.transact((tx) => tx.tag.update(tag.id, { name: 'Three' }));
+  const [next] = heldEntries(again);
+  assert.equal([next!.seq, compareHlc(decodeHlc(next!.hlc), lastClock) > 0], [3, true]);
+  again.close();
+  const third = await openDevice(DEVICE_A, { dir, now: () => 1_000 });
+  assert.equal([third.outbox.cursors().get(DEVICE_A), compareHlc(third.clock, decodeHlc(next!.hlc))], [3, 0]);
+  third.close();
+});
+
 test('a library file is refused to another device or library, with a typed error', async () => {
   const dir = temporaryDirectory('claim');
   (await openDevice(DEVICE_A, { dir })).close();
