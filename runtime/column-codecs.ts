@@ -55,14 +55,25 @@ function text(constraints: TextConstraints = {}): ColumnCodec<string> {
     expected,
     encode(value) {
       if (typeof value !== 'string') throw new ValueError(expected, value);
-      const length = [...value].length;
-      if (constraints.minLength !== undefined && length < constraints.minLength) throw new ValueError(expected, value);
-      if (constraints.maxLength !== undefined && length > constraints.maxLength) throw new ValueError(expected, value);
+      if (!withinLength(value, constraints)) throw new ValueError(expected, value);
       if (pattern && !pattern.test(value)) throw new ValueError(expected, value);
       return value;
     },
     decode: (column) => column as string,
   };
+}
+
+/**
+ * Lengths count code points, as JSON Schema does. A string of n UTF-16 units has between n/2 and n
+ * code points, so most strings are decided without counting them.
+ */
+function withinLength(value: string, { minLength, maxLength }: TextConstraints): boolean {
+  const units = value.length;
+  const sure = (minLength === undefined || units >= 2 * minLength) && (maxLength === undefined || units <= maxLength);
+  if (sure) return true;
+  let points = 0;
+  for (const _ of value) points += 1;
+  return (minLength === undefined || points >= minLength) && (maxLength === undefined || points <= maxLength);
 }
 
 function numeric(integer: boolean, constraints: NumberConstraints = {}): ColumnCodec<number> {
@@ -187,8 +198,9 @@ export const columns = {
 
 function describeLength({ minLength, maxLength }: TextConstraints): string {
   if (minLength !== undefined && maxLength !== undefined) return `of ${minLength} to ${maxLength} characters`;
-  if (minLength !== undefined) return `of at least ${minLength} characters`;
-  if (maxLength !== undefined) return `of at most ${maxLength} characters`;
+  const characters = (count: number) => `${count} character${count === 1 ? '' : 's'}`;
+  if (minLength !== undefined) return `of at least ${characters(minLength)}`;
+  if (maxLength !== undefined) return `of at most ${characters(maxLength)}`;
   return '';
 }
 

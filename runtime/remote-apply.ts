@@ -57,6 +57,13 @@ export function applyRemote(core: LibraryCore, entries: readonly unknown[]): App
   const refused: RefusedChange[] = [];
   const parkedHere: ChangeEntry[] = [];
   let duplicates = 0;
+  // Cursors move once, at the end of the batch; until then an entry of this batch is held by its log row.
+  const cursors = new Map<string, number>();
+  const holds = (origin: string, seq: number) => {
+    let cursor = cursors.get(origin);
+    if (cursor === undefined) cursors.set(origin, (cursor = core.log.cursor(origin)));
+    return seq <= cursor || core.log.has(origin, seq);
+  };
   for (const raw of entries) {
     let entry: ChangeEntry;
     let store: ModelStore;
@@ -69,7 +76,7 @@ export function applyRemote(core: LibraryCore, entries: readonly unknown[]): App
       }
       throw error;
     }
-    if (core.log.holds(entry.origin, entry.seq)) {
+    if (holds(entry.origin, entry.seq)) {
       duplicates += 1;
       continue;
     }
@@ -84,15 +91,16 @@ export function applyRemote(core: LibraryCore, entries: readonly unknown[]): App
         refused.push({ entry: raw, error: new ParkingFullError(core.parked.limit) });
         continue;
       }
-      core.log.append(entry);
+      core.log.appendReceived(entry);
       core.parked.park(entry.origin, entry.seq, result.parkOn);
       parkedHere.push(entry);
     } else {
-      core.log.append(entry);
+      core.log.appendReceived(entry);
       releaseParked(core, result.resolved);
     }
     stored.push(entry);
   }
+  for (const origin of new Set(stored.map((entry) => entry.origin))) core.log.advance(origin);
   core.clock.persist();
   const parked = parkedHere.filter((entry) => core.parked.has(entry.origin, entry.seq)).length;
   return { stored, duplicates, parked, refused };
@@ -138,7 +146,6 @@ function applyEntry(core: LibraryCore, store: ModelStore, entry: ChangeEntry): E
     store.upsert(entry.record, data, entry.hlc);
     return { resolved: [self] };
   }
-  if (entry.kind === 'update' && !store.exists(entry.record)) return { parkOn: self, resolved: [] };
   const shared: Values = {};
   const device: Values = {};
   let hasShared = false;
@@ -152,9 +159,11 @@ function applyEntry(core: LibraryCore, store: ModelStore, entry: ChangeEntry): E
       hasShared = true;
     }
   }
-  if (hasShared) {
-    if (entry.kind === 'insert') store.upsert(entry.record, shared, entry.hlc);
-    else store.merge(entry.record, shared, entry.hlc);
+  if (entry.kind === 'insert') {
+    if (hasShared) store.upsert(entry.record, shared, entry.hlc);
+  } else if (hasShared ? !store.merge(entry.record, shared, entry.hlc) : !store.exists(entry.record)) {
+    // An update whose create has not arrived (the merge found no row, so it wrote nothing).
+    return { parkOn: self, resolved: [] };
   }
   if (hasDevice) store.upsertDevice(entry.record, entry.origin, device, entry.hlc);
   return { resolved: entry.kind === 'insert' ? [self] : [] };

@@ -60,7 +60,12 @@ export class SyncLog {
 
   /** Whether the entry is held: in the log, or at or below the origin's cursor. */
   holds(origin: string, seq: number): boolean {
-    return seq <= this.cursor(origin) || this.#has.get(origin, seq) !== undefined;
+    return seq <= this.cursor(origin) || this.has(origin, seq);
+  }
+
+  /** Whether the entry is in the log. */
+  has(origin: string, seq: number): boolean {
+    return this.#has.get(origin, seq) !== undefined;
   }
 
   cursor(origin: string): number {
@@ -94,16 +99,20 @@ export class SyncLog {
     this.#ownCursor = undefined;
   }
 
-  /** Stores an entry and advances its origin's cursor over every entry now contiguous. */
-  append(entry: ChangeEntry): void {
+  /**
+   * Stores a received entry, leaving its origin's cursor where it is: the caller calls `advance`
+   * for each origin it appended to before its transaction ends (once per batch, not per entry).
+   */
+  appendReceived(entry: ChangeEntry): void {
     this.#append.run(entry.origin, entry.seq, entry.hlc, entry.model, entry.record, KIND_CODE[entry.kind], packData(entry.data));
-    const stored = this.#storedCursor(entry.origin);
+  }
+
+  /** Moves the origin's cursor over every entry now contiguous after it. */
+  advance(origin: string): void {
+    const stored = this.#storedCursor(origin);
     let cursor = stored ?? 0;
-    if (entry.seq === cursor + 1) {
-      cursor = entry.seq;
-      while (this.#has.get(entry.origin, cursor + 1) !== undefined) cursor += 1;
-    }
-    if (cursor !== stored) this.#saveCursor(entry.origin, cursor);
+    while (this.#has.get(origin, cursor + 1) !== undefined) cursor += 1;
+    if (cursor !== stored) this.#saveCursor(origin, cursor);
   }
 
   /** A cursor as the remote paths read it: the own one from memory, others from their row. */

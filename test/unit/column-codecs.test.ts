@@ -22,6 +22,10 @@ test('text with length and pattern constraints', () => {
   assert.is(refused(codec, '#00FF00'), 'expected a string of 1 to 7 characters matching /^#[0-9a-f]{6}$/, got "#00FF00"');
   assert.is(refused(codec, 7), 'expected a string of 1 to 7 characters matching /^#[0-9a-f]{6}$/, got 7');
   assert.is(columns.text({ maxLength: 2 }).encode('😀😀'), '😀😀', 'lengths count characters, not UTF-16 units');
+  assert.is(refused(columns.text({ maxLength: 2 }), '😀😀😀'), 'expected a string of at most 2 characters, got "😀😀😀"');
+  assert.is(columns.text({ minLength: 2 }).encode('😀a'), '😀a');
+  assert.is(refused(columns.text({ minLength: 2 }), '😀'), 'expected a string of at least 2 characters, got "😀"');
+  assert.is(refused(columns.text({ minLength: 1 }), ''), 'expected a string of at least 1 character, got ""');
 });
 
 test('integers and numbers with ranges', () => {
