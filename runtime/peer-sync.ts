@@ -83,6 +83,15 @@ interface PeerState {
 
 const MAX_RECORD_REQUEST = 256;
 
+/** A page of entries to send, encoded. */
+interface Page {
+  readonly entries: readonly ChangeEntry[];
+  readonly frames: readonly { readonly type: SyncMessage['type']; readonly bytes: Uint8Array }[];
+}
+
+/** Pages read and encoded during one broadcast, by the vector they follow and their size. */
+type SharedPages = Map<string, Page>;
+
 export class PeerSync<R extends Registry<any, any>> {
   readonly library: Library<R>;
   readonly #transport: Transport;
@@ -168,8 +177,15 @@ export class PeerSync<R extends Registry<any, any>> {
 
   /** @internal For the protocol handler: sends a message to a peer, counting a failure. */
   send(peer: string, message: SyncMessage): void {
+    this.#sendFrame(peer, message.type, this.#encode(message));
+  }
+
+  #encode(message: SyncMessage): Uint8Array {
+    return encodeEnvelope({ version: PROTOCOL_VERSION, libraryId: this.library.libraryId, schemaHash: this.library.registry.schemaHash, message });
+  }
+
+  #sendFrame(peer: string, type: SyncMessage['type'], frame: Uint8Array): void {
     const state = this.#peer(peer);
-    const frame = encodeEnvelope({ version: PROTOCOL_VERSION, libraryId: this.library.libraryId, schemaHash: this.library.registry.schemaHash, message });
     let timer: TimerHandle | null = null;
     const timeout = new Promise<never>((_, reject) => {
       timer = this.#scheduler.setTimer(() => reject(new Error(`send timed out after ${this.#options.sendTimeoutMs} ms`)), this.#options.sendTimeoutMs);
@@ -179,7 +195,7 @@ export class PeerSync<R extends Registry<any, any>> {
       .catch((error: unknown) => {
         (timer as TimerHandle | null)?.cancel();
         state.metrics.failed += 1;
-        this.#warn(peer, 'send failed', `${message.type}: ${(error as Error).message}; it will be retried`);
+        this.#warn(peer, 'send failed', `${type}: ${(error as Error).message}; it will be retried`);
       });
   }
 
@@ -372,28 +388,41 @@ export class PeerSync<R extends Registry<any, any>> {
     this.#flushTimer = null;
     this.#pending = 0;
     if (this.#stopped || this.library.closed) return;
-    for (const peer of this.#peers.values()) this.#guard(peer.id, 'broadcast', () => this.#pump(peer));
+    // Peers that are up to date lack the same entries: read and encode them once for all of them.
+    const pages: SharedPages = new Map();
+    for (const peer of this.#peers.values()) this.#guard(peer.id, 'broadcast', () => this.#pump(peer, pages));
   }
 
   /** Sends what the peer lacks after `max(acked, sent)`, within the window. */
-  #pump(state: PeerState): void {
+  #pump(state: PeerState, pages: SharedPages = new Map()): void {
     if (!state.connected || this.#stopped || this.library.closed) return;
     for (;;) {
       const room = this.#options.window - this.#inFlight(state);
       if (room <= 0) break;
       const from = new Map(state.acked);
       for (const [origin, seq] of state.sent) if (seq > (from.get(origin) ?? 0)) from.set(origin, seq);
-      const entries = this.library.outbox.missingFrom(from, Math.min(room, this.#options.pageSize));
+      const limit = Math.min(room, this.#options.pageSize);
+      const key = `${limit} ${[...from].sort(([a], [b]) => (a < b ? -1 : 1)).join(' ')}`;
+      let page = pages.get(key);
+      if (!page) pages.set(key, (page = this.#page(this.library.outbox.missingFrom(from, limit))));
+      const { entries, frames } = page;
       if (entries.length === 0) break;
       for (const entry of entries) state.sent.set(entry.origin, Math.max(state.sent.get(entry.origin) ?? 0, entry.seq));
-      const owned = entries.filter((entry) => this.library.registry.byId(entry.model)?.strategy === 'stateBased');
-      const shared = entries.filter((entry) => this.library.registry.byId(entry.model)?.strategy !== 'stateBased');
-      if (owned.length > 0) this.send(state.id, owned.length === 1 ? { type: 'StateChange', entry: owned[0]! } : { type: 'StateBatch', entries: owned });
-      if (shared.length > 0) this.send(state.id, shared.length === 1 ? { type: 'SharedChange', entry: shared[0]! } : { type: 'SharedChangeBatch', entries: shared });
+      for (const frame of frames) this.#sendFrame(state.id, frame.type, frame.bytes);
       state.metrics.sent += entries.length;
       if (entries.length < this.#options.pageSize) break;
     }
     if (this.#inFlight(state) > 0) this.#armRetry(state);
+  }
+
+  /** Entries as the frames that carry them: owned (stateBased) and shared changes in their own messages. */
+  #page(entries: ChangeEntry[]): Page {
+    const owned = entries.filter((entry) => this.library.registry.byId(entry.model)?.strategy === 'stateBased');
+    const shared = entries.filter((entry) => this.library.registry.byId(entry.model)?.strategy !== 'stateBased');
+    const messages: SyncMessage[] = [];
+    if (owned.length > 0) messages.push(owned.length === 1 ? { type: 'StateChange', entry: owned[0]! } : { type: 'StateBatch', entries: owned });
+    if (shared.length > 0) messages.push(shared.length === 1 ? { type: 'SharedChange', entry: shared[0]! } : { type: 'SharedChangeBatch', entries: shared });
+    return { entries, frames: messages.map((message) => ({ type: message.type, bytes: this.#encode(message) })) };
   }
 
   /** Entries sent and not yet acknowledged (by seq distance; entries past a gap count too). */
