@@ -95,11 +95,13 @@ export function compareHlc(a: Hlc, b: Hlc): number {
   return a.device < b.device ? -1 : a.device > b.device ? 1 : 0;
 }
 
-export function encodeHlc(clock: Hlc): Buffer {
-  const bytes = Buffer.alloc(HLC_BYTES);
+/** `deviceBytes`: the clock's device as 16 bytes, when the caller keeps them (a library encodes its own device's clocks again and again). */
+export function encodeHlc(clock: Hlc, deviceBytes?: Uint8Array): Buffer {
+  const bytes = Buffer.allocUnsafe(HLC_BYTES);
   bytes.writeUIntBE(clock.wallMs, 0, 6);
   bytes.writeUInt16BE(clock.counter, 6);
-  bytes.write(clock.device.replace(/-/g, ''), 8, 16, 'hex');
+  if (deviceBytes) bytes.set(deviceBytes, 8);
+  else bytes.write(clock.device.replace(/-/g, ''), 8, 16, 'hex');
   return bytes;
 }
 

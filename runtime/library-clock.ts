@@ -13,6 +13,7 @@ import { decodeHlc, encodeHlc, initialHlc, receive, send, type Hlc, type Receive
 export class LibraryClock {
   #last: Hlc;
   readonly #save: Database.Statement;
+  readonly #deviceBytes: Buffer;
 
   constructor(
     db: Database.Database,
@@ -24,6 +25,7 @@ export class LibraryClock {
     const logged = db.prepare('SELECT hlc FROM _sync_log WHERE origin = ? ORDER BY seq DESC LIMIT 1').pluck().get(device) as Buffer | undefined;
     const latest = stored && logged ? (Buffer.compare(stored, logged) >= 0 ? stored : logged) : (stored ?? logged);
     this.#last = latest ? { ...decodeHlc(latest), device } : initialHlc(device);
+    this.#deviceBytes = Buffer.from(device.replace(/-/g, ''), 'hex');
     this.#save = db.prepare("INSERT INTO _sync_state (key, value) VALUES ('clock', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   }
 
@@ -34,7 +36,7 @@ export class LibraryClock {
   /** A new clock for a local change, encoded. */
   tick(): Buffer {
     this.#last = send(this.#last, this.now());
-    return encodeHlc(this.#last);
+    return encodeHlc(this.#last, this.#deviceBytes);
   }
 
   /** Merges a remote clock; refuses one beyond the drift bound (the clock is then unchanged). */

@@ -24,6 +24,8 @@ export class ModelStore {
   readonly values: readonly FieldDescriptor[];
   /** A hybrid model's perDevice fields, in bind order. */
   readonly deviceFields: readonly FieldDescriptor[];
+  /** Every field but the key: shared, then perDevice. */
+  readonly writable: readonly FieldDescriptor[];
   readonly fields: ReadonlyMap<string, FieldDescriptor>;
   /** References of other models to this one; filled in once every store exists. */
   readonly children: ChildReference[] = [];
@@ -48,6 +50,7 @@ export class ModelStore {
     this.key = adapter.fields.find((field) => field.name === adapter.primaryKey)!;
     this.values = adapter.fields.filter((field) => field !== this.key && !field.perDevice);
     this.deviceFields = adapter.fields.filter((field) => field.perDevice);
+    this.writable = [...this.values, ...this.deviceFields];
     this.fields = new Map(adapter.fields.map((field) => [field.name, field]));
     const { sql } = adapter;
     this.#insert = db.prepare(sql.insert);

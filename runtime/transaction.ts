@@ -116,7 +116,7 @@ export class TransactionManager<R extends Registry<any, any>> {
         const id = encodeField(store, store.key, keyInput) as string;
         if (core.tombstones.has(adapter.id, id)) throw new RecordDeletedError(store.name, id);
         const values: Values = {};
-        for (const field of [...store.values, ...store.deviceFields]) {
+        for (const field of store.writable) {
           let value = given[field.name];
           if (value === undefined) {
             if (field.name === adapter.owner) value = core.deviceId;
@@ -138,7 +138,7 @@ export class TransactionManager<R extends Registry<any, any>> {
         }
         if (store.deviceFields.length > 0) store.upsertDevice(id, core.deviceId, values, hlc);
         log('insert', id, hlc, values);
-        releaseParked(core, [{ model: adapter.id, record: id }]);
+        if (core.parked.count > 0) releaseParked(core, [{ model: adapter.id, record: id }]);
         const created: Record<string, unknown> = { [adapter.primaryKey]: id };
         for (const field of store.fields.values()) if (field !== store.key) created[field.name] = field.codec.decode(values[field.name] ?? null);
         return created as never;
