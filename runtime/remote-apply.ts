@@ -57,13 +57,7 @@ export function applyRemote(core: LibraryCore, entries: readonly unknown[]): App
   const refused: RefusedChange[] = [];
   const parkedHere: ChangeEntry[] = [];
   let duplicates = 0;
-  // Cursors move once, at the end of the batch; until then an entry of this batch is held by its log row.
-  const cursors = new Map<string, number>();
-  const holds = (origin: string, seq: number) => {
-    let cursor = cursors.get(origin);
-    if (cursor === undefined) cursors.set(origin, (cursor = core.log.cursor(origin)));
-    return seq <= cursor || core.log.has(origin, seq);
-  };
+  const received = core.log.receive();
   for (const raw of entries) {
     let entry: ChangeEntry;
     let store: ModelStore;
@@ -76,7 +70,7 @@ export function applyRemote(core: LibraryCore, entries: readonly unknown[]): App
       }
       throw error;
     }
-    if (holds(entry.origin, entry.seq)) {
+    if (received.holds(entry.origin, entry.seq)) {
       duplicates += 1;
       continue;
     }
@@ -91,16 +85,16 @@ export function applyRemote(core: LibraryCore, entries: readonly unknown[]): App
         refused.push({ entry: raw, error: new ParkingFullError(core.parked.limit) });
         continue;
       }
-      core.log.appendReceived(entry);
+      received.append(entry);
       core.parked.park(entry.origin, entry.seq, result.parkOn);
       parkedHere.push(entry);
     } else {
-      core.log.appendReceived(entry);
+      received.append(entry);
       releaseParked(core, result.resolved);
     }
     stored.push(entry);
   }
-  for (const origin of new Set(stored.map((entry) => entry.origin))) core.log.advance(origin);
+  received.finish();
   core.clock.persist();
   const parked = parkedHere.filter((entry) => core.parked.has(entry.origin, entry.seq)).length;
   return { stored, duplicates, parked, refused };

@@ -24,6 +24,16 @@ interface LogRow {
   data: Buffer | null;
 }
 
+/** A batch of received entries being stored; see `SyncLog.receive`. */
+export interface ReceivedBatch {
+  /** Whether the entry is held: at or below its origin's cursor, in the log, or stored by this batch. */
+  holds(origin: string, seq: number): boolean;
+  /** Stores an entry; its origin's cursor moves at `finish`. */
+  append(entry: ChangeEntry): void;
+  /** Moves each origin's cursor over every entry now contiguous. */
+  finish(): void;
+}
+
 export class SyncLog {
   readonly #append: Database.Statement;
   readonly #has: Database.Statement;
@@ -36,12 +46,14 @@ export class SyncLog {
   readonly #setFloor: Database.Statement;
   readonly #floor: Database.Statement;
   readonly #ownAfter: Database.Statement;
+  readonly #pastCursor: Database.Statement;
   readonly #own: string;
   /** The own cursor; undefined until read (again) from the file. */
   #ownCursor: number | undefined;
 
   constructor(db: Database.Database, ownOrigin: string) {
     this.#own = ownOrigin;
+    this.#pastCursor = db.prepare('SELECT 1 FROM _sync_log WHERE origin = ? AND seq > ? LIMIT 1').pluck();
     this.#ownAfter = db.prepare('SELECT count(*) AS count, max(seq) AS last FROM _sync_log WHERE origin = ? AND seq > ?');
     this.#append = db.prepare('INSERT INTO _sync_log (origin, seq, hlc, model, record, kind, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.#has = db.prepare('SELECT 1 FROM _sync_log WHERE origin = ? AND seq = ?').pluck();
@@ -100,19 +112,41 @@ export class SyncLog {
   }
 
   /**
-   * Stores a received entry, leaving its origin's cursor where it is: the caller calls `advance`
-   * for each origin it appended to before its transaction ends (once per batch, not per entry).
+   * Starts receiving a batch of entries (inside the caller's transaction): what the log holds is
+   * read once per origin, entries are stored as they come, and cursors move once, at `finish`.
    */
-  appendReceived(entry: ChangeEntry): void {
-    this.#append.run(entry.origin, entry.seq, entry.hlc, entry.model, entry.record, KIND_CODE[entry.kind], packData(entry.data));
-  }
-
-  /** Moves the origin's cursor over every entry now contiguous after it. */
-  advance(origin: string): void {
-    const stored = this.#storedCursor(origin);
-    let cursor = stored ?? 0;
-    while (this.#has.get(origin, cursor + 1) !== undefined) cursor += 1;
-    if (cursor !== stored) this.#saveCursor(origin, cursor);
+  receive(): ReceivedBatch {
+    const origins = new Map<string, { stored: number | undefined; cursor: number; pastGap: boolean; appended: Set<number> }>();
+    const originState = (origin: string) => {
+      let state = origins.get(origin);
+      if (!state) {
+        const stored = this.#storedCursor(origin);
+        const cursor = stored ?? 0;
+        // Entries past a gap are in the log beyond the cursor; without any, a seq above the cursor is new unless this batch brought it.
+        state = { stored, cursor, pastGap: this.#pastCursor.get(origin, cursor) !== undefined, appended: new Set() };
+        origins.set(origin, state);
+      }
+      return state;
+    };
+    return {
+      holds: (origin, seq) => {
+        const state = originState(origin);
+        return seq <= state.cursor || state.appended.has(seq) || (state.pastGap && this.has(origin, seq));
+      },
+      append: (entry) => {
+        this.#append.run(entry.origin, entry.seq, entry.hlc, entry.model, entry.record, KIND_CODE[entry.kind], packData(entry.data));
+        originState(entry.origin).appended.add(entry.seq);
+      },
+      finish: () => {
+        for (const [origin, { stored, cursor: start, pastGap, appended }] of origins) {
+          if (appended.size === 0) continue;
+          let cursor = start;
+          while (appended.has(cursor + 1) || (pastGap && this.has(origin, cursor + 1))) cursor += 1;
+          // A first entry past a gap still gets its origin a row (at 0): the cursor table lists the origins.
+          if (cursor !== stored) this.#saveCursor(origin, cursor);
+        }
+      },
+    };
   }
 
   /** A cursor as the remote paths read it: the own one from memory, others from their row. */
