@@ -52,16 +52,18 @@ export function storeById(core: LibraryCore, model: number): ModelStore {
 
 /**
  * An untrusted column value from a peer, accepted only when its field's codec stores it unchanged
- * (decoded and encoded again), so that every device holds the same bytes.
+ * (decoded and encoded again), so that every device holds the same bytes. `where` names the value
+ * in the error; a function builds it only when there is one (the apply path checks every value).
  */
-export function canonicalValue(field: FieldDescriptor, value: SqlValue, where: string): SqlValue {
+export function canonicalValue(field: FieldDescriptor, value: SqlValue, where: string | (() => string)): SqlValue {
+  const place = () => (typeof where === 'string' ? where : where());
   let again: SqlValue;
   try {
     again = field.codec.encode(field.codec.decode(value));
   } catch (error) {
-    throw new InvalidChangeError(`${where}: ${(error as Error).message}`);
+    throw new InvalidChangeError(`${place()}: ${(error as Error).message}`);
   }
-  if (again !== value) throw new InvalidChangeError(`${where}: ${JSON.stringify(value)} is not a value the field stores`);
+  if (again !== value) throw new InvalidChangeError(`${place()}: ${JSON.stringify(value)} is not a value the field stores`);
   return again;
 }
 

@@ -20,7 +20,7 @@
  */
 import type { ChangeEntry, ChangeKind } from './change-entry.js';
 import { InvalidChangeError, NotOwnerError, ParkingFullError, SyncError, UnknownModelError } from './errors.js';
-import { ClockDriftError, decodeHlc, HLC_BYTES } from './hlc.js';
+import { ClockDriftError, decodeHlc, HLC_BYTES, type Hlc } from './hlc.js';
 import { canonicalValue, deleteWithChildren, referenceState, storeById, type LibraryCore } from './library-core.js';
 import type { SqlValue } from './model-adapter.js';
 import type { ModelStore, Values } from './model-store.js';
@@ -61,8 +61,9 @@ export function applyRemote(core: LibraryCore, entries: readonly unknown[]): App
   for (const raw of entries) {
     let entry: ChangeEntry;
     let store: ModelStore;
+    let clock: Hlc;
     try {
-      ({ entry, store } = validateEntry(core, raw));
+      ({ entry, store, clock } = validateEntry(core, raw));
     } catch (error) {
       if (error instanceof SyncError) {
         refused.push({ entry: raw, error });
@@ -74,7 +75,7 @@ export function applyRemote(core: LibraryCore, entries: readonly unknown[]): App
       duplicates += 1;
       continue;
     }
-    const observed = core.clock.observe(decodeHlc(entry.hlc));
+    const observed = core.clock.observe(clock);
     if (!observed.ok) {
       refused.push({ entry: raw, error: observed.error });
       continue;
@@ -167,7 +168,7 @@ function applyEntry(core: LibraryCore, store: ModelStore, entry: ChangeEntry): E
  * Checks an untrusted entry's shape, model, fields, values and owner, and returns it in canonical
  * form (each value re-encoded by its field's codec must come out unchanged).
  */
-function validateEntry(core: LibraryCore, raw: unknown): { entry: ChangeEntry; store: ModelStore } {
+function validateEntry(core: LibraryCore, raw: unknown): { entry: ChangeEntry; store: ModelStore; clock: Hlc } {
   if (typeof raw !== 'object' || raw === null) throw new InvalidChangeError('not an object');
   const { origin, seq, hlc, model, record, kind, data } = raw as Record<string, unknown>;
   if (typeof origin !== 'string' || !UUID.test(origin)) throw new InvalidChangeError(`origin ${JSON.stringify(origin)} is not a lower-case UUID`);
@@ -178,25 +179,27 @@ function validateEntry(core: LibraryCore, raw: unknown): { entry: ChangeEntry; s
   if (!store) throw new UnknownModelError(model);
   if (typeof record !== 'string' || !UUID.test(record)) throw new InvalidChangeError(`record ${JSON.stringify(record)} is not a lower-case UUID`);
   if (!KINDS.includes(kind as ChangeKind)) throw new InvalidChangeError(`unknown kind ${JSON.stringify(kind)}`);
-  const clock = Buffer.from(hlc);
-  if (decodeHlc(clock).device !== origin) throw new InvalidChangeError(`the clock was issued by another device than the origin ${origin}`);
-  const where = `${store.name} ${record} (${origin}#${seq})`;
+  const bytes = Buffer.from(hlc);
+  const clock = decodeHlc(bytes);
+  if (clock.device !== origin) throw new InvalidChangeError(`the clock was issued by another device than the origin ${origin}`);
+  const place = () => `${store.name} ${record} (${origin}#${seq})`;
 
   let values: Values | null = null;
   if (kind === 'delete') {
-    if (data !== null) throw new InvalidChangeError(`${where}: a delete carries no data`);
+    if (data !== null) throw new InvalidChangeError(`${place()}: a delete carries no data`);
   } else {
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new InvalidChangeError(`${where}: data is not an object`);
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new InvalidChangeError(`${place()}: data is not an object`);
     values = {};
-    for (const [name, value] of Object.entries(data)) {
+    for (const name in data) {
+      if (!Object.hasOwn(data, name)) continue;
       const field = store.fields.get(name);
-      if (!field || field === store.key) throw new InvalidChangeError(`${where}: ${name} is not a field it can change`);
-      values[name] = canonicalValue(field, value as SqlValue, `${where}: ${name}`);
+      if (!field || field === store.key) throw new InvalidChangeError(`${place()}: ${name} is not a field it can change`);
+      values[name] = canonicalValue(field, (data as Record<string, SqlValue>)[name]!, () => `${place()}: ${name}`);
     }
-    checkCompleteness(store, kind as ChangeKind, values, where);
+    checkCompleteness(store, kind as ChangeKind, values, place);
   }
 
-  if (values && kind !== 'insert') checkFixedReferences(store, record, values, where);
+  if (values && kind !== 'insert') checkFixedReferences(store, record, values, place);
   const { owner, primaryKey } = store.adapter;
   if (owner !== null) {
     const claimed = owner === primaryKey ? record : values?.[owner];
@@ -205,30 +208,44 @@ function validateEntry(core: LibraryCore, raw: unknown): { entry: ChangeEntry; s
     const stored = current && (owner === primaryKey ? record : current[owner]);
     if (stored !== undefined && stored !== origin) throw new NotOwnerError(store.name, record, String(stored), origin);
   }
-  return { entry: { origin, seq, hlc: clock, model, record, kind: kind as ChangeKind, data: values }, store };
+  return { entry: { origin, seq, hlc: bytes, model, record, kind: kind as ChangeKind, data: values }, store, clock };
 }
 
 /** A cascade reference is fixed at create: an update may repeat it (stateBased states do), never change it. */
-function checkFixedReferences(store: ModelStore, record: string, values: Values, where: string): void {
+function checkFixedReferences(store: ModelStore, record: string, values: Values, place: () => string): void {
   let current: Values | undefined | null = null;
   for (const reference of store.adapter.references) {
     if (reference.onDelete !== 'cascade' || !(reference.field in values)) continue;
     // Read the stored row only when a cascade reference is present (stateBased states repeat it).
     if (store.isStateBased && current === null) current = store.row(record);
     if (!store.isStateBased || (current && current[reference.field] !== values[reference.field])) {
-      throw new InvalidChangeError(`${where}: ${reference.field} references its parent with onDelete cascade and cannot change after create`);
+      throw new InvalidChangeError(`${place()}: ${reference.field} references its parent with onDelete cascade and cannot change after create`);
     }
   }
 }
 
 /** Inserts and stateBased states carry every field; perDevice fields travel all or none. */
-function checkCompleteness(store: ModelStore, kind: ChangeKind, values: Values, where: string): void {
-  const missing = (fields: readonly { name: string }[]) => fields.filter((field) => !(field.name in values)).map((field) => field.name);
-  const requiredShared = kind === 'insert' || store.isStateBased ? missing(store.values) : [];
-  if (requiredShared.length > 0) throw new InvalidChangeError(`${where}: ${kind} lacks ${requiredShared.join(', ')}`);
-  const absentDevice = missing(store.deviceFields);
-  if (absentDevice.length > 0 && absentDevice.length < store.deviceFields.length) {
-    throw new InvalidChangeError(`${where}: perDevice fields travel together; ${absentDevice.join(', ')} missing`);
+function checkCompleteness(store: ModelStore, kind: ChangeKind, values: Values, place: () => string): void {
+  if (kind === 'insert' || store.isStateBased) {
+    const lacking = absent(store.values, values);
+    if (lacking.length > 0) throw new InvalidChangeError(`${place()}: ${kind} lacks ${lacking.join(', ')}`);
   }
-  if (Object.keys(values).length === 0) throw new InvalidChangeError(`${where}: ${kind} changes no field`);
+  if (store.deviceFields.length > 0) {
+    const lacking = absent(store.deviceFields, values);
+    if (lacking.length > 0 && lacking.length < store.deviceFields.length) {
+      throw new InvalidChangeError(`${place()}: perDevice fields travel together; ${lacking.join(', ')} missing`);
+    }
+  }
+  let changes = false;
+  for (const _ in values) {
+    changes = true;
+    break;
+  }
+  if (!changes) throw new InvalidChangeError(`${place()}: ${kind} changes no field`);
+}
+
+function absent(fields: readonly { name: string }[], values: Values): string[] {
+  const names: string[] = [];
+  for (const field of fields) if (!(field.name in values)) names.push(field.name);
+  return names;
 }
