@@ -25,7 +25,7 @@ import type { Registry } from './registry.js';
 import { PeerAcks } from './peer-acks.js';
 import type { SnapshotRecord } from './protocol.js';
 import { applyRemote, releaseParked, type ApplyOutcome } from './remote-apply.js';
-import { mergeSnapshot, readSnapshotPage, readSnapshotRecord } from './snapshot.js';
+import { mergeSnapshot, readSnapshotPage, readSnapshotRecord, type RefusedRecord } from './snapshot.js';
 import type { SyncMetrics } from './sync-metrics.js';
 import { renumberModels } from './renumber-models.js';
 import { SyncLog } from './sync-log.js';
@@ -178,10 +178,18 @@ export class Library<R extends Registry<any, any>> {
     return this.#acks.acked(peer);
   }
 
-  /** @internal A page of snapshot records of one model, for a peer's `StateRequest`. */
-  snapshotPage(model: number, after: string | null, limit: number): { records: SnapshotRecord[]; next: string | null } {
+  /**
+   * @internal A page of snapshot records of one model, for a peer's `StateRequest`, and the vector
+   * it reflects: per origin, every entry up to there has its effect in the rows read. That is the
+   * cursor, lowered below the first parked entry (held, but not applied: a peer that claimed it
+   * from this snapshot would never get its effect).
+   */
+  snapshotPage(model: number, after: string | null, limit: number): { records: SnapshotRecord[]; next: string | null; reflects: Map<string, number> } {
     this.#open();
-    return readSnapshotPage(this.#core, model, after ?? '', limit);
+    const page = readSnapshotPage(this.#core, model, after ?? '', limit);
+    const reflects = this.#core.log.cursors();
+    for (const [origin, seq] of this.#core.parked.firstParked()) reflects.set(origin, Math.min(reflects.get(origin) ?? 0, seq - 1));
+    return { ...page, reflects };
   }
 
   /** @internal The records a peer asked for (those this device knows of). */
@@ -192,16 +200,18 @@ export class Library<R extends Registry<any, any>> {
 
   /**
    * Merges snapshot records in one transaction; with `claim`, then records that everything up to
-   * that version vector is held (the vector the snapshot's sender held when it began).
+   * that version vector is held (what every page of the snapshot reflected), unless a record was
+   * refused (its effect is missing).
    */
-  mergeSnapshot(records: readonly SnapshotRecord[], claim?: ReadonlyMap<string, number>): { refused: { record: SnapshotRecord; error: SyncError }[] } {
+  mergeSnapshot(records: readonly SnapshotRecord[], claim?: ReadonlyMap<string, number>): { refused: RefusedRecord[] } {
     this.#open();
     return this.#rollingBack(() =>
       this.#writer
         .transaction(() => {
           const { resolved, refused } = mergeSnapshot(this.#core, records);
           releaseParked(this.#core, resolved);
-          for (const [origin, seq] of claim ?? []) this.#core.log.claim(origin, seq);
+          if (refused.length === 0) for (const [origin, seq] of claim ?? []) this.#core.log.claim(origin, seq);
+          this.#core.clock.persist();
           return { refused };
         })
         .immediate(),

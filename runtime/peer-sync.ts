@@ -13,8 +13,13 @@
  *   covers what was sent within the retry delay, `sent` falls back to `acked` and the rest is sent
  *   again, with capped exponential backoff and jitter. The queue is only these two vectors over
  *   the durable log, so it is bounded by the window and rebuilt after a restart.
- * - Acks are recorded durably; entries every recent peer acked are pruned. A peer behind another's
- *   prune floor pulls a snapshot (StateRequest pages, original clocks kept), then claims the vector.
+ * - Acks are recorded durably; entries every recent peer acked are pruned.
+ * - Snapshots: a device behind a peer's prune floor, or lacking most of what the peer holds (more
+ *   than `snapshotLag` entries, at least half of the peer's: a new device), pulls a snapshot
+ *   instead of replaying the log: every model's records, in pages, original clocks kept (see
+ *   `#maybeSnapshot`). Each page says which vector it reflects; once every page is merged, the
+ *   device claims their minimum. While a peer pulls, this device does not pump entries to it
+ *   (the puller drops them: the snapshot carries their effect), until it acks its claim.
  * - Entries parked for a missing record make the device ask peers for that record (after a batch
  *   that parked, and on each heartbeat while any are parked; each record once per connection).
  * Every failure is counted and reported with its peer; nothing is dropped silently.
@@ -37,8 +42,13 @@ export interface PeerSyncOptions {
   readonly batchSize?: number;
   /** ...or this long after the first (default 1 ms: a burst of writes in one tick goes as one batch). */
   readonly batchDelayMs?: number;
-  /** Entries per message, and per applied transaction on the receiver (default 2048). */
+  /** Entries per message, and per applied transaction on the receiver (default 2048); also records per snapshot page. */
   readonly pageSize?: number;
+  /**
+   * Pull a snapshot from a peer instead of replaying its log when this device lacks more than this
+   * many of its entries, and at least half of them (default 8192: four pages).
+   */
+  readonly snapshotLag?: number;
   /** Entries sent to a peer and not yet acknowledged, at most (default 16 384). */
   readonly window?: number;
   /** A send that takes longer fails (default 30 s). */
@@ -74,11 +84,25 @@ interface PeerState {
   floor: Map<string, number>;
   retryTimer: TimerHandle | null;
   backoffMs: number;
-  /** A snapshot being pulled from this peer: which model, from which record, re-asked when a page is lost. */
-  snapshot: { readonly claim: Vector; readonly models: readonly number[]; index: number; after: string | null; timer: TimerHandle | null } | null;
+  /** A snapshot being pulled from this peer. */
+  snapshot: SnapshotPull | null;
+  /** This peer pulls a snapshot from this device: when it last asked for a page, and whether that was the last page. */
+  serving: { lastRequest: number; finished: boolean } | null;
   /** Missing records asked of this peer, and when (asked again when no answer came in time). */
   readonly requested: Map<string, number>;
   readonly metrics: PeerMetrics;
+}
+
+/** A snapshot pull: which model, from which record (re-asked when a page is lost), and what it can claim. */
+interface SnapshotPull {
+  readonly models: readonly number[];
+  index: number;
+  after: string | null;
+  /** The minimum of the merged pages' `reflects` vectors: what the snapshot as a whole reflects. */
+  claim: Map<string, number> | null;
+  /** A record was refused: the merge misses its effect, so the pull claims nothing. */
+  refused: boolean;
+  timer: TimerHandle | null;
 }
 
 const MAX_RECORD_REQUEST = 256;
@@ -108,6 +132,7 @@ export class PeerSync<R extends Registry<any, any>> {
       batchSize: options.batchSize ?? 256,
       batchDelayMs: options.batchDelayMs ?? 1,
       pageSize: options.pageSize ?? 2048,
+      snapshotLag: options.snapshotLag ?? 8192,
       window: options.window ?? 16_384,
       sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
       retryBaseMs: options.retryBaseMs ?? 500,
@@ -203,6 +228,9 @@ export class PeerSync<R extends Registry<any, any>> {
   onEntries(peer: string, entries: readonly ChangeEntry[]): void {
     const state = this.#peer(peer);
     state.metrics.received += entries.length;
+    // Pulling a snapshot from this peer: its entries are dropped, unacknowledged. The snapshot
+    // carries their effect, and the peer sends what the claim does not cover once the pull is over.
+    if (state.snapshot) return;
     for (const entry of entries) state.sent.set(entry.origin, Math.max(state.sent.get(entry.origin) ?? 0, entry.seq));
     const outcome = this.library.applyChanges(entries);
     state.metrics.applied += outcome.stored.length;
@@ -231,6 +259,7 @@ export class PeerSync<R extends Registry<any, any>> {
     if (progress === 0) return;
     state.metrics.acked += progress;
     this.library.recordPeerAck(peer, upTo);
+    if (state.serving?.finished) this.#stopServing(state);
     state.backoffMs = this.#options.retryBaseMs;
     this.#forgetAckedCommits();
     // Progress: the retry delay starts again from now (a busy peer that keeps acking is not resent to).
@@ -268,12 +297,19 @@ export class PeerSync<R extends Registry<any, any>> {
 
   /** @internal StateRequest: one page of a model's records, with their clocks. */
   onStateRequest(peer: string, model: number, after: string | null, limit: number): void {
+    const state = this.#peer(peer);
     const page = this.library.snapshotPage(model, after, Math.min(limit, this.#options.pageSize));
-    this.send(peer, { type: 'StateResponse', model, records: page.records, next: page.next });
+    // The peer pulls a snapshot: no entries to it until it acks its claim (it would drop them).
+    const order = this.library.registry.dependencyOrder;
+    state.serving = { lastRequest: this.#scheduler.now(), finished: page.next === null && model === order[order.length - 1]!.id };
+    this.send(peer, { type: 'StateResponse', model, records: page.records, next: page.next, reflects: page.reflects });
   }
 
-  /** @internal StateResponse: merge the page, then ask for the next one, or the next model. */
-  onStateResponse(peer: string, model: number, records: readonly SnapshotRecord[], next: string | null): void {
+  /**
+   * @internal StateResponse: ask for the next page (or model) first, so that the peer reads it
+   * while this device merges; the last page is merged with the claim, in one transaction.
+   */
+  onStateResponse(peer: string, model: number, records: readonly SnapshotRecord[], next: string | null, reflects: Vector): void {
     const state = this.#peer(peer);
     const snapshot = state.snapshot;
     if (!snapshot || snapshot.models[snapshot.index] !== model) {
@@ -281,20 +317,31 @@ export class PeerSync<R extends Registry<any, any>> {
       this.#info(peer, 'unexpected snapshot page', `StateResponse for model ${model}, not the one awaited`);
       return;
     }
-    this.#merge(state, records);
+    snapshot.claim = snapshot.claim === null ? new Map(reflects) : minimum(snapshot.claim, reflects);
     if (next !== null) {
       snapshot.after = next;
     } else {
       snapshot.index += 1;
       snapshot.after = null;
     }
-    if (snapshot.index < snapshot.models.length) {
-      this.#requestSnapshotPage(state);
+    const last = snapshot.index === snapshot.models.length;
+    if (!last) this.#requestSnapshotPage(state);
+    let merged = false;
+    try {
+      merged = this.#merge(state, records, last && !snapshot.refused ? snapshot.claim : undefined);
+    } finally {
+      // A page refused or failed: the snapshot misses its effect, and must not claim.
+      if (!merged) snapshot.refused = true;
+      if (last) {
+        snapshot.timer?.cancel();
+        state.snapshot = null;
+      }
+    }
+    if (!last) return;
+    if (snapshot.refused) {
+      this.#warn(peer, 'snapshot incomplete', 'records were refused, so nothing is claimed; the next heartbeat decides again');
       return;
     }
-    snapshot.timer?.cancel();
-    this.library.mergeSnapshot([], snapshot.claim);
-    state.snapshot = null;
     this.#info(peer, 'snapshot merged', `claimed ${[...snapshot.claim].map(([origin, seq]) => `${origin.slice(0, 8)}:${seq}`).join(' ')}`);
     this.send(peer, { type: 'AckSharedChanges', upTo: this.library.outbox.cursors() });
   }
@@ -332,6 +379,7 @@ export class PeerSync<R extends Registry<any, any>> {
         retryTimer: null,
         backoffMs: this.#options.retryBaseMs,
         snapshot: null,
+        serving: null,
         requested: new Map(),
         metrics: emptyPeerMetrics(),
       };
@@ -354,6 +402,7 @@ export class PeerSync<R extends Registry<any, any>> {
     state.connected = false;
     state.snapshot?.timer?.cancel();
     state.snapshot = null;
+    state.serving = null;
     state.retryTimer?.cancel();
     state.retryTimer = null;
     this.#info(peer, 'disconnected', reason);
@@ -378,6 +427,11 @@ export class PeerSync<R extends Registry<any, any>> {
   /** Sends what the peer lacks after `max(acked, sent)`, within the window. */
   #pump(state: PeerState): void {
     if (!state.connected || this.#stopped || this.library.closed) return;
+    if (state.serving) {
+      // A peer that stopped asking for pages (gone quiet, or given up) gets entries again.
+      if (this.#scheduler.now() - state.serving.lastRequest < 3 * this.#answerTimeoutMs()) return;
+      this.#stopServing(state);
+    }
     for (;;) {
       const room = this.#options.window - this.#inFlight(state);
       if (room <= 0) break;
@@ -445,16 +499,34 @@ export class PeerSync<R extends Registry<any, any>> {
     }, this.#options.pruneEveryMs);
   }
 
-  /** This device is behind the peer's prune floor for some origin: pull a snapshot from it. */
+  /**
+   * Pulls a snapshot from the peer when replaying its log cannot work or would cost more: this
+   * device is behind the peer's prune floor for some origin, or lacks more than `snapshotLag` of
+   * the peer's entries and at least half of them (a snapshot carries every record, however few
+   * entries are missing). One pull at a time: another peer's heartbeat decides again after it.
+   */
   #maybeSnapshot(state: PeerState, watermark: Vector): void {
-    if (state.snapshot) return;
+    if ([...this.#peers.values()].some((peer) => peer.snapshot)) return;
     const cursors = this.library.outbox.cursors();
     const behind = [...state.floor].filter(([origin, floor]) => (cursors.get(origin) ?? 0) < floor);
-    if (behind.length === 0) return;
+    let lag = 0;
+    let total = 0;
+    for (const [origin, seq] of watermark) {
+      lag += Math.max(0, seq - (cursors.get(origin) ?? 0));
+      total += seq;
+    }
+    const far = lag > this.#options.snapshotLag && 2 * lag >= total;
+    if (behind.length === 0 && !far) return;
     const models = this.library.registry.dependencyOrder.map((adapter) => adapter.id);
-    state.snapshot = { claim: new Map(watermark), models, index: 0, after: null, timer: null };
-    this.#info(state.id, 'snapshot needed', `behind the peer's pruned log for ${behind.length} origin(s)`);
+    state.snapshot = { models, index: 0, after: null, claim: null, refused: false, timer: null };
+    this.#info(state.id, 'snapshot needed', behind.length > 0 ? `behind the peer's pruned log for ${behind.length} origin(s)` : `${lag} of the peer's ${total} entries missing`);
     this.#requestSnapshotPage(state);
+  }
+
+  /** The peer's snapshot pull is over (or abandoned): send from what it acknowledged, since it dropped what came meanwhile. */
+  #stopServing(state: PeerState): void {
+    state.serving = null;
+    state.sent = new Map(state.acked);
   }
 
   /** Asks for the current snapshot page, and again if no answer comes in time (a frame was lost). */
@@ -474,9 +546,11 @@ export class PeerSync<R extends Registry<any, any>> {
     return Math.max(4 * this.#options.retryBaseMs, 1000);
   }
 
-  #merge(state: PeerState, records: readonly SnapshotRecord[]): void {
-    const { refused } = this.library.mergeSnapshot(records);
+  /** Merges snapshot records (and claims `claim` with them); false when some were refused. */
+  #merge(state: PeerState, records: readonly SnapshotRecord[], claim?: Vector): boolean {
+    const { refused } = this.library.mergeSnapshot(records, claim);
     if (refused.length > 0) this.refuse(state.id, refused[0]!.error.code, `${refused.length} snapshot records refused; first: ${refused[0]!.error.message}`);
+    return refused.length === 0;
   }
 
   /** Asks the peer for records that parked entries wait for (again when an answer is overdue). */
@@ -526,6 +600,13 @@ export class PeerSync<R extends Registry<any, any>> {
   #info(peer: string | null, event: string, detail: string): void {
     this.#log({ level: 'info', peer, event, detail });
   }
+}
+
+/** Per origin, the smaller seq of two vectors (an origin missing from one counts as 0). */
+function minimum(a: ReadonlyMap<string, number>, b: Vector): Map<string, number> {
+  const result = new Map<string, number>();
+  for (const [origin, seq] of a) result.set(origin, Math.min(seq, b.get(origin) ?? 0));
+  return result;
 }
 
 /** Starts syncing a library over a transport. */

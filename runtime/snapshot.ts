@@ -8,7 +8,7 @@
  * any order and still converge. Snapshot records are untrusted input and are checked like entries.
  */
 import { InvalidChangeError, NotOwnerError, SyncError, UnknownModelError } from './errors.js';
-import { decodeHlc, HLC_BYTES } from './hlc.js';
+import { type ClockDriftError, decodeHlc, HLC_BYTES } from './hlc.js';
 import { canonicalValue, deleteWithChildren, referenceState, type LibraryCore } from './library-core.js';
 import type { SqlValue } from './model-adapter.js';
 import type { ModelStore, Values } from './model-store.js';
@@ -70,10 +70,24 @@ function fromRow(store: ModelStore, row: Values): SnapshotRecord {
   };
 }
 
-/** Merges snapshot records; returns the records that now exist or were deleted. Refused records are reported. */
-export function mergeSnapshot(core: LibraryCore, records: readonly SnapshotRecord[]): { resolved: MissingRecord[]; refused: { record: SnapshotRecord; error: SyncError }[] } {
+export interface RefusedRecord {
+  readonly record: SnapshotRecord;
+  readonly error: SyncError | ClockDriftError;
+}
+
+/**
+ * Merges snapshot records; returns the records that now exist or were deleted. Refused records are
+ * reported. The clock observes the latest clock of the records first (a later local write must win
+ * over every value held); a clock beyond the drift bound refuses them all, as it refuses entries.
+ */
+export function mergeSnapshot(core: LibraryCore, records: readonly SnapshotRecord[]): { resolved: MissingRecord[]; refused: RefusedRecord[] } {
   const resolved: MissingRecord[] = [];
-  const refused: { record: SnapshotRecord; error: SyncError }[] = [];
+  const refused: RefusedRecord[] = [];
+  const latest = latestClock(records);
+  if (latest) {
+    const observed = core.clock.observe(decodeHlc(latest));
+    if (!observed.ok) return { resolved, refused: records.map((record) => ({ record, error: observed.error })) };
+  }
   for (const record of records) {
     try {
       resolved.push(...mergeRecord(core, record));
@@ -131,6 +145,21 @@ function mergeRecord(core: LibraryCore, snapshot: SnapshotRecord): MissingRecord
     }
   }
   return [{ model: adapter.id, record: snapshot.record }];
+}
+
+/** The greatest well-formed clock the records carry (the encoding sorts as clocks compare), or null. */
+function latestClock(records: readonly SnapshotRecord[]): Buffer | null {
+  let latest: Buffer | null = null;
+  const consider = (value: unknown) => {
+    if (value instanceof Buffer && value.length === HLC_BYTES && (latest === null || Buffer.compare(value, latest) > 0)) latest = value;
+  };
+  for (const record of records) {
+    consider(record.deleteClock);
+    consider(record.version);
+    if (record.clocks) for (const name in record.clocks) consider(record.clocks[name]);
+    for (const device of record.devices) consider(device.version);
+  }
+  return latest;
 }
 
 function clock(value: unknown, where: string): Buffer {

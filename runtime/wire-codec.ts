@@ -77,7 +77,7 @@ function encodeBody(message: SyncMessage): unknown {
     case 'StateRequest':
       return [message.model, message.after === null ? null : uuidBytes(message.after), message.limit];
     case 'StateResponse':
-      return [message.model, message.records.map(encodeRecord), message.next === null ? null : uuidBytes(message.next)];
+      return [message.model, message.records.map(encodeRecord), message.next === null ? null : uuidBytes(message.next), encodeVector(message.reflects)];
     case 'SharedChangeRequest':
       return [encodeVector(message.after), message.limit];
     case 'SharedChangeResponse':
@@ -108,12 +108,13 @@ function decodeBody(type: MessageType, body: unknown): SyncMessage {
       return { type, model: uint(model, 'model'), after: after === null ? null : uuid(after, 'after'), limit: uint(limit, 'limit') };
     }
     case 'StateResponse': {
-      const [model, records, next] = array(body, type, 3);
+      const [model, records, next, reflects] = array(body, type, 4);
       return {
         type,
         model: uint(model, 'model'),
         records: array(records, 'records').map((item, index) => decodeRecord(item, `records[${index}]`)),
         next: next === null ? null : uuid(next, 'next'),
+        reflects: decodeVector(reflects, 'reflects'),
       };
     }
     case 'SharedChangeRequest': {
