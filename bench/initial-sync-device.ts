@@ -55,7 +55,8 @@ if (role === 'source') {
   const done = () => Object.entries(target).every(([origin, seq]) => (library.outbox.cursors().get(origin) ?? 0) >= seq);
   while (!done()) await new Promise((resolve) => setTimeout(resolve, 5));
   const elapsedMs = performance.now() - started;
-  process.send!({ elapsedMs, maxRssKiB: process.resourceUsage().maxRSS });
+  const usage = process.resourceUsage();
+  process.send!({ elapsedMs, maxRssKiB: usage.maxRSS, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 });
   await sync.stop();
   library.close();
   process.exit(0);

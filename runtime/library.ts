@@ -81,6 +81,7 @@ export class Library<R extends Registry<any, any>> {
   readonly #writer: Database.Database;
   readonly #reader: Database.Database;
   readonly #acks: PeerAcks;
+  readonly #durability: 'full' | 'normal';
   #metricsSource: (() => SyncMetrics) | undefined;
   #closed = false;
 
@@ -96,6 +97,7 @@ export class Library<R extends Registry<any, any>> {
     this.#reader = reader;
     this.#transactions = new TransactionManager<R>(core, reportError);
     this.#acks = new PeerAcks(core.db);
+    this.#durability = options.durability ?? 'full';
     this.outbox = new Outbox(core.log, reportError);
     this.db = new Kysely({ dialect: new LibraryDialect({ database: reader }) });
   }
@@ -202,20 +204,31 @@ export class Library<R extends Registry<any, any>> {
    * Merges snapshot records in one transaction; with `claim`, then records that everything up to
    * that version vector is held (what every page of the snapshot reflected), unless a record was
    * refused (its effect is missing).
+   *
+   * Without a claim, the commit does not wait for the disk (synchronous NORMAL, even in `full`
+   * durability): nothing is acknowledged or relayed because of merged records, so a power loss
+   * that takes the last of them back loses nothing that a peer relies on; the device misses them
+   * and asks again. A claim commits FULL, which makes every commit before it durable too (WAL).
    */
   mergeSnapshot(records: readonly SnapshotRecord[], claim?: ReadonlyMap<string, number>): { refused: RefusedRecord[] } {
     this.#open();
-    return this.#rollingBack(() =>
-      this.#writer
-        .transaction(() => {
-          const { resolved, refused } = mergeSnapshot(this.#core, records);
-          releaseParked(this.#core, resolved);
-          if (refused.length === 0) for (const [origin, seq] of claim ?? []) this.#core.log.claim(origin, seq);
-          this.#core.clock.persist();
-          return { refused };
-        })
-        .immediate(),
-    );
+    const relaxed = claim === undefined && this.#durability === 'full';
+    if (relaxed) this.#writer.pragma('synchronous = NORMAL');
+    try {
+      return this.#rollingBack(() =>
+        this.#writer
+          .transaction(() => {
+            const { resolved, refused } = mergeSnapshot(this.#core, records);
+            releaseParked(this.#core, resolved);
+            if (refused.length === 0) for (const [origin, seq] of claim ?? []) this.#core.log.claim(origin, seq);
+            this.#core.clock.persist();
+            return { refused };
+          })
+          .immediate(),
+      );
+    } finally {
+      if (relaxed) this.#writer.pragma('synchronous = FULL');
+    }
   }
 
   /**

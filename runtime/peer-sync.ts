@@ -17,9 +17,10 @@
  * - Snapshots: a device behind a peer's prune floor, or lacking most of what the peer holds (more
  *   than `snapshotLag` entries, at least half of the peer's: a new device), pulls a snapshot
  *   instead of replaying the log: every model's records, in pages, original clocks kept (see
- *   `#maybeSnapshot`). Each page says which vector it reflects; once every page is merged, the
- *   device claims their minimum. While a peer pulls, this device does not pump entries to it
- *   (the puller drops them: the snapshot carries their effect), until it acks its claim.
+ *   `snapshotReason`). Each page says which vector it reflects; once every page is merged, the
+ *   device claims their minimum. While a peer pulls, or is expected to (the same rule, applied to
+ *   its heartbeat), this device does not pump entries to it (the puller drops them: the snapshot
+ *   carries their effect), until it acks its claim or stops asking for pages.
  * - Entries parked for a missing record make the device ask peers for that record (after a batch
  *   that parked, and on each heartbeat while any are parked; each record once per connection).
  * Every failure is counted and reported with its peer; nothing is dropped silently.
@@ -86,8 +87,12 @@ interface PeerState {
   backoffMs: number;
   /** A snapshot being pulled from this peer. */
   snapshot: SnapshotPull | null;
-  /** This peer pulls a snapshot from this device: when it last asked for a page, and whether that was the last page. */
-  serving: { lastRequest: number; finished: boolean } | null;
+  /**
+   * This peer pulls a snapshot from this device, or is expected to (`asked` false: its heartbeat
+   * showed it lagging by the rule it follows): since when it has not asked for a page, and whether
+   * the last one it asked for was the snapshot's last.
+   */
+  serving: { lastRequest: number; finished: boolean; asked: boolean } | null;
   /** Missing records asked of this peer, and when (asked again when no answer came in time). */
   readonly requested: Map<string, number>;
   readonly metrics: PeerMetrics;
@@ -282,6 +287,7 @@ export class PeerSync<R extends Registry<any, any>> {
       state.sent.set(origin, Math.min(state.sent.get(origin) ?? 0, holds));
     }
     this.library.recordPeerAck(peer, watermark);
+    this.#expectPull(state, watermark);
     this.onAck(peer, watermark);
     this.#pump(state);
     this.#maybeSnapshot(state, watermark);
@@ -301,7 +307,7 @@ export class PeerSync<R extends Registry<any, any>> {
     const page = this.library.snapshotPage(model, after, Math.min(limit, this.#options.pageSize));
     // The peer pulls a snapshot: no entries to it until it acks its claim (it would drop them).
     const order = this.library.registry.dependencyOrder;
-    state.serving = { lastRequest: this.#scheduler.now(), finished: page.next === null && model === order[order.length - 1]!.id };
+    state.serving = { lastRequest: this.#scheduler.now(), finished: page.next === null && model === order[order.length - 1]!.id, asked: true };
     this.send(peer, { type: 'StateResponse', model, records: page.records, next: page.next, reflects: page.reflects });
   }
 
@@ -499,28 +505,27 @@ export class PeerSync<R extends Registry<any, any>> {
     }, this.#options.pruneEveryMs);
   }
 
-  /**
-   * Pulls a snapshot from the peer when replaying its log cannot work or would cost more: this
-   * device is behind the peer's prune floor for some origin, or lacks more than `snapshotLag` of
-   * the peer's entries and at least half of them (a snapshot carries every record, however few
-   * entries are missing). One pull at a time: another peer's heartbeat decides again after it.
-   */
+  /** Pulls a snapshot from the peer when `snapshotReason` says so; one pull at a time (another peer's heartbeat decides again after it). */
   #maybeSnapshot(state: PeerState, watermark: Vector): void {
     if ([...this.#peers.values()].some((peer) => peer.snapshot)) return;
-    const cursors = this.library.outbox.cursors();
-    const behind = [...state.floor].filter(([origin, floor]) => (cursors.get(origin) ?? 0) < floor);
-    let lag = 0;
-    let total = 0;
-    for (const [origin, seq] of watermark) {
-      lag += Math.max(0, seq - (cursors.get(origin) ?? 0));
-      total += seq;
-    }
-    const far = lag > this.#options.snapshotLag && 2 * lag >= total;
-    if (behind.length === 0 && !far) return;
+    const reason = snapshotReason(this.library.outbox.cursors(), watermark, state.floor, this.#options.snapshotLag);
+    if (reason === null) return;
     const models = this.library.registry.dependencyOrder.map((adapter) => adapter.id);
     state.snapshot = { models, index: 0, after: null, claim: null, refused: false, timer: null };
-    this.#info(state.id, 'snapshot needed', behind.length > 0 ? `behind the peer's pruned log for ${behind.length} origin(s)` : `${lag} of the peer's ${total} entries missing`);
+    this.#info(state.id, 'snapshot needed', reason);
     this.#requestSnapshotPage(state);
+  }
+
+  /**
+   * The peer's heartbeat says it will pull a snapshot from this device (by the same rule): pumping
+   * entries to it waits (it would drop them). Expected, not asked: when a later heartbeat says it
+   * no longer will (it caught up from another peer), or it does not ask in time, pumping resumes.
+   */
+  #expectPull(state: PeerState, watermark: Vector): void {
+    if (state.serving?.asked) return;
+    const expected = snapshotReason(watermark, this.library.outbox.cursors(), this.library.pruneFloor(), this.#options.snapshotLag) !== null;
+    if (expected && !state.serving) state.serving = { lastRequest: this.#scheduler.now(), finished: false, asked: false };
+    else if (!expected && state.serving) this.#stopServing(state);
   }
 
   /** The peer's snapshot pull is over (or abandoned): send from what it acknowledged, since it dropped what came meanwhile. */
@@ -600,6 +605,25 @@ export class PeerSync<R extends Registry<any, any>> {
   #info(peer: string | null, event: string, detail: string): void {
     this.#log({ level: 'info', peer, event, detail });
   }
+}
+
+/**
+ * Why a device holding `held` should pull a snapshot from a peer holding `peer` (pruned up to
+ * `floor`) rather than replay the peer's log, or null: it is behind the floor for some origin (the
+ * log no longer has what it lacks), or it lacks more than `snapshotLag` entries and at least half
+ * of the peer's (a snapshot carries every record, so it pays off only when most of the log is
+ * missing: a new device). Both sides apply it: the puller, and the peer that expects the pull.
+ */
+export function snapshotReason(held: Vector, peer: Vector, floor: Vector, snapshotLag: number): string | null {
+  const behind = [...floor].filter(([origin, seq]) => (held.get(origin) ?? 0) < seq).length;
+  if (behind > 0) return `behind the peer's pruned log for ${behind} origin(s)`;
+  let lag = 0;
+  let total = 0;
+  for (const [origin, seq] of peer) {
+    lag += Math.max(0, seq - (held.get(origin) ?? 0));
+    total += seq;
+  }
+  return lag > snapshotLag && 2 * lag >= total ? `${lag} of the peer's ${total} entries missing` : null;
 }
 
 /** Per origin, the smaller seq of two vectors (an origin missing from one counts as 0). */
