@@ -9,7 +9,7 @@
  */
 import { InvalidChangeError, NotOwnerError, SyncError, UnknownModelError } from './errors.js';
 import { type ClockDriftError, decodeHlc, HLC_BYTES } from './hlc.js';
-import { canonicalValue, deleteWithChildren, referenceState, type LibraryCore } from './library-core.js';
+import { canonicalValue, deleteWithChildren, type LibraryCore } from './library-core.js';
 import type { SqlValue } from './model-adapter.js';
 import type { ModelStore, Values } from './model-store.js';
 import type { MissingRecord } from './parked-changes.js';
@@ -119,7 +119,8 @@ function mergeRecord(core: LibraryCore, snapshot: SnapshotRecord): MissingRecord
   for (const reference of adapter.references) {
     const value = values[reference.field];
     if (value === null || value === undefined) continue;
-    if (referenceState(core, reference.model, value as string).state === 'deleted') {
+    // Only a deleted referent changes the record; a missing one may arrive in a later page.
+    if (core.tombstones.has(core.storesByName.get(reference.model)!.adapter.id, value as string)) {
       if (reference.onDelete === 'cascade') return deleteWithChildren(core, store, snapshot.record, null);
       values[reference.field] = null;
     }
