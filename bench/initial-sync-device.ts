@@ -56,6 +56,7 @@ if (role === 'source') {
   while (!done()) await new Promise((resolve) => setTimeout(resolve, 5));
   const elapsedMs = performance.now() - started;
   const usage = process.resourceUsage();
+  if (process.env.MEM) console.error(JSON.stringify(Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 2 ** 20)]))));
   process.send!({ elapsedMs, maxRssKiB: usage.maxRSS, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 });
   await sync.stop();
   library.close();

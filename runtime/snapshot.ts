@@ -81,47 +81,70 @@ export interface RefusedRecord {
  * over every value held); a clock beyond the drift bound refuses them all, as it refuses entries.
  */
 export function mergeSnapshot(core: LibraryCore, records: readonly SnapshotRecord[]): { resolved: MissingRecord[]; refused: RefusedRecord[] } {
-  const resolved: MissingRecord[] = [];
   const refused: RefusedRecord[] = [];
   const latest = latestClock(records);
   if (latest) {
     const observed = core.clock.observe(decodeHlc(latest));
-    if (!observed.ok) return { resolved, refused: records.map((record) => ({ record, error: observed.error })) };
+    if (!observed.ok) return { resolved: [], refused: records.map((record) => ({ record, error: observed.error })) };
   }
+  const merge: Merge = {
+    core,
+    // A library without tombstones (a new device) has none to look up, until a record is deleted.
+    tombstones: !core.tombstones.isEmpty(),
+    // Only parked changes need to know which records arrived (merging never parks).
+    resolved: core.parked.count > 0 ? [] : null,
+  };
   for (const record of records) {
     try {
-      resolved.push(...mergeRecord(core, record));
+      mergeRecord(merge, record);
     } catch (error) {
       if (!(error instanceof SyncError)) throw error;
       refused.push({ record, error });
     }
   }
-  return { resolved, refused };
+  return { resolved: merge.resolved ?? [], refused };
 }
 
-function mergeRecord(core: LibraryCore, snapshot: SnapshotRecord): MissingRecord[] {
+interface Merge {
+  readonly core: LibraryCore;
+  tombstones: boolean;
+  readonly resolved: MissingRecord[] | null;
+}
+
+function deleted(merge: Merge, model: number, record: string): boolean {
+  return merge.tombstones && merge.core.tombstones.has(model, record);
+}
+
+function remove(merge: Merge, store: ModelStore, record: string, clock: Buffer | null): void {
+  merge.tombstones = true;
+  const removed = deleteWithChildren(merge.core, store, record, clock);
+  merge.resolved?.push(...removed);
+}
+
+function mergeRecord(merge: Merge, snapshot: SnapshotRecord): void {
+  const { core } = merge;
   const store = core.stores.get(snapshot.model);
   if (!store) throw new UnknownModelError(snapshot.model);
   const { adapter } = store;
   const where = `${store.name} ${snapshot.record} (snapshot)`;
   if (snapshot.deleteClock !== null && snapshot.deleteClock.length !== HLC_BYTES) throw new InvalidChangeError(`${where}: deleteClock is not ${HLC_BYTES} bytes`);
   if (snapshot.deleted) {
-    if (core.tombstones.has(adapter.id, snapshot.record)) {
-      core.tombstones.add(adapter.id, snapshot.record, snapshot.deleteClock);
-      return [];
-    }
-    return deleteWithChildren(core, store, snapshot.record, snapshot.deleteClock);
+    if (deleted(merge, adapter.id, snapshot.record)) core.tombstones.add(adapter.id, snapshot.record, snapshot.deleteClock);
+    else remove(merge, store, snapshot.record, snapshot.deleteClock);
+    return;
   }
-  if (core.tombstones.has(adapter.id, snapshot.record)) return [];
+  if (deleted(merge, adapter.id, snapshot.record)) return;
   const values = checkedValues(store, snapshot.values, where);
-  if (Object.keys(values).length !== store.values.length) throw new InvalidChangeError(`${where}: a snapshot record carries every field`);
+  if (Object.keys(values).length !== store.values.length || store.values.some((field) => !(field.name in values))) {
+    throw new InvalidChangeError(`${where}: a snapshot record carries every shared field, and only those`);
+  }
 
   for (const reference of adapter.references) {
     const value = values[reference.field];
     if (value === null || value === undefined) continue;
     // Only a deleted referent changes the record; a missing one may arrive in a later page.
-    if (core.tombstones.has(core.storesByName.get(reference.model)!.adapter.id, value as string)) {
-      if (reference.onDelete === 'cascade') return deleteWithChildren(core, store, snapshot.record, null);
+    if (deleted(merge, core.storesByName.get(reference.model)!.adapter.id, value as string)) {
+      if (reference.onDelete === 'cascade') return remove(merge, store, snapshot.record, null);
       values[reference.field] = null;
     }
   }
@@ -133,9 +156,9 @@ function mergeRecord(core: LibraryCore, snapshot: SnapshotRecord): MissingRecord
     store.upsert(snapshot.record, values, version);
   } else {
     const clocks: Record<string, Buffer> = {};
-    for (const [name, value] of Object.entries(snapshot.clocks ?? {})) {
+    for (const name in snapshot.clocks) {
       if (!store.fields.has(name)) throw new InvalidChangeError(`${where}: clock of unknown field ${name}`);
-      clocks[name] = clock(value, `${where}: clock of ${name}`);
+      clocks[name] = clock(snapshot.clocks[name], `${where}: clock of ${name}`);
     }
     store.upsertWithClocks(snapshot.record, values, clocks);
     for (const device of snapshot.devices) {
@@ -145,7 +168,7 @@ function mergeRecord(core: LibraryCore, snapshot: SnapshotRecord): MissingRecord
       store.upsertDevice(snapshot.record, device.device, deviceValues, version);
     }
   }
-  return [{ model: adapter.id, record: snapshot.record }];
+  merge.resolved?.push({ model: adapter.id, record: snapshot.record });
 }
 
 /** The greatest well-formed clock the records carry (the encoding sorts as clocks compare), or null. */
@@ -172,10 +195,10 @@ function clock(value: unknown, where: string): Buffer {
 function checkedValues(store: ModelStore, values: Readonly<Record<string, SqlValue>> | null, where: string): Values {
   if (values === null) throw new InvalidChangeError(`${where}: no values`);
   const checked: Values = {};
-  for (const [name, value] of Object.entries(values)) {
+  for (const name in values) {
     const field = store.fields.get(name);
     if (!field || field === store.key) throw new InvalidChangeError(`${where}: ${name} is not a field`);
-    checked[name] = canonicalValue(field, value, `${where}: ${name}`);
+    checked[name] = canonicalValue(field, values[name]!, `${where}: ${name}`);
   }
   return checked;
 }
