@@ -84,6 +84,8 @@ export interface SyncEvent {
 interface PeerState {
   readonly id: string;
   connected: boolean;
+  /** A heartbeat came on this connection: what the peer holds is known, so pumping may start. */
+  heard: boolean;
   acked: Map<string, number>;
   sent: Map<string, number>;
   /** The peer's prune floor, from its heartbeats. */
@@ -293,6 +295,7 @@ export class PeerSync<R extends Registry<any, any>> {
       state.sent.set(origin, Math.min(state.sent.get(origin) ?? 0, holds));
     }
     this.library.recordPeerAck(peer, watermark);
+    state.heard = true;
     this.#expectPull(state, watermark);
     this.onAck(peer, watermark);
     this.#pump(state);
@@ -385,6 +388,7 @@ export class PeerSync<R extends Registry<any, any>> {
       state = {
         id,
         connected: false,
+        heard: false,
         acked: this.library.peerAcks(id),
         sent: new Map(),
         floor: new Map(),
@@ -403,6 +407,7 @@ export class PeerSync<R extends Registry<any, any>> {
   #peerUp(peer: string): void {
     const state = this.#peer(peer);
     state.connected = true;
+    state.heard = false;
     state.sent = new Map(state.acked);
     state.requested.clear();
     this.#info(peer, 'connected', 'exchanging version vectors');
@@ -438,7 +443,9 @@ export class PeerSync<R extends Registry<any, any>> {
 
   /** Sends what the peer lacks after `max(acked, sent)`, within the window. */
   #pump(state: PeerState): void {
-    if (!state.connected || this.#stopped || this.library.closed) return;
+    // Before the peer's first heartbeat, what it holds (maybe nothing: a new device that will pull
+    // a snapshot) is unknown; its heartbeat is on the way.
+    if (!state.connected || !state.heard || this.#stopped || this.library.closed) return;
     if (state.serving) {
       // A peer that stopped asking for pages (gone quiet, or given up) gets entries again.
       if (this.#scheduler.now() - state.serving.lastRequest < 3 * this.#answerTimeoutMs()) return;
