@@ -190,7 +190,10 @@ export class Library<R extends Registry<any, any>> {
     this.#open();
     const page = readSnapshotPage(this.#core, model, after ?? '', limit);
     const reflects = this.#core.log.cursors();
-    for (const [origin, seq] of this.#core.parked.firstParked()) reflects.set(origin, Math.min(reflects.get(origin) ?? 0, seq - 1));
+    for (const [origin, seq] of reflects) {
+      const parked = this.#core.parked.firstParked(origin);
+      if (parked !== undefined) reflects.set(origin, Math.min(seq, parked - 1));
+    }
     return { ...page, reflects };
   }
 

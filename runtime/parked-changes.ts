@@ -32,7 +32,7 @@ export class ParkedChanges {
     this.#countAll = db.prepare('SELECT count(*) FROM _sync_parked').pluck();
     this.#has = db.prepare('SELECT 1 FROM _sync_parked WHERE origin = ? AND seq = ?').pluck();
     this.#missing = db.prepare('SELECT DISTINCT model, record FROM _sync_parked ORDER BY model, record');
-    this.#first = db.prepare('SELECT origin, min(seq) AS seq FROM _sync_parked GROUP BY origin');
+    this.#first = db.prepare('SELECT min(seq) FROM _sync_parked WHERE origin = ?').pluck();
   }
 
   get count(): number {
@@ -71,10 +71,10 @@ export class ParkedChanges {
     return waiting;
   }
 
-  /** Per origin with parked entries, the lowest parked seq. */
-  firstParked(): Map<string, number> {
-    if (this.count === 0) return new Map();
-    return new Map((this.#first.all() as { origin: string; seq: number }[]).map((row) => [row.origin, row.seq]));
+  /** The lowest parked seq of an origin, or undefined when none of its entries is parked. */
+  firstParked(origin: string): number | undefined {
+    if (this.count === 0) return undefined;
+    return (this.#first.get(origin) as number | null) ?? undefined;
   }
 
   /** The records that parked entries wait for: what the sync engine should request. */

@@ -126,18 +126,16 @@ function mergeRecord(merge: Merge, snapshot: SnapshotRecord): void {
   const store = core.stores.get(snapshot.model);
   if (!store) throw new UnknownModelError(snapshot.model);
   const { adapter } = store;
-  const where = `${store.name} ${snapshot.record} (snapshot)`;
-  if (snapshot.deleteClock !== null && snapshot.deleteClock.length !== HLC_BYTES) throw new InvalidChangeError(`${where}: deleteClock is not ${HLC_BYTES} bytes`);
+  // Built only for an error message: a page has thousands of records.
+  const where = () => `${store.name} ${snapshot.record} (snapshot)`;
+  if (snapshot.deleteClock !== null && snapshot.deleteClock.length !== HLC_BYTES) throw new InvalidChangeError(`${where()}: deleteClock is not ${HLC_BYTES} bytes`);
   if (snapshot.deleted) {
     if (deleted(merge, adapter.id, snapshot.record)) core.tombstones.add(adapter.id, snapshot.record, snapshot.deleteClock);
     else remove(merge, store, snapshot.record, snapshot.deleteClock);
     return;
   }
   if (deleted(merge, adapter.id, snapshot.record)) return;
-  const values = checkedValues(store, snapshot.values, where);
-  if (Object.keys(values).length !== store.values.length || store.values.some((field) => !(field.name in values))) {
-    throw new InvalidChangeError(`${where}: a snapshot record carries every shared field, and only those`);
-  }
+  let values = checkedValues(store, snapshot.values, false, where);
 
   for (const reference of adapter.references) {
     const value = values[reference.field];
@@ -145,26 +143,27 @@ function mergeRecord(merge: Merge, snapshot: SnapshotRecord): void {
     // Only a deleted referent changes the record; a missing one may arrive in a later page.
     if (deleted(merge, core.storesByName.get(reference.model)!.adapter.id, value as string)) {
       if (reference.onDelete === 'cascade') return remove(merge, store, snapshot.record, null);
-      values[reference.field] = null;
+      values = { ...values, [reference.field]: null };
     }
   }
 
   if (store.isStateBased) {
-    const version = clock(snapshot.version, `${where}: version`);
+    const version = clock(snapshot.version, () => `${where()}: version`);
     const owner = adapter.owner === adapter.primaryKey ? snapshot.record : values[adapter.owner!];
     if (decodeHlc(version).device !== owner) throw new NotOwnerError(store.name, snapshot.record, String(owner), decodeHlc(version).device);
     store.upsert(snapshot.record, values, version);
   } else {
     const clocks: Record<string, Buffer> = {};
     for (const name in snapshot.clocks) {
-      if (!store.fields.has(name)) throw new InvalidChangeError(`${where}: clock of unknown field ${name}`);
-      clocks[name] = clock(snapshot.clocks[name], `${where}: clock of ${name}`);
+      if (!store.fields.has(name)) throw new InvalidChangeError(`${where()}: clock of unknown field ${name}`);
+      clocks[name] = clock(snapshot.clocks[name], () => `${where()}: clock of ${name}`);
     }
     store.upsertWithClocks(snapshot.record, values, clocks);
     for (const device of snapshot.devices) {
-      const deviceValues = checkedValues(store, device.values, `${where} device ${device.device}`);
-      const version = clock(device.version, `${where}: device version`);
-      if (decodeHlc(version).device !== device.device) throw new InvalidChangeError(`${where}: device ${device.device} row versioned by another device`);
+      const deviceWhere = () => `${where()} device ${device.device}`;
+      const deviceValues = checkedValues(store, device.values, true, deviceWhere);
+      const version = clock(device.version, () => `${deviceWhere()}: version`);
+      if (decodeHlc(version).device !== device.device) throw new InvalidChangeError(`${deviceWhere()}: row versioned by another device`);
       store.upsertDevice(snapshot.record, device.device, deviceValues, version);
     }
   }
@@ -186,19 +185,32 @@ function latestClock(records: readonly SnapshotRecord[]): Buffer | null {
   return latest;
 }
 
-function clock(value: unknown, where: string): Buffer {
-  if (!(value instanceof Uint8Array) || value.length !== HLC_BYTES) throw new InvalidChangeError(`${where} is not ${HLC_BYTES} bytes`);
-  return Buffer.from(value);
+function clock(value: unknown, where: () => string): Buffer {
+  if (!(value instanceof Uint8Array) || value.length !== HLC_BYTES) throw new InvalidChangeError(`${where()} is not ${HLC_BYTES} bytes`);
+  return Buffer.isBuffer(value) ? value : Buffer.from(value);
 }
 
-/** Values whose fields exist and which their codecs store unchanged. */
-function checkedValues(store: ModelStore, values: Readonly<Record<string, SqlValue>> | null, where: string): Values {
-  if (values === null) throw new InvalidChangeError(`${where}: no values`);
-  const checked: Values = {};
+/**
+ * Untrusted values, checked in place (a snapshot record carries its own copy): exactly the
+ * model's shared fields (or, of a device row, its perDevice fields), each one a value that its
+ * codec stores unchanged (see `canonicalValue`), so every device holds the same bytes.
+ */
+function checkedValues(store: ModelStore, values: Readonly<Record<string, SqlValue>> | null, perDevice: boolean, where: () => string): Readonly<Values> {
+  if (values === null) throw new InvalidChangeError(`${where()}: no values`);
+  const kind = perDevice ? 'perDevice' : 'shared';
+  let count = 0;
   for (const name in values) {
     const field = store.fields.get(name);
-    if (!field || field === store.key) throw new InvalidChangeError(`${where}: ${name} is not a field`);
-    checked[name] = canonicalValue(field, values[name]!, `${where}: ${name}`);
+    if (!field || field === store.key || field.perDevice !== perDevice) throw new InvalidChangeError(`${where()}: ${name} is not a ${kind} field`);
+    try {
+      canonicalValue(field, values[name]!, name);
+    } catch {
+      // Again with the record in the message (codecs are pure: it throws the same way).
+      canonicalValue(field, values[name]!, `${where()}: ${name}`);
+    }
+    count += 1;
   }
-  return checked;
+  // Each name is a distinct field of the kind: as many as the model has means all of them.
+  if (count !== (perDevice ? store.deviceFields : store.values).length) throw new InvalidChangeError(`${where()}: a snapshot record carries every ${kind} field`);
+  return values;
 }
