@@ -43,13 +43,11 @@ export interface PeerSyncOptions {
   readonly batchSize?: number;
   /** ...or this long after the first (default 1 ms: a burst of writes in one tick goes as one batch). */
   readonly batchDelayMs?: number;
-  /** Entries per message, and per applied transaction on the receiver (default 2048). */
-  readonly pageSize?: number;
   /**
-   * Records per snapshot page, asked for and served, each merged in one transaction (default 8192:
-   * a commit costs more than a few thousand rows, and a page of them is a few MB in memory).
+   * Entries per message, and per applied transaction on the receiver; also records per snapshot
+   * page (default 2048: larger pages save commits, but the receiver's memory grows with them).
    */
-  readonly snapshotPageSize?: number;
+  readonly pageSize?: number;
   /**
    * Pull a snapshot from a peer instead of replaying its log when this device lacks more than this
    * many of its entries, and at least half of them (default 8192: four pages).
@@ -145,7 +143,6 @@ export class PeerSync<R extends Registry<any, any>> {
       batchDelayMs: options.batchDelayMs ?? 1,
       pageSize: options.pageSize ?? 2048,
       snapshotLag: options.snapshotLag ?? 8192,
-      snapshotPageSize: options.snapshotPageSize ?? 8192,
       window: options.window ?? 16_384,
       sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
       retryBaseMs: options.retryBaseMs ?? 500,
@@ -313,7 +310,7 @@ export class PeerSync<R extends Registry<any, any>> {
   /** @internal StateRequest: one page of a model's records, with their clocks. */
   onStateRequest(peer: string, model: number, after: string | null, limit: number): void {
     const state = this.#peer(peer);
-    const page = this.library.snapshotPage(model, after, Math.min(limit, this.#options.snapshotPageSize));
+    const page = this.library.snapshotPage(model, after, Math.min(limit, this.#options.pageSize));
     // The peer pulls a snapshot: no entries to it until it acks its claim (it would drop them).
     const order = this.library.registry.dependencyOrder;
     state.serving = { lastRequest: this.#scheduler.now(), finished: page.next === null && model === order[order.length - 1]!.id, asked: true };
@@ -551,7 +548,7 @@ export class PeerSync<R extends Registry<any, any>> {
   #requestSnapshotPage(state: PeerState): void {
     const snapshot = state.snapshot!;
     snapshot.timer?.cancel();
-    this.send(state.id, { type: 'StateRequest', model: snapshot.models[snapshot.index]!, after: snapshot.after, limit: this.#options.snapshotPageSize });
+    this.send(state.id, { type: 'StateRequest', model: snapshot.models[snapshot.index]!, after: snapshot.after, limit: this.#options.pageSize });
     snapshot.timer = this.#scheduler.setTimer(() => {
       if (state.snapshot !== snapshot || !state.connected || this.#stopped) return;
       state.metrics.retried += 1;

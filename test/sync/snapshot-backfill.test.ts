@@ -99,7 +99,7 @@ test('the rule: a snapshot when behind a prune floor, or lacking more than snaps
 
 test('a new device pulls a snapshot instead of replaying the log, with a lost page asked again: same state, the vector claimed, nothing replayed', async () => {
   const events: SyncEvent[] = [];
-  const options = { snapshotLag: 50, snapshotPageSize: 64, log: (event: SyncEvent) => events.push(event) };
+  const options = { snapshotLag: 50, pageSize: 64, log: (event: SyncEvent) => events.push(event) };
   const fleet = await SimulatedFleet.create(2, { seed: 41, sync: options });
   const [a] = fleet.devices as [Device, Device];
   await populate(fleet, 200);
@@ -132,7 +132,7 @@ test('a new device pulls a snapshot instead of replaying the log, with a lost pa
 });
 
 test('changes made during the pull reach the new device after its claim', async () => {
-  const options = { snapshotLag: 50, snapshotPageSize: 32 };
+  const options = { snapshotLag: 50, pageSize: 32 };
   const fleet = await SimulatedFleet.create(2, { seed: 42, sync: options });
   const [a, b] = fleet.devices as [Device, Device];
   await populate(fleet, 150);
