@@ -50,16 +50,12 @@ if (role === 'source') {
   const t0 = performance.now();
   const debug = process.env.BENCH_DEBUG ? (event: { level: string; event: string; detail: string }) => console.error(Math.round(performance.now() - t0), 'receiver', event.event, event.detail.slice(0, 120)) : () => {};
   const sync = new PeerSync(library, { transport, log: debug });
-  const peakMem: Record<string, number> = {};
-  if (process.env.MEM) setInterval(() => { for (const [k, v] of Object.entries(process.memoryUsage())) peakMem[k] = Math.max(peakMem[k] ?? 0, v); }, 5).unref();
   const started = performance.now();
   await sync.start();
   const done = () => Object.entries(target).every(([origin, seq]) => (library.outbox.cursors().get(origin) ?? 0) >= seq);
   while (!done()) await new Promise((resolve) => setTimeout(resolve, 5));
   const elapsedMs = performance.now() - started;
-  const usage = process.resourceUsage();
-  if (process.env.MEM) console.error(JSON.stringify(Object.fromEntries(Object.entries(peakMem).map(([k, v]) => [k, Math.round(v / 2 ** 20)]))));
-  process.send!({ elapsedMs, maxRssKiB: usage.maxRSS, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 });
+  process.send!({ elapsedMs, maxRssKiB: process.resourceUsage().maxRSS });
   await sync.stop();
   library.close();
   process.exit(0);
