@@ -25,7 +25,7 @@ import type { Registry } from './registry.js';
 import { PeerAcks } from './peer-acks.js';
 import type { SnapshotRecord } from './protocol.js';
 import { applyRemote, releaseParked, type ApplyOutcome } from './remote-apply.js';
-import { mergeSnapshot, readSnapshotPage, readSnapshotRecord } from './snapshot.js';
+import { mergeSnapshot, readSnapshotPage, readSnapshotRecord, type RefusedRecord } from './snapshot.js';
 import type { SyncMetrics } from './sync-metrics.js';
 import { renumberModels } from './renumber-models.js';
 import { SyncLog } from './sync-log.js';
@@ -81,6 +81,7 @@ export class Library<R extends Registry<any, any>> {
   readonly #writer: Database.Database;
   readonly #reader: Database.Database;
   readonly #acks: PeerAcks;
+  readonly #durability: 'full' | 'normal';
   #metricsSource: (() => SyncMetrics) | undefined;
   #closed = false;
 
@@ -96,6 +97,7 @@ export class Library<R extends Registry<any, any>> {
     this.#reader = reader;
     this.#transactions = new TransactionManager<R>(core, reportError);
     this.#acks = new PeerAcks(core.db);
+    this.#durability = options.durability ?? 'full';
     this.outbox = new Outbox(core.log, reportError);
     this.db = new Kysely({ dialect: new LibraryDialect({ database: reader }) });
   }
@@ -182,10 +184,21 @@ export class Library<R extends Registry<any, any>> {
     return this.#acks.acked(peer);
   }
 
-  /** @internal A page of snapshot records of one model, for a peer's `StateRequest`. */
-  snapshotPage(model: number, after: string | null, limit: number): { records: SnapshotRecord[]; next: string | null } {
+  /**
+   * @internal A page of snapshot records of one model, for a peer's `StateRequest`, and the vector
+   * it reflects: per origin, every entry up to there has its effect in the rows read. That is the
+   * cursor, lowered below the first parked entry (held, but not applied: a peer that claimed it
+   * from this snapshot would never get its effect).
+   */
+  snapshotPage(model: number, after: string | null, limit: number): { records: SnapshotRecord[]; next: string | null; reflects: Map<string, number> } {
     this.#open();
-    return readSnapshotPage(this.#core, model, after ?? '', limit);
+    const page = readSnapshotPage(this.#core, model, after ?? '', limit);
+    const reflects = this.#core.log.cursors();
+    for (const [origin, seq] of reflects) {
+      const parked = this.#core.parked.firstParked(origin);
+      if (parked !== undefined) reflects.set(origin, Math.min(seq, parked - 1));
+    }
+    return { ...page, reflects };
   }
 
   /** @internal The records a peer asked for (those this device knows of). */
@@ -196,20 +209,33 @@ export class Library<R extends Registry<any, any>> {
 
   /**
    * Merges snapshot records in one transaction; with `claim`, then records that everything up to
-   * that version vector is held (the vector the snapshot's sender held when it began).
+   * that version vector is held (what every page of the snapshot reflected), unless a record was
+   * refused (its effect is missing).
+   *
+   * Without a claim, the commit does not wait for the disk (synchronous NORMAL, even in `full`
+   * durability): nothing is acknowledged or relayed because of merged records, so a power loss
+   * that takes the last of them back loses nothing that a peer relies on; the device misses them
+   * and asks again. A claim commits FULL, which makes every commit before it durable too (WAL).
    */
-  mergeSnapshot(records: readonly SnapshotRecord[], claim?: ReadonlyMap<string, number>): { refused: { record: SnapshotRecord; error: SyncError }[] } {
+  mergeSnapshot(records: readonly SnapshotRecord[], claim?: ReadonlyMap<string, number>): { refused: RefusedRecord[] } {
     this.#open();
-    return this.#rollingBack(() =>
-      this.#writer
-        .transaction(() => {
-          const { resolved, refused } = mergeSnapshot(this.#core, records);
-          releaseParked(this.#core, resolved);
-          for (const [origin, seq] of claim ?? []) this.#core.log.claim(origin, seq);
-          return { refused };
-        })
-        .immediate(),
-    );
+    const relaxed = claim === undefined && this.#durability === 'full';
+    if (relaxed) this.#writer.pragma('synchronous = NORMAL');
+    try {
+      return this.#rollingBack(() =>
+        this.#writer
+          .transaction(() => {
+            const { resolved, refused } = mergeSnapshot(this.#core, records);
+            releaseParked(this.#core, resolved);
+            if (refused.length === 0) for (const [origin, seq] of claim ?? []) this.#core.log.claim(origin, seq);
+            this.#core.clock.persist();
+            return { refused };
+          })
+          .immediate(),
+      );
+    } finally {
+      if (relaxed) this.#writer.pragma('synchronous = FULL');
+    }
   }
 
   /**

@@ -18,6 +18,7 @@ export class ParkedChanges {
   readonly #countAll: Database.Statement;
   readonly #has: Database.Statement;
   readonly #missing: Database.Statement;
+  readonly #first: Database.Statement;
   /** Counted once, then kept up to date; forgotten when a transaction rolls back. */
   #count: number | undefined;
 
@@ -31,6 +32,7 @@ export class ParkedChanges {
     this.#countAll = db.prepare('SELECT count(*) FROM _sync_parked').pluck();
     this.#has = db.prepare('SELECT 1 FROM _sync_parked WHERE origin = ? AND seq = ?').pluck();
     this.#missing = db.prepare('SELECT DISTINCT model, record FROM _sync_parked ORDER BY model, record');
+    this.#first = db.prepare('SELECT min(seq) FROM _sync_parked WHERE origin = ?').pluck();
   }
 
   get count(): number {
@@ -67,6 +69,12 @@ export class ParkedChanges {
     for (const { origin, seq } of waiting) this.#release.run(origin, seq);
     this.#count = count - waiting.length;
     return waiting;
+  }
+
+  /** The lowest parked seq of an origin, or undefined when none of its entries is parked. */
+  firstParked(origin: string): number | undefined {
+    if (this.count === 0) return undefined;
+    return (this.#first.get(origin) as number | null) ?? undefined;
   }
 
   /** The records that parked entries wait for: what the sync engine should request. */

@@ -13,8 +13,14 @@
  *   covers what was sent within the retry delay, `sent` falls back to `acked` and the rest is sent
  *   again, with capped exponential backoff and jitter. The queue is only these two vectors over
  *   the durable log, so it is bounded by the window and rebuilt after a restart.
- * - Acks are recorded durably; entries every recent peer acked are pruned. A peer behind another's
- *   prune floor pulls a snapshot (StateRequest pages, original clocks kept), then claims the vector.
+ * - Acks are recorded durably; entries every recent peer acked are pruned.
+ * - Snapshots: a device behind a peer's prune floor, or lacking most of what the peer holds (more
+ *   than `snapshotLag` entries, at least half of the peer's: a new device), pulls a snapshot
+ *   instead of replaying the log: every model's records, in pages, original clocks kept (see
+ *   `snapshotReason`). Each page says which vector it reflects; once every page is merged, the
+ *   device claims their minimum. While a peer pulls, or is expected to (the same rule, applied to
+ *   its heartbeat), this device does not pump entries to it (the puller drops them: the snapshot
+ *   carries their effect), until it acks its claim or stops asking for pages.
  * - Entries parked for a missing record make the device ask peers for that record (after a batch
  *   that parked, and on each heartbeat while any are parked; each record once per connection).
  * Every failure is counted and reported with its peer; nothing is dropped silently.
@@ -37,8 +43,16 @@ export interface PeerSyncOptions {
   readonly batchSize?: number;
   /** ...or this long after the first (default 1 ms: a burst of writes in one tick goes as one batch). */
   readonly batchDelayMs?: number;
-  /** Entries per message, and per applied transaction on the receiver (default 2048). */
+  /**
+   * Entries per message, and per applied transaction on the receiver; also records per snapshot
+   * page (default 2048: larger pages save commits, but the receiver's memory grows with them).
+   */
   readonly pageSize?: number;
+  /**
+   * Pull a snapshot from a peer instead of replaying its log when this device lacks more than this
+   * many of its entries, and at least half of them (default 8192: four pages).
+   */
+  readonly snapshotLag?: number;
   /** Entries sent to a peer and not yet acknowledged, at most (default 16 384). */
   readonly window?: number;
   /** A send that takes longer fails (default 30 s). */
@@ -68,17 +82,37 @@ export interface SyncEvent {
 interface PeerState {
   readonly id: string;
   connected: boolean;
+  /** A heartbeat came on this connection: what the peer holds is known, so pumping may start. */
+  heard: boolean;
   acked: Map<string, number>;
   sent: Map<string, number>;
   /** The peer's prune floor, from its heartbeats. */
   floor: Map<string, number>;
   retryTimer: TimerHandle | null;
   backoffMs: number;
-  /** A snapshot being pulled from this peer: which model, from which record, re-asked when a page is lost. */
-  snapshot: { readonly claim: Vector; readonly models: readonly number[]; index: number; after: string | null; timer: TimerHandle | null } | null;
+  /** A snapshot being pulled from this peer. */
+  snapshot: SnapshotPull | null;
+  /**
+   * This peer pulls a snapshot from this device, or is expected to (`asked` false: its heartbeat
+   * showed it lagging by the rule it follows): since when it has not asked for a page, and whether
+   * the last one it asked for was the snapshot's last.
+   */
+  serving: { lastRequest: number; finished: boolean; asked: boolean } | null;
   /** Missing records asked of this peer, and when (asked again when no answer came in time). */
   readonly requested: Map<string, number>;
   readonly metrics: PeerMetrics;
+}
+
+/** A snapshot pull: which model, from which record (re-asked when a page is lost), and what it can claim. */
+interface SnapshotPull {
+  readonly models: readonly number[];
+  index: number;
+  after: string | null;
+  /** The minimum of the merged pages' `reflects` vectors: what the snapshot as a whole reflects. */
+  claim: Map<string, number> | null;
+  /** A record was refused: the merge misses its effect, so the pull claims nothing. */
+  refused: boolean;
+  timer: TimerHandle | null;
 }
 
 const MAX_RECORD_REQUEST = 256;
@@ -117,6 +151,7 @@ export class PeerSync<R extends Registry<any, any>> {
       batchSize: options.batchSize ?? 256,
       batchDelayMs: options.batchDelayMs ?? 1,
       pageSize: options.pageSize ?? 2048,
+      snapshotLag: options.snapshotLag ?? 8192,
       window: options.window ?? 16_384,
       sendTimeoutMs: options.sendTimeoutMs ?? 30_000,
       retryBaseMs: options.retryBaseMs ?? 500,
@@ -219,6 +254,9 @@ export class PeerSync<R extends Registry<any, any>> {
   onEntries(peer: string, entries: readonly ChangeEntry[]): void {
     const state = this.#peer(peer);
     state.metrics.received += entries.length;
+    // Pulling a snapshot from this peer: its entries are dropped, unacknowledged. The snapshot
+    // carries their effect, and the peer sends what the claim does not cover once the pull is over.
+    if (state.snapshot) return;
     for (const entry of entries) state.sent.set(entry.origin, Math.max(state.sent.get(entry.origin) ?? 0, entry.seq));
     const outcome = this.library.applyChanges(entries);
     state.metrics.applied += outcome.stored.length;
@@ -247,6 +285,7 @@ export class PeerSync<R extends Registry<any, any>> {
     if (progress === 0) return;
     state.metrics.acked += progress;
     this.library.recordPeerAck(peer, upTo);
+    if (state.serving?.finished) this.#stopServing(state);
     state.backoffMs = this.#options.retryBaseMs;
     this.#forgetAckedCommits();
     // Progress: the retry delay starts again from now (a busy peer that keeps acking is not resent to).
@@ -269,6 +308,8 @@ export class PeerSync<R extends Registry<any, any>> {
       state.sent.set(origin, Math.min(state.sent.get(origin) ?? 0, holds));
     }
     this.library.recordPeerAck(peer, watermark);
+    state.heard = true;
+    this.#expectPull(state, watermark);
     this.onAck(peer, watermark);
     this.#pump(state);
     this.#maybeSnapshot(state, watermark);
@@ -284,12 +325,19 @@ export class PeerSync<R extends Registry<any, any>> {
 
   /** @internal StateRequest: one page of a model's records, with their clocks. */
   onStateRequest(peer: string, model: number, after: string | null, limit: number): void {
+    const state = this.#peer(peer);
     const page = this.library.snapshotPage(model, after, Math.min(limit, this.#options.pageSize));
-    this.send(peer, { type: 'StateResponse', model, records: page.records, next: page.next });
+    // The peer pulls a snapshot: no entries to it until it acks its claim (it would drop them).
+    const order = this.library.registry.dependencyOrder;
+    state.serving = { lastRequest: this.#scheduler.now(), finished: page.next === null && model === order[order.length - 1]!.id, asked: true };
+    this.send(peer, { type: 'StateResponse', model, records: page.records, next: page.next, reflects: page.reflects });
   }
 
-  /** @internal StateResponse: merge the page, then ask for the next one, or the next model. */
-  onStateResponse(peer: string, model: number, records: readonly SnapshotRecord[], next: string | null): void {
+  /**
+   * @internal StateResponse: ask for the next page (or model) first, so that the peer reads it
+   * while this device merges; the last page is merged with the claim, in one transaction.
+   */
+  onStateResponse(peer: string, model: number, records: readonly SnapshotRecord[], next: string | null, reflects: Vector): void {
     const state = this.#peer(peer);
     const snapshot = state.snapshot;
     if (!snapshot || snapshot.models[snapshot.index] !== model) {
@@ -297,20 +345,31 @@ export class PeerSync<R extends Registry<any, any>> {
       this.#info(peer, 'unexpected snapshot page', `StateResponse for model ${model}, not the one awaited`);
       return;
     }
-    this.#merge(state, records);
+    snapshot.claim = snapshot.claim === null ? new Map(reflects) : minimum(snapshot.claim, reflects);
     if (next !== null) {
       snapshot.after = next;
     } else {
       snapshot.index += 1;
       snapshot.after = null;
     }
-    if (snapshot.index < snapshot.models.length) {
-      this.#requestSnapshotPage(state);
+    const last = snapshot.index === snapshot.models.length;
+    if (!last) this.#requestSnapshotPage(state);
+    let merged = false;
+    try {
+      merged = this.#merge(state, records, last && !snapshot.refused ? snapshot.claim : undefined);
+    } finally {
+      // A page refused or failed: the snapshot misses its effect, and must not claim.
+      if (!merged) snapshot.refused = true;
+      if (last) {
+        snapshot.timer?.cancel();
+        state.snapshot = null;
+      }
+    }
+    if (!last) return;
+    if (snapshot.refused) {
+      this.#warn(peer, 'snapshot incomplete', 'records were refused, so nothing is claimed; the next heartbeat decides again');
       return;
     }
-    snapshot.timer?.cancel();
-    this.library.mergeSnapshot([], snapshot.claim);
-    state.snapshot = null;
     this.#info(peer, 'snapshot merged', `claimed ${[...snapshot.claim].map(([origin, seq]) => `${origin.slice(0, 8)}:${seq}`).join(' ')}`);
     this.send(peer, { type: 'AckSharedChanges', upTo: this.library.outbox.cursors() });
   }
@@ -342,12 +401,14 @@ export class PeerSync<R extends Registry<any, any>> {
       state = {
         id,
         connected: false,
+        heard: false,
         acked: this.library.peerAcks(id),
         sent: new Map(),
         floor: new Map(),
         retryTimer: null,
         backoffMs: this.#options.retryBaseMs,
         snapshot: null,
+        serving: null,
         requested: new Map(),
         metrics: emptyPeerMetrics(),
       };
@@ -359,6 +420,7 @@ export class PeerSync<R extends Registry<any, any>> {
   #peerUp(peer: string): void {
     const state = this.#peer(peer);
     state.connected = true;
+    state.heard = false;
     state.sent = new Map(state.acked);
     state.requested.clear();
     this.#info(peer, 'connected', 'exchanging version vectors');
@@ -370,6 +432,7 @@ export class PeerSync<R extends Registry<any, any>> {
     state.connected = false;
     state.snapshot?.timer?.cancel();
     state.snapshot = null;
+    state.serving = null;
     state.retryTimer?.cancel();
     state.retryTimer = null;
     this.#info(peer, 'disconnected', reason);
@@ -395,7 +458,14 @@ export class PeerSync<R extends Registry<any, any>> {
 
   /** Sends what the peer lacks after `max(acked, sent)`, within the window. */
   #pump(state: PeerState, pages: SharedPages = new Map()): void {
-    if (!state.connected || this.#stopped || this.library.closed) return;
+    // Before the peer's first heartbeat, what it holds (maybe nothing: a new device that will pull
+    // a snapshot) is unknown; its heartbeat is on the way.
+    if (!state.connected || !state.heard || this.#stopped || this.library.closed) return;
+    if (state.serving) {
+      // A peer that stopped asking for pages (gone quiet, or given up) gets entries again.
+      if (this.#scheduler.now() - state.serving.lastRequest < 3 * this.#answerTimeoutMs()) return;
+      this.#stopServing(state);
+    }
     for (;;) {
       const room = this.#options.window - this.#inFlight(state);
       if (room <= 0) break;
@@ -474,16 +544,33 @@ export class PeerSync<R extends Registry<any, any>> {
     }, this.#options.pruneEveryMs);
   }
 
-  /** This device is behind the peer's prune floor for some origin: pull a snapshot from it. */
+  /** Pulls a snapshot from the peer when `snapshotReason` says so; one pull at a time (another peer's heartbeat decides again after it). */
   #maybeSnapshot(state: PeerState, watermark: Vector): void {
-    if (state.snapshot) return;
-    const cursors = this.library.outbox.cursors();
-    const behind = [...state.floor].filter(([origin, floor]) => (cursors.get(origin) ?? 0) < floor);
-    if (behind.length === 0) return;
+    if ([...this.#peers.values()].some((peer) => peer.snapshot)) return;
+    const reason = snapshotReason(this.library.outbox.cursors(), watermark, state.floor, this.#options.snapshotLag);
+    if (reason === null) return;
     const models = this.library.registry.dependencyOrder.map((adapter) => adapter.id);
-    state.snapshot = { claim: new Map(watermark), models, index: 0, after: null, timer: null };
-    this.#info(state.id, 'snapshot needed', `behind the peer's pruned log for ${behind.length} origin(s)`);
+    state.snapshot = { models, index: 0, after: null, claim: null, refused: false, timer: null };
+    this.#info(state.id, 'snapshot needed', reason);
     this.#requestSnapshotPage(state);
+  }
+
+  /**
+   * The peer's heartbeat says it will pull a snapshot from this device (by the same rule): pumping
+   * entries to it waits (it would drop them). Expected, not asked: when a later heartbeat says it
+   * no longer will (it caught up from another peer), or it does not ask in time, pumping resumes.
+   */
+  #expectPull(state: PeerState, watermark: Vector): void {
+    if (state.serving?.asked) return;
+    const expected = snapshotReason(watermark, this.library.outbox.cursors(), this.library.pruneFloor(), this.#options.snapshotLag) !== null;
+    if (expected && !state.serving) state.serving = { lastRequest: this.#scheduler.now(), finished: false, asked: false };
+    else if (!expected && state.serving) this.#stopServing(state);
+  }
+
+  /** The peer's snapshot pull is over (or abandoned): send from what it acknowledged, since it dropped what came meanwhile. */
+  #stopServing(state: PeerState): void {
+    state.serving = null;
+    state.sent = new Map(state.acked);
   }
 
   /** Asks for the current snapshot page, and again if no answer comes in time (a frame was lost). */
@@ -503,9 +590,11 @@ export class PeerSync<R extends Registry<any, any>> {
     return Math.max(4 * this.#options.retryBaseMs, 1000);
   }
 
-  #merge(state: PeerState, records: readonly SnapshotRecord[]): void {
-    const { refused } = this.library.mergeSnapshot(records);
+  /** Merges snapshot records (and claims `claim` with them); false when some were refused. */
+  #merge(state: PeerState, records: readonly SnapshotRecord[], claim?: Vector): boolean {
+    const { refused } = this.library.mergeSnapshot(records, claim);
     if (refused.length > 0) this.refuse(state.id, refused[0]!.error.code, `${refused.length} snapshot records refused; first: ${refused[0]!.error.message}`);
+    return refused.length === 0;
   }
 
   /** Asks the peer for records that parked entries wait for (again when an answer is overdue). */
@@ -555,6 +644,32 @@ export class PeerSync<R extends Registry<any, any>> {
   #info(peer: string | null, event: string, detail: string): void {
     this.#log({ level: 'info', peer, event, detail });
   }
+}
+
+/**
+ * Why a device holding `held` should pull a snapshot from a peer holding `peer` (pruned up to
+ * `floor`) rather than replay the peer's log, or null: it is behind the floor for some origin (the
+ * log no longer has what it lacks), or it lacks more than `snapshotLag` entries and at least half
+ * of the peer's (a snapshot carries every record, so it pays off only when most of the log is
+ * missing: a new device). Both sides apply it: the puller, and the peer that expects the pull.
+ */
+export function snapshotReason(held: Vector, peer: Vector, floor: Vector, snapshotLag: number): string | null {
+  const behind = [...floor].filter(([origin, seq]) => (held.get(origin) ?? 0) < seq).length;
+  if (behind > 0) return `behind the peer's pruned log for ${behind} origin(s)`;
+  let lag = 0;
+  let total = 0;
+  for (const [origin, seq] of peer) {
+    lag += Math.max(0, seq - (held.get(origin) ?? 0));
+    total += seq;
+  }
+  return lag > snapshotLag && 2 * lag >= total ? `${lag} of the peer's ${total} entries missing` : null;
+}
+
+/** Per origin, the smaller seq of two vectors (an origin missing from one counts as 0). */
+function minimum(a: ReadonlyMap<string, number>, b: Vector): Map<string, number> {
+  const result = new Map<string, number>();
+  for (const [origin, seq] of a) result.set(origin, Math.min(seq, b.get(origin) ?? 0));
+  return result;
 }
 
 /** Starts syncing a library over a transport. */

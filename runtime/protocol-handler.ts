@@ -59,7 +59,7 @@ export class SyncProtocolHandler {
         if (!library.registry.byId(message.model)) return sync.refuse(peer, 'unknown-model', `StateRequest for unknown model ${message.model}`);
         return sync.onStateRequest(peer, message.model, message.after, message.limit);
       case 'StateResponse':
-        return sync.onStateResponse(peer, message.model, message.records, message.next);
+        return sync.onStateResponse(peer, message.model, message.records, message.next, message.reflects);
       case 'RecordRequest':
         return sync.onRecordRequest(peer, message.records);
       case 'RecordResponse':

@@ -16,7 +16,7 @@
  * | StateChange | 1 | entry | one change to device-owned data |
  * | StateBatch | 2 | [entry...] | several |
  * | StateRequest | 3 | [model, after: bin16 or nil, limit] | device-owned records of a model after a record cursor |
- * | StateResponse | 4 | [model, [record...], next: bin16 or nil] | one page; `next` nil on the last |
+ * | StateResponse | 4 | [model, [record...], next: bin16 or nil, reflects: vector] | one page; `next` nil on the last; `reflects`: per origin, every entry up to this seq has its effect in the page |
  * | SharedChange | 5 | entry | one change to shared data |
  * | SharedChangeBatch | 6 | [entry...] | several |
  * | SharedChangeRequest | 7 | [vector, limit] | log entries after the requester's version vector |
@@ -35,7 +35,8 @@
 import type { ChangeEntry } from './change-entry.js';
 import type { SqlValue } from './model-adapter.js';
 
-// 2: a logBased snapshot record carries its create clock in `version` and only the clocks of fields updated since.
+// 2: a logBased snapshot record carries its create clock in `version` and only the clocks of fields updated since;
+// a StateResponse says which vector it reflects.
 export const PROTOCOL_VERSION = 2;
 
 export const MESSAGE_TYPES = {
@@ -80,7 +81,17 @@ export type SyncMessage =
   | { readonly type: 'StateChange'; readonly entry: ChangeEntry }
   | { readonly type: 'StateBatch'; readonly entries: readonly ChangeEntry[] }
   | { readonly type: 'StateRequest'; readonly model: number; readonly after: string | null; readonly limit: number }
-  | { readonly type: 'StateResponse'; readonly model: number; readonly records: readonly SnapshotRecord[]; readonly next: string | null }
+  | {
+      readonly type: 'StateResponse';
+      readonly model: number;
+      readonly records: readonly SnapshotRecord[];
+      readonly next: string | null;
+      /**
+       * What the page reflects: the sender's vector when it read the page, lowered below any entry
+       * it holds parked (held, not applied). A snapshot claims the minimum over its pages.
+       */
+      readonly reflects: Vector;
+    }
   | { readonly type: 'SharedChange'; readonly entry: ChangeEntry }
   | { readonly type: 'SharedChangeBatch'; readonly entries: readonly ChangeEntry[] }
   | { readonly type: 'SharedChangeRequest'; readonly after: Vector; readonly limit: number }

@@ -8,8 +8,8 @@
  * any order and still converge. Snapshot records are untrusted input and are checked like entries.
  */
 import { InvalidChangeError, NotOwnerError, SyncError, UnknownModelError } from './errors.js';
-import { decodeHlc, HLC_BYTES } from './hlc.js';
-import { canonicalValue, deleteWithChildren, referenceState, type LibraryCore } from './library-core.js';
+import { type ClockDriftError, decodeHlc, HLC_BYTES } from './hlc.js';
+import { canonicalValue, deleteWithChildren, type LibraryCore } from './library-core.js';
 import { CREATE_CLOCK_COLUMN, type SqlValue } from './model-adapter.js';
 import type { ModelStore, Values } from './model-store.js';
 import type { MissingRecord } from './parked-changes.js';
@@ -71,82 +71,147 @@ function fromRow(store: ModelStore, row: Values): SnapshotRecord {
   };
 }
 
-/** Merges snapshot records; returns the records that now exist or were deleted. Refused records are reported. */
-export function mergeSnapshot(core: LibraryCore, records: readonly SnapshotRecord[]): { resolved: MissingRecord[]; refused: { record: SnapshotRecord; error: SyncError }[] } {
-  const resolved: MissingRecord[] = [];
-  const refused: { record: SnapshotRecord; error: SyncError }[] = [];
+export interface RefusedRecord {
+  readonly record: SnapshotRecord;
+  readonly error: SyncError | ClockDriftError;
+}
+
+/**
+ * Merges snapshot records; returns the records that now exist or were deleted. Refused records are
+ * reported. The clock observes the latest clock of the records first (a later local write must win
+ * over every value held); a clock beyond the drift bound refuses them all, as it refuses entries.
+ */
+export function mergeSnapshot(core: LibraryCore, records: readonly SnapshotRecord[]): { resolved: MissingRecord[]; refused: RefusedRecord[] } {
+  const refused: RefusedRecord[] = [];
+  const latest = latestClock(records);
+  if (latest) {
+    const observed = core.clock.observe(decodeHlc(latest));
+    if (!observed.ok) return { resolved: [], refused: records.map((record) => ({ record, error: observed.error })) };
+  }
+  const merge: Merge = {
+    core,
+    // A library without tombstones (a new device) has none to look up, until a record is deleted.
+    tombstones: !core.tombstones.isEmpty(),
+    // Only parked changes need to know which records arrived (merging never parks).
+    resolved: core.parked.count > 0 ? [] : null,
+  };
   for (const record of records) {
     try {
-      resolved.push(...mergeRecord(core, record));
+      mergeRecord(merge, record);
     } catch (error) {
       if (!(error instanceof SyncError)) throw error;
       refused.push({ record, error });
     }
   }
-  return { resolved, refused };
+  return { resolved: merge.resolved ?? [], refused };
 }
 
-function mergeRecord(core: LibraryCore, snapshot: SnapshotRecord): MissingRecord[] {
+interface Merge {
+  readonly core: LibraryCore;
+  tombstones: boolean;
+  readonly resolved: MissingRecord[] | null;
+}
+
+function deleted(merge: Merge, model: number, record: string): boolean {
+  return merge.tombstones && merge.core.tombstones.has(model, record);
+}
+
+function remove(merge: Merge, store: ModelStore, record: string, clock: Buffer | null): void {
+  merge.tombstones = true;
+  const removed = deleteWithChildren(merge.core, store, record, clock);
+  merge.resolved?.push(...removed);
+}
+
+function mergeRecord(merge: Merge, snapshot: SnapshotRecord): void {
+  const { core } = merge;
   const store = core.stores.get(snapshot.model);
   if (!store) throw new UnknownModelError(snapshot.model);
   const { adapter } = store;
-  const where = `${store.name} ${snapshot.record} (snapshot)`;
-  if (snapshot.deleteClock !== null && snapshot.deleteClock.length !== HLC_BYTES) throw new InvalidChangeError(`${where}: deleteClock is not ${HLC_BYTES} bytes`);
+  // Built only for an error message: a page has thousands of records.
+  const where = () => `${store.name} ${snapshot.record} (snapshot)`;
+  if (snapshot.deleteClock !== null && snapshot.deleteClock.length !== HLC_BYTES) throw new InvalidChangeError(`${where()}: deleteClock is not ${HLC_BYTES} bytes`);
   if (snapshot.deleted) {
-    if (core.tombstones.has(adapter.id, snapshot.record)) {
-      core.tombstones.add(adapter.id, snapshot.record, snapshot.deleteClock);
-      return [];
-    }
-    return deleteWithChildren(core, store, snapshot.record, snapshot.deleteClock);
+    if (deleted(merge, adapter.id, snapshot.record)) core.tombstones.add(adapter.id, snapshot.record, snapshot.deleteClock);
+    else remove(merge, store, snapshot.record, snapshot.deleteClock);
+    return;
   }
-  if (core.tombstones.has(adapter.id, snapshot.record)) return [];
-  const values = checkedValues(store, snapshot.values, where);
-  if (Object.keys(values).length !== store.values.length) throw new InvalidChangeError(`${where}: a snapshot record carries every field`);
+  if (deleted(merge, adapter.id, snapshot.record)) return;
+  let values = checkedValues(store, snapshot.values, false, where);
 
   for (const reference of adapter.references) {
     const value = values[reference.field];
     if (value === null || value === undefined) continue;
-    if (referenceState(core, reference.model, value as string).state === 'deleted') {
-      if (reference.onDelete === 'cascade') return deleteWithChildren(core, store, snapshot.record, null);
-      values[reference.field] = null;
+    // Only a deleted referent changes the record; a missing one may arrive in a later page.
+    if (deleted(merge, core.storesByName.get(reference.model)!.adapter.id, value as string)) {
+      if (reference.onDelete === 'cascade') return remove(merge, store, snapshot.record, null);
+      values = { ...values, [reference.field]: null };
     }
   }
 
   if (store.isStateBased) {
-    const version = clock(snapshot.version, `${where}: version`);
+    const version = clock(snapshot.version, () => `${where()}: version`);
     const owner = adapter.owner === adapter.primaryKey ? snapshot.record : values[adapter.owner!];
     if (decodeHlc(version).device !== owner) throw new NotOwnerError(store.name, snapshot.record, String(owner), decodeHlc(version).device);
     store.upsert(snapshot.record, values, version);
   } else {
     const clocks: Record<string, Buffer> = {};
-    for (const [name, value] of Object.entries(snapshot.clocks ?? {})) {
-      if (!store.fields.has(name)) throw new InvalidChangeError(`${where}: clock of unknown field ${name}`);
-      clocks[name] = clock(value, `${where}: clock of ${name}`);
+    for (const name in snapshot.clocks) {
+      if (!store.fields.has(name)) throw new InvalidChangeError(`${where()}: clock of unknown field ${name}`);
+      clocks[name] = clock(snapshot.clocks[name], () => `${where()}: clock of ${name}`);
     }
-    store.upsertWithClocks(snapshot.record, values, clock(snapshot.version, `${where}: create clock`), clocks);
+    store.upsertWithClocks(snapshot.record, values, clock(snapshot.version, () => `${where()}: create clock`), clocks);
     for (const device of snapshot.devices) {
-      const deviceValues = checkedValues(store, device.values, `${where} device ${device.device}`);
-      const version = clock(device.version, `${where}: device version`);
-      if (decodeHlc(version).device !== device.device) throw new InvalidChangeError(`${where}: device ${device.device} row versioned by another device`);
+      const deviceWhere = () => `${where()} device ${device.device}`;
+      const deviceValues = checkedValues(store, device.values, true, deviceWhere);
+      const version = clock(device.version, () => `${deviceWhere()}: version`);
+      if (decodeHlc(version).device !== device.device) throw new InvalidChangeError(`${deviceWhere()}: row versioned by another device`);
       store.upsertDevice(snapshot.record, device.device, deviceValues, version);
     }
   }
-  return [{ model: adapter.id, record: snapshot.record }];
+  merge.resolved?.push({ model: adapter.id, record: snapshot.record });
 }
 
-function clock(value: unknown, where: string): Buffer {
-  if (!(value instanceof Uint8Array) || value.length !== HLC_BYTES) throw new InvalidChangeError(`${where} is not ${HLC_BYTES} bytes`);
-  return Buffer.from(value);
-}
-
-/** Values whose fields exist and which their codecs store unchanged. */
-function checkedValues(store: ModelStore, values: Readonly<Record<string, SqlValue>> | null, where: string): Values {
-  if (values === null) throw new InvalidChangeError(`${where}: no values`);
-  const checked: Values = {};
-  for (const [name, value] of Object.entries(values)) {
-    const field = store.fields.get(name);
-    if (!field || field === store.key) throw new InvalidChangeError(`${where}: ${name} is not a field`);
-    checked[name] = canonicalValue(field, value, `${where}: ${name}`);
+/** The greatest well-formed clock the records carry (the encoding sorts as clocks compare), or null. */
+function latestClock(records: readonly SnapshotRecord[]): Buffer | null {
+  let latest: Buffer | null = null;
+  const consider = (value: unknown) => {
+    if (value instanceof Buffer && value.length === HLC_BYTES && (latest === null || Buffer.compare(value, latest) > 0)) latest = value;
+  };
+  for (const record of records) {
+    consider(record.deleteClock);
+    consider(record.version);
+    if (record.clocks) for (const name in record.clocks) consider(record.clocks[name]);
+    for (const device of record.devices) consider(device.version);
   }
-  return checked;
+  return latest;
+}
+
+function clock(value: unknown, where: () => string): Buffer {
+  if (!(value instanceof Uint8Array) || value.length !== HLC_BYTES) throw new InvalidChangeError(`${where()} is not ${HLC_BYTES} bytes`);
+  return Buffer.isBuffer(value) ? value : Buffer.from(value);
+}
+
+/**
+ * Untrusted values, checked in place (a snapshot record carries its own copy): exactly the
+ * model's shared fields (or, of a device row, its perDevice fields), each one a value that its
+ * codec stores unchanged (see `canonicalValue`), so every device holds the same bytes.
+ */
+function checkedValues(store: ModelStore, values: Readonly<Record<string, SqlValue>> | null, perDevice: boolean, where: () => string): Readonly<Values> {
+  if (values === null) throw new InvalidChangeError(`${where()}: no values`);
+  const kind = perDevice ? 'perDevice' : 'shared';
+  let count = 0;
+  for (const name in values) {
+    const field = store.fields.get(name);
+    if (!field || field === store.key || field.perDevice !== perDevice) throw new InvalidChangeError(`${where()}: ${name} is not a ${kind} field`);
+    try {
+      canonicalValue(field, values[name]!, name);
+    } catch {
+      // Again with the record in the message (codecs are pure: it throws the same way).
+      canonicalValue(field, values[name]!, `${where()}: ${name}`);
+    }
+    count += 1;
+  }
+  // Each name is a distinct field of the kind: as many as the model has means all of them.
+  if (count !== (perDevice ? store.deviceFields : store.values).length) throw new InvalidChangeError(`${where()}: a snapshot record carries every ${kind} field`);
+  return values;
 }

@@ -12,6 +12,7 @@ export class Tombstones {
   readonly #get: Database.Statement;
   readonly #add: Database.Statement;
   readonly #page: Database.Statement;
+  readonly #any: Database.Statement;
 
   constructor(db: Database.Database) {
     this.#get = db.prepare('SELECT hlc FROM _sync_tombstone WHERE model = ? AND record = ?').pluck();
@@ -20,6 +21,12 @@ export class Tombstones {
         'CASE WHEN hlc IS NULL THEN excluded.hlc WHEN excluded.hlc IS NULL THEN hlc ELSE min(hlc, excluded.hlc) END',
     );
     this.#page = db.prepare('SELECT record, hlc FROM _sync_tombstone WHERE model = ? AND record > ? ORDER BY record LIMIT ?');
+    this.#any = db.prepare('SELECT 1 FROM _sync_tombstone LIMIT 1').pluck();
+  }
+
+  /** No record was ever deleted (a new device's library, for one). */
+  isEmpty(): boolean {
+    return this.#any.get() === undefined;
   }
 
   has(model: number, record: string): boolean {

@@ -77,7 +77,7 @@ function encodeBody(message: SyncMessage): unknown {
     case 'StateRequest':
       return [message.model, message.after === null ? null : uuidBytes(message.after), message.limit];
     case 'StateResponse':
-      return [message.model, message.records.map(encodeRecord), message.next === null ? null : uuidBytes(message.next)];
+      return [message.model, message.records.map(encodeRecord), message.next === null ? null : uuidBytes(message.next), encodeVector(message.reflects)];
     case 'SharedChangeRequest':
       return [encodeVector(message.after), message.limit];
     case 'SharedChangeResponse':
@@ -108,12 +108,13 @@ function decodeBody(type: MessageType, body: unknown): SyncMessage {
       return { type, model: uint(model, 'model'), after: after === null ? null : uuid(after, 'after'), limit: uint(limit, 'limit') };
     }
     case 'StateResponse': {
-      const [model, records, next] = array(body, type, 3);
+      const [model, records, next, reflects] = array(body, type, 4);
       return {
         type,
         model: uint(model, 'model'),
         records: array(records, 'records').map((item, index) => decodeRecord(item, `records[${index}]`)),
         next: next === null ? null : uuid(next, 'next'),
+        reflects: decodeVector(reflects, 'reflects'),
       };
     }
     case 'SharedChangeRequest': {
@@ -240,7 +241,9 @@ function fixedBytes(value: unknown, at: string, length: number): Buffer {
 }
 
 function uuid(value: unknown, at: string): string {
-  const hex = fixedBytes(value, at, 16).toString('hex');
+  if (!(value instanceof Uint8Array) || value.length !== 16) throw malformed(at, '16 bytes');
+  // Read in place: the id is kept as text, the bytes are not.
+  const hex = (Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, 16)).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
@@ -251,7 +254,9 @@ function uuidBytes(id: string): Buffer {
 /** A map of column values: strings, finite numbers, null or bytes, by field name. */
 function values(value: unknown, at: string): Record<string, SqlValue> {
   const result: Record<string, SqlValue> = {};
-  for (const [key, item] of plainEntries(value, at)) {
+  const map = plainMap(value, at);
+  for (const key in map) {
+    const item = map[key];
     if (item === null || typeof item === 'string' || (typeof item === 'number' && Number.isFinite(item))) result[key] = item;
     else if (item instanceof Uint8Array) result[key] = Buffer.from(item);
     else throw malformed(`${at}.${key}`, 'a string, a finite number, null or bytes');
@@ -261,13 +266,15 @@ function values(value: unknown, at: string): Record<string, SqlValue> {
 
 function clockMap(value: unknown, at: string): Record<string, Buffer> {
   const result: Record<string, Buffer> = {};
-  for (const [key, item] of plainEntries(value, at)) result[key] = fixedBytes(item, `${at}.${key}`, HLC_BYTES);
+  const map = plainMap(value, at);
+  for (const key in map) result[key] = fixedBytes(map[key], `${at}.${key}`, HLC_BYTES);
   return result;
 }
 
-function plainEntries(value: unknown, at: string): [string, unknown][] {
+/** A plain object (whose prototype has no enumerable keys, so `for...in` sees its own keys only). */
+function plainMap(value: unknown, at: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array || Object.getPrototypeOf(value) !== Object.prototype) {
     throw malformed(at, 'a map');
   }
-  return Object.entries(value);
+  return value as Record<string, unknown>;
 }

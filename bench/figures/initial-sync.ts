@@ -13,8 +13,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { summarize, type Figure, type Sample } from '../measure.js';
+import { appIndexes } from '../raw-baseline.js';
 import { ratioSample } from './local-commits.js';
 
+const TABLES = ['tag', 'entry', 'tag_on_entry'];
 const script = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'initial-sync-device.ts');
 
 function run(args: string[]): Promise<Record<string, unknown>> {
@@ -42,8 +44,12 @@ async function syncOnce(entries: number, runs: number): Promise<{ time: Sample; 
   return { time: summarize(times), rss, rows, sourceFile: path.join(sourceDir, 'library.db') };
 }
 
-/** The baseline: the same rows read from one SQLite file and written to another, raw. */
+/**
+ * The baseline: the same rows read from one SQLite file and written to another, raw, into tables
+ * with the app's indexes (replayed from the source file), so both sides do the same storage work.
+ */
 function rawCopy(sourceFile: string, runs: number): Sample {
+  const indexes = new Map(TABLES.map((table) => [table, appIndexes(sourceFile, table)]));
   const times: number[] = [];
   for (let index = 0; index < runs; index += 1) {
     const from = new Database(sourceFile, { readonly: true });
@@ -51,9 +57,10 @@ function rawCopy(sourceFile: string, runs: number): Sample {
     to.pragma('journal_mode = WAL');
     to.pragma('synchronous = FULL');
     const started = performance.now();
-    for (const table of ['tag', 'entry', 'tag_on_entry']) {
+    for (const table of TABLES) {
       const columns = (from.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all() as string[]).filter((column) => !column.startsWith('_'));
       to.exec(`CREATE TABLE "${table}" (${columns.map((column) => `"${column}"`).join(', ')}, PRIMARY KEY ("id")) WITHOUT ROWID`);
+      for (const index of indexes.get(table)!) to.exec(index);
       const insert = to.prepare(`INSERT INTO "${table}" VALUES (${columns.map(() => '?').join(', ')})`);
       const read = from.prepare(`SELECT ${columns.map((column) => `"${column}"`).join(', ')} FROM "${table}"`).raw();
       let batch: unknown[][] = [];

@@ -65,6 +65,9 @@ class Connection {
   peerNonce: Buffer | null = null;
   readonly nonce = randomBytes(32);
   #buffered: Buffer[] = [];
+  #bufferedBytes = 0;
+  /** Bytes needed before the next frame (or length) is complete: chunks are joined only then, not on every chunk (quadratic in a large frame). */
+  #needed = 4;
 
   constructor(
     readonly socket: net.Socket,
@@ -76,16 +79,23 @@ class Connection {
   /** Appends bytes; returns the complete frames, or an error when a length is out of bounds. */
   read(chunk: Buffer, maxFrameBytes: number): Buffer[] | Error {
     this.#buffered.push(chunk);
-    let data = this.#buffered.length === 1 ? this.#buffered[0]! : Buffer.concat(this.#buffered);
+    this.#bufferedBytes += chunk.length;
+    if (this.#bufferedBytes < this.#needed) return [];
+    let data = this.#buffered.length === 1 ? this.#buffered[0]! : Buffer.concat(this.#buffered, this.#bufferedBytes);
     const frames: Buffer[] = [];
+    this.#needed = 4;
     while (data.length >= 4) {
       const length = data.readUInt32BE(0);
       if (length > maxFrameBytes) return new Error(`frame of ${length} bytes exceeds the limit of ${maxFrameBytes}`);
-      if (data.length < 4 + length) break;
+      if (data.length < 4 + length) {
+        this.#needed = 4 + length;
+        break;
+      }
       frames.push(data.subarray(4, 4 + length));
       data = data.subarray(4 + length);
     }
     this.#buffered = data.length > 0 ? [data] : [];
+    this.#bufferedBytes = data.length;
     return frames;
   }
 

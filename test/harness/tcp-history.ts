@@ -10,7 +10,7 @@ import { createTcpTransport } from '../../runtime/transports/tcp.js';
 import { FaultyTransport } from '../support/faulty-transport.js';
 import { closeReaders, DEVICES, LIBRARY_ID, openDevice, temporaryDirectory } from '../support/libraries.js';
 import { sameVectors, TEST_SYNC_OPTIONS, waitFor, type Device } from '../support/sync-harness.js';
-import { executeHistory, problemCollector, type Command, type FleetDriver, type HistoryResult } from './fleet-history.js';
+import { executeHistory, problemCollector, snapshotLagFor, type Command, type FleetDriver, type HistoryResult } from './fleet-history.js';
 
 interface TcpMember extends Device {
   port: number;
@@ -43,7 +43,7 @@ export async function runTcpHistory({ seed, devices, commands }: { seed: number;
       reconnectMaxMs: 200,
     });
     const faulty = new FaultyTransport(tcp, seed + index);
-    const sync = new PeerSync(library, { ...TEST_SYNC_OPTIONS, heartbeatMs: 100, retryBaseMs: 50, retryMaxMs: 1000, pruneEveryMs: 500, retentionMs: 30_000, log, transport: faulty });
+    const sync = new PeerSync(library, { ...TEST_SYNC_OPTIONS, heartbeatMs: 100, retryBaseMs: 50, retryMaxMs: 1000, pruneEveryMs: 500, retentionMs: 30_000, snapshotLag: snapshotLagFor(seed), log, transport: faulty });
     await sync.start();
     return { id, dir, library, sync, transport: faulty, faulty, port: tcp.address().port };
   };

@@ -136,14 +136,15 @@ test('EXPLAIN QUERY PLAN: every statement the runtime prepares is an index looku
   assert.equal(planOf('SELECT "id" FROM "entry" WHERE "locationId" = ?'), ['SEARCH entry USING COVERING INDEX idx_entry__locationId__parentId__name (locationId=?)']);
   assert.equal(planOf('FROM "tag" WHERE "id" = ?'), ['SEARCH tag USING PRIMARY KEY (id=?)']);
   assert.equal(planOf('UPDATE "tag" SET'), ['SEARCH tag USING PRIMARY KEY (id=?)']);
-  // One row per device (the version vector, the prune floor, the peers), and once at open the model
-  // ids and the parked count.
+  // One row per device (the version vector, the prune floor, the peers), once at open the model
+  // ids and the parked count, and whether any record was ever deleted (LIMIT 1: one row at most).
   assert.equal(scans.sort(), [
     'SCAN _sync_cursor  <=  SELECT origin, seq FROM _sync_cursor ORDER BY origin',
     'SCAN _sync_model  <=  SELECT id, name FROM _sync_model',
     'SCAN _sync_parked  <=  SELECT count(*) FROM _sync_parked',
     'SCAN _sync_peer  <=  SELECT peer, last_seen AS lastSeen FROM _sync_peer ORDER BY peer',
     'SCAN _sync_pruned  <=  SELECT origin, seq FROM _sync_pruned ORDER BY origin',
+    'SCAN _sync_tombstone  <=  SELECT 1 FROM _sync_tombstone LIMIT 1',
   ]);
   db.close();
 });
