@@ -112,9 +112,10 @@ export class TransactionManager<R extends Registry<any, any>> {
       create: (input) => {
         this.#active();
         const given = fieldsOf(store, input);
-        const keyInput = given[adapter.primaryKey] ?? (adapter.owner === adapter.primaryKey ? core.deviceId : randomUUID());
-        const id = encodeField(store, store.key, keyInput) as string;
-        if (core.tombstones.has(adapter.id, id)) throw new RecordDeletedError(store.name, id);
+        const keyInput = given[adapter.primaryKey] ?? (adapter.owner === adapter.primaryKey ? core.deviceId : null);
+        const id = keyInput === null ? randomUUID() : (encodeField(store, store.key, keyInput) as string);
+        // A key made here is a new random UUID: no deleted record has it.
+        if (keyInput !== null && core.tombstones.has(adapter.id, id)) throw new RecordDeletedError(store.name, id);
         const values: Values = {};
         for (const field of store.writable) {
           let value = given[field.name];
@@ -211,8 +212,10 @@ function fieldsOf(store: ModelStore, input: unknown): Record<string, unknown> {
     throw new FieldValueError(store.name, '(input)', 'an object of fields', input, 'expected an object of fields');
   }
   const given: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(input)) {
+  for (const name in input) {
+    if (!Object.hasOwn(input, name)) continue;
     if (!store.fields.has(name)) throw new UnknownFieldError(store.name, name);
+    const value = (input as Record<string, unknown>)[name];
     if (value !== undefined) given[name] = value;
   }
   return given;
