@@ -176,7 +176,8 @@ export class Library<R extends Registry<any, any>> {
   /** @internal The sync engine records what a peer acknowledged holding. */
   recordPeerAck(peer: string, vector: ReadonlyMap<string, number>): void {
     this.#open();
-    this.#acks.record(peer, vector, this.#core.clock.now());
+    // Acks are advice: one lost in a power loss only makes this device send again what the peer holds.
+    this.#relaxed(() => this.#writer.transaction(() => this.#acks.record(peer, vector, this.#core.clock.now())).immediate());
   }
 
   /** What a peer last acknowledged holding, per origin (durable). */
@@ -219,10 +220,8 @@ export class Library<R extends Registry<any, any>> {
    */
   mergeSnapshot(records: readonly SnapshotRecord[], claim?: ReadonlyMap<string, number>): { refused: RefusedRecord[] } {
     this.#open();
-    const relaxed = claim === undefined && this.#durability === 'full';
-    if (relaxed) this.#writer.pragma('synchronous = NORMAL');
-    try {
-      return this.#rollingBack(() =>
+    const merge = () =>
+      this.#rollingBack(() =>
         this.#writer
           .transaction(() => {
             const { resolved, refused } = mergeSnapshot(this.#core, records);
@@ -233,8 +232,20 @@ export class Library<R extends Registry<any, any>> {
           })
           .immediate(),
       );
+    return claim === undefined ? this.#relaxed(merge) : merge();
+  }
+
+  /**
+   * Runs `fn` with commits that do not wait for the disk (synchronous NORMAL, in WAL mode: a power
+   * loss may take them back, never corrupt the file). The next FULL commit makes them durable too.
+   */
+  #relaxed<T>(fn: () => T): T {
+    if (this.#durability !== 'full') return fn();
+    this.#writer.pragma('synchronous = NORMAL');
+    try {
+      return fn();
     } finally {
-      if (relaxed) this.#writer.pragma('synchronous = FULL');
+      this.#writer.pragma('synchronous = FULL');
     }
   }
 

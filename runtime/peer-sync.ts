@@ -6,7 +6,9 @@
  * up to seq N"), and `sent`, what was sent since. To pump a peer is to send it the log entries after
  * `max(acked, sent)`, from the durable log, paged, within a window of unacknowledged entries.
  * - After each commit (local writes, and received entries to relay), every connected peer is
- *   pumped, batched: at `batchSize` new entries, or `batchDelayMs` after the first.
+ *   pumped, batched: at `batchSize` new entries; else a commit after a quiet spell goes out on the
+ *   next turn of the event loop (commits of the same turn with it), and a busy stream at most every
+ *   `batchDelayMs`.
  * - On connect, each side sends its vector in a Heartbeat; the other pumps exactly what is missing.
  *   A new device backfills this way; changes of an offline origin are relayed by whoever holds them.
  * - An entry leaves the "retry queue" when the peer acks it, not when it was sent: when no ack
@@ -41,7 +43,7 @@ export interface PeerSyncOptions {
   readonly scheduler?: Scheduler;
   /** Flush pending broadcasts at this many new entries... (default 256) */
   readonly batchSize?: number;
-  /** ...or this long after the first (default 1 ms: a burst of writes in one tick goes as one batch). */
+  /** ...or at most this often (default 1 ms); a commit after a quiet spell is sent at once. */
   readonly batchDelayMs?: number;
   /**
    * Entries per message, and per applied transaction on the receiver; also records per snapshot
@@ -98,6 +100,8 @@ interface PeerState {
    * the last one it asked for was the snapshot's last.
    */
   serving: { lastRequest: number; finished: boolean; asked: boolean } | null;
+  /** The peer was sent everything the log held after `from` when the log was at `logVersion`. */
+  drained: { readonly logVersion: number; readonly from: string } | null;
   /** Missing records asked of this peer, and when (asked again when no answer came in time). */
   readonly requested: Map<string, number>;
   readonly metrics: PeerMetrics;
@@ -137,6 +141,9 @@ export class PeerSync<R extends Registry<any, any>> {
   /** Commit time of this device's own entries not yet acknowledged by every connected peer, by seq. */
   readonly #committedAt = new Map<number, number>();
   #pending = 0;
+  #lastFlush = Number.NEGATIVE_INFINITY;
+  /** Counts commits seen (local writes and received entries): the log has changed when it moves. */
+  #logVersion = 0;
   #flushTimer: TimerHandle | null = null;
   #heartbeatTimer: TimerHandle | null = null;
   #pruneTimer: TimerHandle | null = null;
@@ -172,6 +179,8 @@ export class PeerSync<R extends Registry<any, any>> {
       peerDown: (peer, reason) => this.#guard(peer, 'peer down', () => this.#peerDown(peer, reason)),
       frame: (peer, frame) => this.#guard(peer, 'frame', () => this.#handler.handle(peer, frame)),
     });
+    // Commits made while this was stopped were not counted.
+    this.#logVersion += 1;
     this.#unsubscribe = this.library.outbox.subscribe((entries) => this.#committed(entries));
     this.library.attachMetrics(() => this.metrics());
     this.#scheduleHeartbeat();
@@ -404,6 +413,7 @@ export class PeerSync<R extends Registry<any, any>> {
         heard: false,
         acked: this.library.peerAcks(id),
         sent: new Map(),
+        drained: null,
         floor: new Map(),
         retryTimer: null,
         backoffMs: this.#options.retryBaseMs,
@@ -422,6 +432,7 @@ export class PeerSync<R extends Registry<any, any>> {
     state.connected = true;
     state.heard = false;
     state.sent = new Map(state.acked);
+    state.drained = null;
     state.requested.clear();
     this.#info(peer, 'connected', 'exchanging version vectors');
     this.#heartbeat(state);
@@ -441,15 +452,21 @@ export class PeerSync<R extends Registry<any, any>> {
   #committed(entries: readonly ChangeEntry[]): void {
     const now = this.#scheduler.now();
     for (const entry of entries) if (entry.origin === this.library.deviceId) this.#committedAt.set(entry.seq, now);
+    this.#logVersion += 1;
     this.#pending += entries.length;
     if (this.#pending >= this.#options.batchSize) this.#flush();
-    else this.#flushTimer ??= this.#scheduler.setTimer(() => this.#flush(), this.#options.batchDelayMs);
+    else {
+      // Latency when quiet, batches when busy: wait only for what is left of the last flush's delay.
+      const wait = Math.max(0, this.#lastFlush + this.#options.batchDelayMs - now);
+      this.#flushTimer ??= this.#scheduler.setTimer(() => this.#flush(), wait);
+    }
   }
 
   #flush(): void {
     this.#flushTimer?.cancel();
     this.#flushTimer = null;
     this.#pending = 0;
+    this.#lastFlush = this.#scheduler.now();
     if (this.#stopped || this.library.closed) return;
     // Peers that are up to date lack the same entries: read and encode them once for all of them.
     const pages: SharedPages = new Map();
@@ -469,20 +486,31 @@ export class PeerSync<R extends Registry<any, any>> {
     for (;;) {
       const room = this.#options.window - this.#inFlight(state);
       if (room <= 0) break;
-      const from = new Map(state.acked);
-      for (const [origin, seq] of state.sent) if (seq > (from.get(origin) ?? 0)) from.set(origin, seq);
+      const { from, key } = this.#sendFrom(state);
+      // Nothing was committed since the peer was sent all there was from here: no need to read the log.
+      if (state.drained?.logVersion === this.#logVersion && state.drained.from === key) break;
       const limit = Math.min(room, this.#options.pageSize);
-      const key = `${limit} ${[...from].sort(([a], [b]) => (a < b ? -1 : 1)).join(' ')}`;
-      let page = pages.get(key);
-      if (!page) pages.set(key, (page = this.#page(this.library.outbox.missingFrom(from, limit))));
+      const pageKey = `${limit} ${key}`;
+      let page = pages.get(pageKey);
+      if (!page) pages.set(pageKey, (page = this.#page(this.library.outbox.missingFrom(from, limit))));
       const { entries, frames } = page;
-      if (entries.length === 0) break;
       for (const entry of entries) state.sent.set(entry.origin, Math.max(state.sent.get(entry.origin) ?? 0, entry.seq));
       for (const frame of frames) this.#sendFrame(state.id, frame.type, frame.bytes);
       state.metrics.sent += entries.length;
+      if (entries.length < limit) {
+        state.drained = { logVersion: this.#logVersion, from: this.#sendFrom(state).key };
+        break;
+      }
       if (entries.length < this.#options.pageSize) break;
     }
     if (this.#inFlight(state) > 0) this.#armRetry(state);
+  }
+
+  /** Where sending to the peer goes on from: `max(acked, sent)` per origin, and that vector as a key. */
+  #sendFrom(state: PeerState): { from: Map<string, number>; key: string } {
+    const from = new Map(state.acked);
+    for (const [origin, seq] of state.sent) if (seq > (from.get(origin) ?? 0)) from.set(origin, seq);
+    return { from, key: [...from].sort(([a], [b]) => (a < b ? -1 : 1)).join(' ') };
   }
 
   /** Entries as the frames that carry them: owned (stateBased) and shared changes in their own messages. */

@@ -43,6 +43,12 @@ export interface Scheduler {
 export const systemScheduler: Scheduler = {
   now: () => Date.now(),
   setTimer(callback, delayMs) {
+    if (delayMs <= 0) {
+      // The next turn of the event loop: `setTimeout(0)` would wait a millisecond.
+      const immediate = setImmediate(callback);
+      immediate.unref?.();
+      return { cancel: () => clearImmediate(immediate) };
+    }
     const timer = setTimeout(callback, delayMs);
     timer.unref?.();
     return { cancel: () => clearTimeout(timer) };
