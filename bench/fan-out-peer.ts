@@ -11,7 +11,7 @@ import { createTcpTransport } from '../runtime/transports/tcp.js';
 const [dir, hub, deviceId] = process.argv.slice(2) as [string, string, string];
 const LIBRARY = '00000000-0000-4000-8000-000000000001';
 
-const library = await openLibrary({ dir, libraryId: LIBRARY, deviceId, registry, durability: process.env.FANOUT_NORMAL ? 'normal' : 'full' });
+const library = await openLibrary({ dir, libraryId: LIBRARY, deviceId, registry });
 library.outbox.subscribe((entries) => {
   for (const entry of entries) if (entry.origin !== deviceId) process.send!({ applied: entry.record });
 });

@@ -116,12 +116,25 @@ export class Library<R extends Registry<any, any>> {
     return result;
   }
 
-  /** Applies changes received from a peer, in one transaction. See `remote-apply.ts` for the rules. */
-  applyChanges(entries: readonly unknown[]): ApplyOutcome {
+  /**
+   * Applies changes received from a peer, in one transaction. See `remote-apply.ts` for the rules.
+   * With `{ durable: false }` the commit does not wait for the disk: the changes are applied, seen
+   * and relayed at once, and `makeDurable` must run before anything tells a peer they are held (a
+   * power loss may take them back; the peer that sent them still has them and sends them again).
+   */
+  applyChanges(entries: readonly unknown[], options: { readonly durable?: boolean } = {}): ApplyOutcome {
     this.#open();
-    const outcome = this.#rollingBack(() => this.#writer.transaction(() => applyRemote(this.#core, entries)).immediate());
+    const apply = () => this.#rollingBack(() => this.#writer.transaction(() => applyRemote(this.#core, entries)).immediate());
+    const outcome = options.durable === false ? this.#relaxed(apply) : apply();
     this.outbox.committed(outcome.stored);
     return outcome;
+  }
+
+  /** Makes every commit so far durable: one FULL commit, which in WAL mode syncs every commit before it. */
+  makeDurable(): void {
+    this.#open();
+    if (this.#durability !== 'full') return;
+    this.#writer.transaction(() => this.#core.clock.persist()).immediate();
   }
 
   /** A record as the app sees it (decoded; a hybrid model with this device's perDevice values). */

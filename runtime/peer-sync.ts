@@ -142,6 +142,9 @@ export class PeerSync<R extends Registry<any, any>> {
   readonly #committedAt = new Map<number, number>();
   #pending = 0;
   #lastFlush = Number.NEGATIVE_INFINITY;
+  /** Peers owed an ack for entries applied without waiting for the disk (see `#settle`). */
+  readonly #owedAcks = new Set<string>();
+  #ackTimer: TimerHandle | null = null;
   /** Counts commits seen (local writes and received entries): the log has changed when it moves. */
   #logVersion = 0;
   #flushTimer: TimerHandle | null = null;
@@ -190,9 +193,12 @@ export class PeerSync<R extends Registry<any, any>> {
 
   /** Stops syncing and closes the transport. The library stays open. */
   async stop(): Promise<void> {
+    // What was applied is made durable and acknowledged before the connections close.
+    if (!this.#stopped && !this.library.closed) this.#settle();
     this.#stopped = true;
     this.#unsubscribe?.();
-    for (const timer of [this.#flushTimer, this.#heartbeatTimer, this.#pruneTimer]) timer?.cancel();
+    for (const timer of [this.#flushTimer, this.#heartbeatTimer, this.#pruneTimer, this.#ackTimer]) timer?.cancel();
+    this.#owedAcks.clear();
     for (const peer of this.#peers.values()) {
       peer.retryTimer?.cancel();
       peer.snapshot?.timer?.cancel();
@@ -267,7 +273,8 @@ export class PeerSync<R extends Registry<any, any>> {
     // carries their effect, and the peer sends what the claim does not cover once the pull is over.
     if (state.snapshot) return;
     for (const entry of entries) state.sent.set(entry.origin, Math.max(state.sent.get(entry.origin) ?? 0, entry.seq));
-    const outcome = this.library.applyChanges(entries);
+    // Applied at once, acknowledged once durable: one disk sync covers what every peer sent this turn.
+    const outcome = this.library.applyChanges(entries, { durable: false });
     state.metrics.applied += outcome.stored.length;
     state.metrics.parked += outcome.parked;
     if (outcome.refused.length > 0) {
@@ -276,8 +283,20 @@ export class PeerSync<R extends Registry<any, any>> {
       state.metrics.refused += outcome.refused.length - 1;
       this.refuse(peer, first.error.code, `${outcome.refused.length} of ${entries.length} entries refused; first: ${first.error.message}`);
     }
-    this.send(peer, { type: 'AckSharedChanges', upTo: this.library.outbox.cursors() });
+    this.#owedAcks.add(peer);
+    this.#ackTimer ??= this.#scheduler.setTimer(() => this.#settle(), 0);
     if (this.library.parkedCount > 0) this.#requestMissing(state);
+  }
+
+  /** Makes the entries applied since the last time durable, then acknowledges them to the peers that sent them. */
+  #settle(): void {
+    this.#ackTimer?.cancel();
+    this.#ackTimer = null;
+    if (this.#owedAcks.size === 0 || this.#stopped || this.library.closed) return;
+    this.library.makeDurable();
+    const upTo = this.library.outbox.cursors();
+    for (const peer of this.#owedAcks) if (this.#peers.get(peer)?.connected) this.#guard(peer, 'ack', () => this.send(peer, { type: 'AckSharedChanges', upTo }));
+    this.#owedAcks.clear();
   }
 
   /** @internal AckSharedChanges, and the watermark of a Heartbeat. */
@@ -550,6 +569,8 @@ export class PeerSync<R extends Registry<any, any>> {
   }
 
   #heartbeat(state: PeerState): void {
+    // A watermark acknowledges too: only what is on disk.
+    if (this.#owedAcks.size > 0) this.#settle();
     this.send(state.id, { type: 'Heartbeat', watermark: this.library.outbox.cursors(), sentAt: this.#scheduler.now(), floor: this.library.pruneFloor() });
   }
 

@@ -30,7 +30,7 @@ function percentile(sorted: number[], p: number): number {
 /** Forks a peer process and resolves once its sync has started. */
 function startPeer(index: number, hub: string, applied: (record: string) => void): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = fork(peerScript, [temporary('peer'), hub, deviceId(index)], { execArgv: ['--import', 'tsx', ...(process.env.FANOUT_PROF && index === 0 ? ['--cpu-prof', '--cpu-prof-dir=/tmp/fprof'] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(peerScript, [temporary('peer'), hub, deviceId(index)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.on('message', (message: { ready?: boolean; applied?: string }) => {
       if (message.ready) resolve(child);
       if (message.applied) applied(message.applied);

@@ -301,6 +301,33 @@ test('a message for another library, and changes with a clock beyond the drift b
   await fleet.close();
 });
 
+test('received changes are applied at once and acknowledged only after a commit that waits for the disk', async () => {
+  const fleet = await SimulatedFleet.create(2, { seed: 11 });
+  const [a, b] = fleet.devices as [Device, Device];
+  assert.ok(await fleet.settle());
+  const events: string[] = [];
+  const apply = b.library.applyChanges.bind(b.library);
+  b.library.applyChanges = (entries, options) => {
+    events.push(`apply durable=${String(options?.durable ?? true)}`);
+    return apply(entries, options);
+  };
+  const makeDurable = b.library.makeDurable.bind(b.library);
+  b.library.makeDurable = () => {
+    events.push('durable');
+    makeDurable();
+  };
+  fleet.network.observe((from, to, frame) => {
+    const { message } = decodeEnvelope(frame);
+    if (from === DEVICE_B && message.type === 'AckSharedChanges') events.push(`ack ${message.upTo.get(DEVICE_A)}`);
+  });
+  a.library.transact((tx) => tx.tag.create({ name: 'Holidays', createdAt: NOW }));
+  const seq = a.library.outbox.cursors().get(DEVICE_A)!;
+  assert.ok(await fleet.settle());
+  await fleet.network.scheduler.advance(50);
+  assert.equal(events.slice(0, 3), ['apply durable=false', 'durable', `ack ${seq}`]);
+  await fleet.close();
+});
+
 test('the simulated network is deterministic: the same seed gives the same run', async () => {
   const run = async () => {
     const fleet = await SimulatedFleet.create(3, { seed: 13, faults: { drop: 0.3, duplicate: 0.2, minDelayMs: 1, maxDelayMs: 40 } });
