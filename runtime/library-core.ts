@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { ValueError } from './column-codecs.js';
-import { FieldValueError, InvalidChangeError, UnknownModelError } from './errors.js';
+import { FieldValueError, UnknownModelError } from './errors.js';
 import type { LibraryClock } from './library-clock.js';
 import type { FieldDescriptor, SqlValue } from './model-adapter.js';
 import { ModelStore } from './model-store.js';
@@ -51,20 +51,18 @@ export function storeById(core: LibraryCore, model: number): ModelStore {
 }
 
 /**
- * An untrusted column value from a peer, accepted only when its field's codec stores it unchanged
- * (decoded and encoded again), so that every device holds the same bytes. `where` names the value
- * in the error; a function builds it only when there is one (the apply path checks every value).
+ * Why an untrusted column value from a peer is refused, or null: it is accepted only when its
+ * field's codec stores it unchanged (decoded and encoded again), so every device holds the same
+ * bytes. Callers on hot paths build their error's context only when there is a problem.
  */
-export function canonicalValue(field: FieldDescriptor, value: SqlValue, where: string | (() => string)): SqlValue {
-  const place = () => (typeof where === 'string' ? where : where());
+export function valueProblem(field: FieldDescriptor, value: SqlValue): string | null {
   let again: SqlValue;
   try {
     again = field.codec.encode(field.codec.decode(value));
   } catch (error) {
-    throw new InvalidChangeError(`${place()}: ${(error as Error).message}`);
+    return (error as Error).message;
   }
-  if (again !== value) throw new InvalidChangeError(`${place()}: ${JSON.stringify(value)} is not a value the field stores`);
-  return again;
+  return again === value ? null : `${JSON.stringify(value)} is not a value the field stores`;
 }
 
 /** A field's column value, or a `FieldValueError` naming the model and field. */

@@ -81,6 +81,9 @@ export class Library<R extends Registry<any, any>> {
   readonly #writer: Database.Database;
   readonly #reader: Database.Database;
   readonly #acks: PeerAcks;
+  // The sync engine's frequent transactions, made once (better-sqlite3 builds a wrapper per `transaction()` call).
+  readonly #applyTransaction: Database.Transaction<(core: LibraryCore, entries: readonly unknown[]) => ApplyOutcome>;
+  readonly #ackTransaction: Database.Transaction<(peer: string, vector: ReadonlyMap<string, number>, now: number) => void>;
   readonly #durability: 'full' | 'normal';
   #metricsSource: (() => SyncMetrics) | undefined;
   #closed = false;
@@ -97,6 +100,8 @@ export class Library<R extends Registry<any, any>> {
     this.#reader = reader;
     this.#transactions = new TransactionManager<R>(core, reportError);
     this.#acks = new PeerAcks(core.db);
+    this.#applyTransaction = core.db.transaction(applyRemote);
+    this.#ackTransaction = core.db.transaction((peer: string, vector: ReadonlyMap<string, number>, now: number) => this.#acks.record(peer, vector, now));
     this.#durability = options.durability ?? 'full';
     this.outbox = new Outbox(core.log, reportError);
     this.db = new Kysely({ dialect: new LibraryDialect({ database: reader }) });
@@ -124,7 +129,7 @@ export class Library<R extends Registry<any, any>> {
    */
   applyChanges(entries: readonly unknown[], options: { readonly durable?: boolean } = {}): ApplyOutcome {
     this.#open();
-    const apply = () => this.#rollingBack(() => this.#writer.transaction(() => applyRemote(this.#core, entries)).immediate());
+    const apply = () => this.#rollingBack(() => this.#applyTransaction.immediate(this.#core, entries));
     const outcome = options.durable === false ? this.#relaxed(apply) : apply();
     this.outbox.committed(outcome.stored);
     return outcome;
@@ -190,7 +195,7 @@ export class Library<R extends Registry<any, any>> {
   recordPeerAck(peer: string, vector: ReadonlyMap<string, number>): void {
     this.#open();
     // Acks are advice: one lost in a power loss only makes this device send again what the peer holds.
-    this.#relaxed(() => this.#writer.transaction(() => this.#acks.record(peer, vector, this.#core.clock.now())).immediate());
+    this.#relaxed(() => this.#ackTransaction.immediate(peer, vector, this.#core.clock.now()));
   }
 
   /** What a peer last acknowledged holding, per origin (durable). */

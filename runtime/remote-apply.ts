@@ -21,7 +21,7 @@
 import type { ChangeEntry, ChangeKind } from './change-entry.js';
 import { InvalidChangeError, NotOwnerError, ParkingFullError, SyncError, UnknownModelError } from './errors.js';
 import { ClockDriftError, decodeHlc, HLC_BYTES, type Hlc } from './hlc.js';
-import { canonicalValue, deleteWithChildren, referenceState, storeById, type LibraryCore } from './library-core.js';
+import { deleteWithChildren, referenceState, storeById, valueProblem, type LibraryCore } from './library-core.js';
 import type { SqlValue } from './model-adapter.js';
 import type { ModelStore, Values } from './model-store.js';
 import type { MissingRecord } from './parked-changes.js';
@@ -182,24 +182,27 @@ function validateEntry(core: LibraryCore, raw: unknown): { entry: ChangeEntry; s
   const bytes = Buffer.from(hlc);
   const clock = decodeHlc(bytes);
   if (clock.device !== origin) throw new InvalidChangeError(`the clock was issued by another device than the origin ${origin}`);
-  const place = () => `${store.name} ${record} (${origin}#${seq})`;
+  const at: EntryPlace = { store, record, origin, seq };
 
   let values: Values | null = null;
   if (kind === 'delete') {
-    if (data !== null) throw new InvalidChangeError(`${place()}: a delete carries no data`);
+    if (data !== null) throw new InvalidChangeError(`${describe(at)}: a delete carries no data`);
   } else {
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new InvalidChangeError(`${place()}: data is not an object`);
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new InvalidChangeError(`${describe(at)}: data is not an object`);
     values = {};
     for (const name in data) {
       if (!Object.hasOwn(data, name)) continue;
       const field = store.fields.get(name);
-      if (!field || field === store.key) throw new InvalidChangeError(`${place()}: ${name} is not a field it can change`);
-      values[name] = canonicalValue(field, (data as Record<string, SqlValue>)[name]!, () => `${place()}: ${name}`);
+      if (!field || field === store.key) throw new InvalidChangeError(`${describe(at)}: ${name} is not a field it can change`);
+      const value = (data as Record<string, SqlValue>)[name]!;
+      const problem = valueProblem(field, value);
+      if (problem !== null) throw new InvalidChangeError(`${describe(at)}: ${name}: ${problem}`);
+      values[name] = value;
     }
-    checkCompleteness(store, kind as ChangeKind, values, place);
+    checkCompleteness(kind as ChangeKind, values, at);
   }
 
-  if (values && kind !== 'insert') checkFixedReferences(store, record, values, place);
+  if (values && kind !== 'insert') checkFixedReferences(values, at);
   const { owner, primaryKey } = store.adapter;
   if (owner !== null) {
     const claimed = owner === primaryKey ? record : values?.[owner];
@@ -212,28 +215,30 @@ function validateEntry(core: LibraryCore, raw: unknown): { entry: ChangeEntry; s
 }
 
 /** A cascade reference is fixed at create: an update may repeat it (stateBased states do), never change it. */
-function checkFixedReferences(store: ModelStore, record: string, values: Values, place: () => string): void {
+function checkFixedReferences(values: Values, at: EntryPlace): void {
+  const { store, record } = at;
   let current: Values | undefined | null = null;
   for (const reference of store.adapter.references) {
     if (reference.onDelete !== 'cascade' || !(reference.field in values)) continue;
     // Read the stored row only when a cascade reference is present (stateBased states repeat it).
     if (store.isStateBased && current === null) current = store.row(record);
     if (!store.isStateBased || (current && current[reference.field] !== values[reference.field])) {
-      throw new InvalidChangeError(`${place()}: ${reference.field} references its parent with onDelete cascade and cannot change after create`);
+      throw new InvalidChangeError(`${describe(at)}: ${reference.field} references its parent with onDelete cascade and cannot change after create`);
     }
   }
 }
 
 /** Inserts and stateBased states carry every field; perDevice fields travel all or none. */
-function checkCompleteness(store: ModelStore, kind: ChangeKind, values: Values, place: () => string): void {
+function checkCompleteness(kind: ChangeKind, values: Values, at: EntryPlace): void {
+  const { store } = at;
   if (kind === 'insert' || store.isStateBased) {
     const lacking = absent(store.values, values);
-    if (lacking.length > 0) throw new InvalidChangeError(`${place()}: ${kind} lacks ${lacking.join(', ')}`);
+    if (lacking.length > 0) throw new InvalidChangeError(`${describe(at)}: ${kind} lacks ${lacking.join(', ')}`);
   }
   if (store.deviceFields.length > 0) {
     const lacking = absent(store.deviceFields, values);
     if (lacking.length > 0 && lacking.length < store.deviceFields.length) {
-      throw new InvalidChangeError(`${place()}: perDevice fields travel together; ${lacking.join(', ')} missing`);
+      throw new InvalidChangeError(`${describe(at)}: perDevice fields travel together; ${lacking.join(', ')} missing`);
     }
   }
   let changes = false;
@@ -241,7 +246,19 @@ function checkCompleteness(store: ModelStore, kind: ChangeKind, values: Values, 
     changes = true;
     break;
   }
-  if (!changes) throw new InvalidChangeError(`${place()}: ${kind} changes no field`);
+  if (!changes) throw new InvalidChangeError(`${describe(at)}: ${kind} changes no field`);
+}
+
+/** The entry being checked, named in error messages (text built only for an error: a batch has thousands). */
+interface EntryPlace {
+  readonly store: ModelStore;
+  readonly record: string;
+  readonly origin: string;
+  readonly seq: number;
+}
+
+function describe({ store, record, origin, seq }: EntryPlace): string {
+  return `${store.name} ${record} (${origin}#${seq})`;
 }
 
 function absent(fields: readonly { name: string }[], values: Values): string[] {

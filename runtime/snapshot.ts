@@ -9,7 +9,7 @@
  */
 import { InvalidChangeError, NotOwnerError, SyncError, UnknownModelError } from './errors.js';
 import { type ClockDriftError, decodeHlc, HLC_BYTES } from './hlc.js';
-import { canonicalValue, deleteWithChildren, type LibraryCore } from './library-core.js';
+import { deleteWithChildren, valueProblem, type LibraryCore } from './library-core.js';
 import { CREATE_CLOCK_COLUMN, type SqlValue } from './model-adapter.js';
 import type { ModelStore, Values } from './model-store.js';
 import type { MissingRecord } from './parked-changes.js';
@@ -127,16 +127,15 @@ function mergeRecord(merge: Merge, snapshot: SnapshotRecord): void {
   const store = core.stores.get(snapshot.model);
   if (!store) throw new UnknownModelError(snapshot.model);
   const { adapter } = store;
-  // Built only for an error message: a page has thousands of records.
-  const where = () => `${store.name} ${snapshot.record} (snapshot)`;
-  if (snapshot.deleteClock !== null && snapshot.deleteClock.length !== HLC_BYTES) throw new InvalidChangeError(`${where()}: deleteClock is not ${HLC_BYTES} bytes`);
+  const at: RecordPlace = { store, record: snapshot.record, device: null };
+  if (snapshot.deleteClock !== null && snapshot.deleteClock.length !== HLC_BYTES) throw new InvalidChangeError(`${describe(at)}: deleteClock is not ${HLC_BYTES} bytes`);
   if (snapshot.deleted) {
     if (deleted(merge, adapter.id, snapshot.record)) core.tombstones.add(adapter.id, snapshot.record, snapshot.deleteClock);
     else remove(merge, store, snapshot.record, snapshot.deleteClock);
     return;
   }
   if (deleted(merge, adapter.id, snapshot.record)) return;
-  let values = checkedValues(store, snapshot.values, false, where);
+  let values = checkedValues(snapshot.values, at);
 
   for (const reference of adapter.references) {
     const value = values[reference.field];
@@ -149,22 +148,22 @@ function mergeRecord(merge: Merge, snapshot: SnapshotRecord): void {
   }
 
   if (store.isStateBased) {
-    const version = clock(snapshot.version, () => `${where()}: version`);
+    const version = clock(snapshot.version, at, 'version');
     const owner = adapter.owner === adapter.primaryKey ? snapshot.record : values[adapter.owner!];
     if (decodeHlc(version).device !== owner) throw new NotOwnerError(store.name, snapshot.record, String(owner), decodeHlc(version).device);
     store.upsert(snapshot.record, values, version);
   } else {
     const clocks: Record<string, Buffer> = {};
     for (const name in snapshot.clocks) {
-      if (!store.fields.has(name)) throw new InvalidChangeError(`${where()}: clock of unknown field ${name}`);
-      clocks[name] = clock(snapshot.clocks[name], () => `${where()}: clock of ${name}`);
+      if (!store.fields.has(name)) throw new InvalidChangeError(`${describe(at)}: clock of unknown field ${name}`);
+      clocks[name] = clock(snapshot.clocks[name], at, `clock of ${name}`);
     }
-    store.upsertWithClocks(snapshot.record, values, clock(snapshot.version, () => `${where()}: create clock`), clocks);
+    store.upsertWithClocks(snapshot.record, values, clock(snapshot.version, at, 'create clock'), clocks);
     for (const device of snapshot.devices) {
-      const deviceWhere = () => `${where()} device ${device.device}`;
-      const deviceValues = checkedValues(store, device.values, true, deviceWhere);
-      const version = clock(device.version, () => `${deviceWhere()}: version`);
-      if (decodeHlc(version).device !== device.device) throw new InvalidChangeError(`${deviceWhere()}: row versioned by another device`);
+      const deviceAt: RecordPlace = { store, record: snapshot.record, device: device.device };
+      const deviceValues = checkedValues(device.values, deviceAt);
+      const version = clock(device.version, deviceAt, 'version');
+      if (decodeHlc(version).device !== device.device) throw new InvalidChangeError(`${describe(deviceAt)}: row versioned by another device`);
       store.upsertDevice(snapshot.record, device.device, deviceValues, version);
     }
   }
@@ -174,44 +173,54 @@ function mergeRecord(merge: Merge, snapshot: SnapshotRecord): void {
 /** The greatest well-formed clock the records carry (the encoding sorts as clocks compare), or null. */
 function latestClock(records: readonly SnapshotRecord[]): Buffer | null {
   let latest: Buffer | null = null;
-  const consider = (value: unknown) => {
-    if (value instanceof Buffer && value.length === HLC_BYTES && (latest === null || Buffer.compare(value, latest) > 0)) latest = value;
-  };
   for (const record of records) {
-    consider(record.deleteClock);
-    consider(record.version);
-    if (record.clocks) for (const name in record.clocks) consider(record.clocks[name]);
-    for (const device of record.devices) consider(device.version);
+    latest = later(latest, record.deleteClock);
+    latest = later(latest, record.version);
+    if (record.clocks) for (const name in record.clocks) latest = later(latest, record.clocks[name]);
+    for (const device of record.devices) latest = later(latest, device.version);
   }
   return latest;
 }
 
-function clock(value: unknown, where: () => string): Buffer {
-  if (!(value instanceof Uint8Array) || value.length !== HLC_BYTES) throw new InvalidChangeError(`${where()} is not ${HLC_BYTES} bytes`);
+function later(latest: Buffer | null, value: unknown): Buffer | null {
+  return value instanceof Buffer && value.length === HLC_BYTES && (latest === null || Buffer.compare(value, latest) > 0) ? value : latest;
+}
+
+/** The record (or one device's row of it) being merged, named in error messages (built only for an error: a page has thousands). */
+interface RecordPlace {
+  readonly store: ModelStore;
+  readonly record: string;
+  readonly device: string | null;
+}
+
+function describe({ store, record, device }: RecordPlace): string {
+  return `${store.name} ${record} (snapshot)${device === null ? '' : ` device ${device}`}`;
+}
+
+function clock(value: unknown, at: RecordPlace, what: string): Buffer {
+  if (!(value instanceof Uint8Array) || value.length !== HLC_BYTES) throw new InvalidChangeError(`${describe(at)}: ${what} is not ${HLC_BYTES} bytes`);
   return Buffer.isBuffer(value) ? value : Buffer.from(value);
 }
 
 /**
  * Untrusted values, checked in place (a snapshot record carries its own copy): exactly the
  * model's shared fields (or, of a device row, its perDevice fields), each one a value that its
- * codec stores unchanged (see `canonicalValue`), so every device holds the same bytes.
+ * codec stores unchanged (see `valueProblem`), so every device holds the same bytes.
  */
-function checkedValues(store: ModelStore, values: Readonly<Record<string, SqlValue>> | null, perDevice: boolean, where: () => string): Readonly<Values> {
-  if (values === null) throw new InvalidChangeError(`${where()}: no values`);
+function checkedValues(values: Readonly<Record<string, SqlValue>> | null, at: RecordPlace): Readonly<Values> {
+  if (values === null) throw new InvalidChangeError(`${describe(at)}: no values`);
+  const { store } = at;
+  const perDevice = at.device !== null;
   const kind = perDevice ? 'perDevice' : 'shared';
   let count = 0;
   for (const name in values) {
     const field = store.fields.get(name);
-    if (!field || field === store.key || field.perDevice !== perDevice) throw new InvalidChangeError(`${where()}: ${name} is not a ${kind} field`);
-    try {
-      canonicalValue(field, values[name]!, name);
-    } catch {
-      // Again with the record in the message (codecs are pure: it throws the same way).
-      canonicalValue(field, values[name]!, `${where()}: ${name}`);
-    }
+    if (!field || field === store.key || field.perDevice !== perDevice) throw new InvalidChangeError(`${describe(at)}: ${name} is not a ${kind} field`);
+    const problem = valueProblem(field, values[name]!);
+    if (problem !== null) throw new InvalidChangeError(`${describe(at)}: ${name}: ${problem}`);
     count += 1;
   }
   // Each name is a distinct field of the kind: as many as the model has means all of them.
-  if (count !== (perDevice ? store.deviceFields : store.values).length) throw new InvalidChangeError(`${where()}: a snapshot record carries every ${kind} field`);
+  if (count !== (perDevice ? store.deviceFields : store.values).length) throw new InvalidChangeError(`${describe(at)}: a snapshot record carries every ${kind} field`);
   return values;
 }

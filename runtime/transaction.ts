@@ -11,6 +11,7 @@
  * A cascade reference is fixed at create: a device that hears of a parent's delete must reach the
  * same verdict on the child whatever else it has heard, which a movable child would not allow.
  */
+import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type { ChangeEntry, ChangeKind } from './change-entry.js';
 import {
@@ -57,6 +58,8 @@ export class TransactionManager<R extends Registry<any, any>> {
   readonly #tx: Transaction<R>;
   readonly #reportError: (error: unknown, context: string) => void;
   #session: WriteSession | null = null;
+  /** The transaction around a callback and the log append of its entries. */
+  readonly #commit: Database.Transaction<(fn: (tx: Transaction<R>) => unknown, session: WriteSession) => unknown>;
 
   constructor(core: LibraryCore, reportError: (error: unknown, context: string) => void) {
     this.#core = core;
@@ -64,6 +67,19 @@ export class TransactionManager<R extends Registry<any, any>> {
     const writers: Record<string, ModelWriter<AnyModelAdapter>> = {};
     for (const store of core.stores.values()) writers[store.adapter.accessor] = this.#writer(store);
     this.#tx = Object.freeze(writers) as Transaction<R>;
+    // Made once: better-sqlite3 builds a wrapper on every `transaction()` call.
+    this.#commit = core.db.transaction((fn: (tx: Transaction<R>) => unknown, session: WriteSession) => {
+      const value = fn(this.#tx);
+      if (isThenable(value)) {
+        // The async callback goes on after its first await, outside the transaction; its writes
+        // then fail, and that rejection is reported instead of being lost.
+        Promise.resolve(value).catch((error: unknown) => this.#reportError(error, 'async transact callback'));
+        throw new AsyncTransactionError();
+      }
+      // The log is the record of the clock too (see `library-clock.ts`): nothing else to write.
+      this.#core.log.appendOwn(session.entries);
+      return value;
+    });
   }
 
   /** Runs `fn` in one transaction; returns its result and the entries it logged. */
@@ -72,20 +88,7 @@ export class TransactionManager<R extends Registry<any, any>> {
     const session: WriteSession = { entries: [], nextSeq: 0 };
     this.#session = session;
     try {
-      const result = this.#core.db
-        .transaction(() => {
-          const value = fn(this.#tx);
-          if (isThenable(value)) {
-            // The async callback goes on after its first await, outside the transaction; its writes
-            // then fail, and that rejection is reported instead of being lost.
-            Promise.resolve(value).catch((error: unknown) => this.#reportError(error, 'async transact callback'));
-            throw new AsyncTransactionError();
-          }
-          // The log is the record of the clock too (see `library-clock.ts`): nothing else to write.
-          this.#core.log.appendOwn(session.entries);
-          return value;
-        })
-        .immediate();
+      const result = this.#commit.immediate(fn, session) as T;
       return { result, entries: session.entries };
     } finally {
       this.#session = null;
