@@ -15,7 +15,7 @@
  *   covers what was sent within the retry delay, `sent` falls back to `acked` and the rest is sent
  *   again, with capped exponential backoff and jitter. The queue is only these two vectors over
  *   the durable log, so it is bounded by the window and rebuilt after a restart.
- * - Acks are recorded durably; entries every recent peer acked are pruned.
+ * - Acks are stored with the peer's heartbeats (its watermark); entries every recent peer acked are pruned.
  * - Snapshots: a device behind a peer's prune floor, or lacking most of what the peer holds (more
  *   than `snapshotLag` entries, at least half of the peer's: a new device), pulls a snapshot
  *   instead of replaying the log: every model's records, in pages, original clocks kept (see
@@ -312,7 +312,8 @@ export class PeerSync<R extends Registry<any, any>> {
     }
     if (progress === 0) return;
     state.metrics.acked += progress;
-    this.library.recordPeerAck(peer, upTo);
+    // Stored with the peer's next heartbeat (its watermark covers this ack): an ack lost in a crash
+    // before then only makes this device send again what the peer holds.
     if (state.serving?.finished) this.#stopServing(state);
     state.backoffMs = this.#options.retryBaseMs;
     this.#forgetAckedCommits();
