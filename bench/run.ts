@@ -6,7 +6,7 @@
  *   npm run bench -- [--rows 100000] [--peers 10] [--runs 5] [--only 1,2,6] [--smoke]
  */
 import Database from 'better-sqlite3';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,11 @@ const peers = smoke ? 2 : Number(values.peers);
 const runs = smoke ? 1 : Number(values.runs);
 const only = values.only ? new Set(values.only.split(',').map(Number)) : null;
 const wanted = (id: number) => !only || only.has(id);
+
+// Every figure's files, and its child processes', go in one directory, removed at the end.
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'syncgen-bench-'));
+process.env.TMPDIR = scratch;
+process.once('exit', () => rmSync(scratch, { recursive: true, force: true }));
 
 const figures: Figure[] = [];
 const started = Date.now();
