@@ -49,7 +49,7 @@ if (wanted(1) || wanted(2)) {
     figures.push(...(await localCommitFigures({ durability, batch: smoke ? 50 : 1000, singles: smoke ? 20 : durability === 'full' ? 500 : 2000, runs })).filter((figure) => wanted(figure.id)));
   }
 }
-if (wanted(3)) figures.push(await remoteApplyFigure({ changes: rows, runs: Math.min(runs, 3) }));
+if (wanted(3)) figures.push(await remoteApplyFigure({ changes: rows, runs }));
 if (wanted(4)) figures.push(await initialSyncFigure({ entries: rows, runs: Math.min(runs, 3) }));
 if (wanted(5)) figures.push(await fanOutFigure({ peers, changes: smoke ? 5 : 300 }));
 if (wanted(6)) figures.push(await wireCodecFigure({ changes: smoke ? 100 : 1000, runs: smoke ? 1 : 20 }));

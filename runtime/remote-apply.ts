@@ -117,13 +117,15 @@ export function releaseParked(core: LibraryCore, resolved: readonly MissingRecor
 function applyEntry(core: LibraryCore, store: ModelStore, entry: ChangeEntry): EntryResult {
   const { adapter } = store;
   const self = { model: adapter.id, record: entry.record };
-  const deleted = core.tombstones.has(adapter.id, entry.record);
   if (entry.kind === 'delete') {
-    if (!deleted) return { resolved: deleteWithChildren(core, store, entry.record, entry.hlc) };
+    if (!core.tombstones.has(adapter.id, entry.record)) return { resolved: deleteWithChildren(core, store, entry.record, entry.hlc) };
     core.tombstones.add(adapter.id, entry.record, entry.hlc);
     return { resolved: [] };
   }
-  if (deleted) return { resolved: [] };
+  // A logBased update that sets no reference merges into the row if there is one: a row means the
+  // record is not deleted (a delete removes its row for good), so only a missing row asks the tombstones.
+  const rowFirst = entry.kind === 'update' && !store.isStateBased && !setsReference(store, entry.data!);
+  if (!rowFirst && core.tombstones.has(adapter.id, entry.record)) return { resolved: [] };
 
   const data: Values = { ...entry.data };
   for (const reference of adapter.references) {
@@ -157,11 +159,17 @@ function applyEntry(core: LibraryCore, store: ModelStore, entry: ChangeEntry): E
   if (entry.kind === 'insert') {
     if (hasShared) store.upsert(entry.record, shared, entry.hlc);
   } else if (hasShared ? !store.merge(entry.record, shared, entry.hlc) : !store.exists(entry.record)) {
-    // An update whose create has not arrived (the merge found no row, so it wrote nothing).
+    // No row (the merge wrote nothing): the record was deleted, or its create has not arrived.
+    if (rowFirst && core.tombstones.has(adapter.id, entry.record)) return { resolved: [] };
     return { parkOn: self, resolved: [] };
   }
   if (hasDevice) store.upsertDevice(entry.record, entry.origin, device, entry.hlc);
   return { resolved: entry.kind === 'insert' ? [self] : [] };
+}
+
+function setsReference(store: ModelStore, data: Readonly<Values>): boolean {
+  for (const reference of store.adapter.references) if (reference.field in data) return true;
+  return false;
 }
 
 /**
