@@ -58,8 +58,11 @@ export async function fanOutFigure(options: { peers: number; changes: number }):
   if (sync.connectedPeers().length < options.peers) throw new Error(`only ${sync.connectedPeers().length} of ${options.peers} peers connected`);
 
   const latencies: number[] = [];
-  // A few changes to warm up every process's code paths, then the measured ones.
-  const warmUp = Math.min(20, options.changes);
+  // Eleven processes have just started on the same machine: let their start-up work (module
+  // loading, the garbage collection after it) end, and warm up every process's code paths with a
+  // hundred changes; then the measured ones.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const warmUp = Math.min(100, options.changes);
   for (let change = 0; change < warmUp + options.changes; change += 1) {
     const id = crypto.randomUUID();
     const arrived = new Promise<void>((done) => waiting.set(id, { left: options.peers, done }));
