@@ -53,13 +53,15 @@ test('concurrent edits of one shared record converge per field to the highest cl
 });
 
 test('delete wins over a concurrent update with a later clock, and nothing brings the record back', async () => {
-  const { a, b, clockB } = await pair();
+  const { a, b, clockA, clockB } = await pair();
   const tag = a.transact((tx) => tx.tag.create({ name: 'Holidays', createdAt: NOW }));
   deliver(a, b);
   a.transact((tx) => tx.tag.delete(tag.id));
   clockB.set(9_000_000);
   b.transact((tx) => tx.tag.update(tag.id, { name: 'edited later' }));
-  deliver(b, a);
+  clockA.set(9_000_000);
+  const outcome = deliver(b, a);
+  assert.equal([outcome.stored.length, outcome.parked, outcome.refused.map((item) => item.error.message), a.parkedCount], [1, 0, [], 0], 'an update of a deleted record is held, not parked');
   deliver(a, b);
   assert.is(a.get('tag', tag.id), undefined);
   assert.is(b.get('tag', tag.id), undefined);
