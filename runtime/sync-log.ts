@@ -70,11 +70,6 @@ export class SyncLog {
     this.#floor = db.prepare('SELECT origin, seq FROM _sync_pruned ORDER BY origin');
   }
 
-  /** Whether the entry is held: in the log, or at or below the origin's cursor. */
-  holds(origin: string, seq: number): boolean {
-    return seq <= this.cursor(origin) || this.has(origin, seq);
-  }
-
   /** Whether the entry is in the log. */
   has(origin: string, seq: number): boolean {
     return this.#has.get(origin, seq) !== undefined;
@@ -100,9 +95,7 @@ export class SyncLog {
    */
   appendOwn(entries: readonly ChangeEntry[]): void {
     if (entries.length === 0) return;
-    for (const entry of entries) {
-      this.#append.run(entry.origin, entry.seq, entry.hlc, entry.model, entry.record, KIND_CODE[entry.kind], packData(entry.data));
-    }
+    for (const entry of entries) this.#store(entry);
     this.#ownCursor = entries.at(-1)!.seq;
   }
 
@@ -134,7 +127,7 @@ export class SyncLog {
         return seq <= state.cursor || state.appended.has(seq) || (state.pastGap && this.has(origin, seq));
       },
       append: (entry) => {
-        this.#append.run(entry.origin, entry.seq, entry.hlc, entry.model, entry.record, KIND_CODE[entry.kind], packData(entry.data));
+        this.#store(entry);
         originState(entry.origin).appended.add(entry.seq);
       },
       finish: () => {
@@ -147,6 +140,10 @@ export class SyncLog {
         }
       },
     };
+  }
+
+  #store(entry: ChangeEntry): void {
+    this.#append.run(entry.origin, entry.seq, entry.hlc, entry.model, entry.record, KIND_CODE[entry.kind], packData(entry.data));
   }
 
   /** A cursor as the remote paths read it: the own one from memory, others from their row. */
