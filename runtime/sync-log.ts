@@ -84,8 +84,9 @@ export class SyncLog {
   cursors(): Map<string, number> {
     const cursors = new Map((this.#cursors.all() as { origin: string; seq: number }[]).map((row) => [row.origin, row.seq]));
     const own = this.#ownCursorNow();
-    if (own > 0 || cursors.has(this.#own)) cursors.set(this.#own, own);
-    return new Map([...cursors].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    if (cursors.has(this.#own)) cursors.set(this.#own, own);
+    else if (own > 0) return new Map([...cursors, [this.#own, own]].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return cursors;
   }
 
   /**
