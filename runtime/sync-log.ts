@@ -85,7 +85,7 @@ export class SyncLog {
     const cursors = new Map((this.#cursors.all() as { origin: string; seq: number }[]).map((row) => [row.origin, row.seq]));
     const own = this.#ownCursorNow();
     if (cursors.has(this.#own)) cursors.set(this.#own, own);
-    else if (own > 0) return new Map([...cursors, [this.#own, own]].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    else if (own > 0) return new Map([...cursors, [this.#own, own] as const].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     return cursors;
   }
 
