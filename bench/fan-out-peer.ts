@@ -4,9 +4,8 @@
  * applied, right after the commit that applied it.
  */
 import { registry } from '../generated/index.js';
-import { openLibrary } from '../runtime/library.js';
-import { PeerSync } from '../runtime/peer-sync.js';
-import { createTcpTransport } from '../runtime/transports/tcp.js';
+import { openLibrary, startSync } from 'syncgen/runtime';
+import { createTcpTransport } from 'syncgen/transports/tcp';
 
 const [dir, hub, deviceId] = process.argv.slice(2) as [string, string, string];
 const LIBRARY = '00000000-0000-4000-8000-000000000001';
@@ -16,8 +15,7 @@ library.outbox.subscribe((entries) => {
   for (const entry of entries) if (entry.origin !== deviceId) process.send!({ applied: entry.record });
 });
 const transport = createTcpTransport({ deviceId, libraryId: LIBRARY, schemaHash: registry.schemaHash, secret: 'bench', peers: [hub] });
-const sync = new PeerSync(library, { transport, log: () => {} });
-await sync.start();
+const sync = await startSync(library, { transport, log: () => {} });
 process.send!({ ready: true });
 process.on('message', async (message: { stop?: boolean }) => {
   if (!message.stop) return;

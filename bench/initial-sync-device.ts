@@ -9,9 +9,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { registry } from '../generated/index.js';
-import { openLibrary } from '../runtime/library.js';
-import { PeerSync } from '../runtime/peer-sync.js';
-import { createTcpTransport } from '../runtime/transports/tcp.js';
+import { openLibrary, startSync } from 'syncgen/runtime';
+import { createTcpTransport } from 'syncgen/transports/tcp';
 
 const [role, dir, arg1, arg2] = process.argv.slice(2) as [string, string, string, string];
 const LIBRARY = '00000000-0000-4000-8000-000000000001';
@@ -40,8 +39,7 @@ if (role === 'source') {
   const transport = createTcpTransport({ deviceId: SOURCE, libraryId: LIBRARY, schemaHash: registry.schemaHash, secret: 'bench', listen: { host: '127.0.0.1', port: 0 } });
   const t0 = performance.now();
   const debug = process.env.BENCH_DEBUG ? (event: { level: string; event: string; detail: string }) => console.error(Math.round(performance.now() - t0), 'source', event.event, event.detail.slice(0, 120)) : () => {};
-  const sync = new PeerSync(library, { transport, log: debug });
-  await sync.start();
+  const sync = await startSync(library, { transport, log: debug });
   process.send!({ port: transport.address().port, vector: Object.fromEntries(library.outbox.cursors()) });
 } else {
   const target = JSON.parse(arg2) as Record<string, number>;
@@ -49,9 +47,8 @@ if (role === 'source') {
   const transport = createTcpTransport({ deviceId: RECEIVER, libraryId: LIBRARY, schemaHash: registry.schemaHash, secret: 'bench', peers: [arg1] });
   const t0 = performance.now();
   const debug = process.env.BENCH_DEBUG ? (event: { level: string; event: string; detail: string }) => console.error(Math.round(performance.now() - t0), 'receiver', event.event, event.detail.slice(0, 120)) : () => {};
-  const sync = new PeerSync(library, { transport, log: debug });
   const started = performance.now();
-  await sync.start();
+  const sync = await startSync(library, { transport, log: debug });
   const done = () => Object.entries(target).every(([origin, seq]) => (library.outbox.cursors().get(origin) ?? 0) >= seq);
   while (!done()) await new Promise((resolve) => setTimeout(resolve, 5));
   const elapsedMs = performance.now() - started;

@@ -10,7 +10,7 @@
 import Database from 'better-sqlite3';
 import { Packr } from 'msgpackr';
 import path from 'node:path';
-import type { AnyModelAdapter, SqlValue } from '../runtime/model-adapter.js';
+import type { AnyModelAdapter, SqlValue } from '../runtime/contract/model-adapter.js';
 
 const packr = new Packr({ useRecords: false });
 

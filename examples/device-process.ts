@@ -4,9 +4,8 @@
  * which scripted changes to make, when to go offline, and to report its state.
  */
 import { registry } from '../generated/index.js';
-import { openLibrary } from '../runtime/library.js';
-import { PeerSync } from '../runtime/peer-sync.js';
-import { createTcpTransport } from '../runtime/transports/tcp.js';
+import { openLibrary, startSync, type PeerSync } from 'syncgen/runtime';
+import { createTcpTransport } from 'syncgen/transports/tcp';
 import { scripts, type Script } from './device-scripts.js';
 
 export type Command =
@@ -29,13 +28,12 @@ const secret = process.env.SYNCGEN_SECRET!;
 const send = (reply: Reply) => process.send!(reply);
 const library = await openLibrary({ dir, libraryId, deviceId, registry });
 const transport = createTcpTransport({ deviceId, libraryId, schemaHash: registry.schemaHash, secret, listen: { host: '127.0.0.1', port: 0 }, reconnectBaseMs: 50, reconnectMaxMs: 1000 });
-let sync: PeerSync<typeof registry> | null = new PeerSync(library, {
+let sync: PeerSync | null = await startSync(library, {
   transport,
   heartbeatMs: 250,
   retryBaseMs: 200,
   log: (event) => event.level === 'warn' && console.error(`  [${name}] ${event.peer ? `peer ${event.peer.slice(0, 8)}: ` : ''}${event.event}: ${event.detail}`),
 });
-await sync.start();
 send({ reply: 'ready', port: transport.address().port });
 
 process.on('message', async (command: Command) => {

@@ -7,11 +7,11 @@
  * NULL, the record's create clock. A null incoming clock (a field the change does not touch)
  * compares as NULL and keeps the stored value.
  */
-import type { DeviceSql, ModelSql } from '../runtime/model-adapter.js';
+import type { DeviceSql, ModelSql } from '../runtime/contract/model-adapter.js';
+import { clockColumn, CREATE_CLOCK_COLUMN, DEVICE_COLUMN, deviceTableName, RECORD_COLUMN, VERSION_COLUMN } from '../runtime/contract/storage-columns.js';
 import type { ModelSpec } from './model-spec.js';
 import { perDeviceFields, valueFields } from './model-spec.js';
 import { quote } from './naming.js';
-import { clockColumn, CREATE_CLOCK_COLUMN, DEVICE_COLUMN, deviceTableName, RECORD_COLUMN, VERSION_COLUMN } from './storage-layout.js';
 
 export function modelSql(model: ModelSpec): ModelSql {
   const table = quote(model.table);
@@ -103,7 +103,6 @@ function deviceSql(model: ModelSpec): DeviceSql {
       `      WHERE excluded.${quote(VERSION_COLUMN)} > ${table}.${quote(VERSION_COLUMN)}`,
     select: `SELECT ${columnList} FROM ${table} WHERE ${record} = ? AND ${device} = ?`,
     selectByRecord: `SELECT ${columnList} FROM ${table} WHERE ${record} = ? ORDER BY ${device}`,
-    page: `SELECT ${columnList} FROM ${table} WHERE (${record}, ${device}) > (?, ?) ORDER BY ${record}, ${device} LIMIT ?`,
     deleteByRecord: `DELETE FROM ${table} WHERE ${record} = ?`,
   };
 }

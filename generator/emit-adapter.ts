@@ -6,7 +6,7 @@ import { modelSql, referenceSql } from './adapter-sql.js';
 import { codecSource } from './codec-recipe.js';
 import { codeFile, type GeneratedFile } from './generated-file.js';
 import type { ModelSpec } from './model-spec.js';
-import { clockColumn } from './storage-layout.js';
+import { clockColumn } from '../runtime/contract/storage-columns.js';
 import { templates } from './templates.js';
 import { tsLiteral, tsString, tsUnion } from './ts-literal.js';
 

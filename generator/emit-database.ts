@@ -1,11 +1,11 @@
 /**
  * The Kysely `Database` interface: every synced table with its stored column types.
  */
+import { FIELD_KINDS } from '../runtime/contract/field-kinds.js';
 import { codeFile, type GeneratedFile } from './generated-file.js';
 import type { ModelSpec } from './model-spec.js';
 import { modelTables, type ColumnSpec } from './storage-layout.js';
 import { templates } from './templates.js';
-import { tsString } from './ts-literal.js';
 
 export function emitDatabase(models: readonly ModelSpec[], origin: string): GeneratedFile {
   const tables = models.flatMap((model) =>
@@ -19,11 +19,9 @@ export function emitDatabase(models: readonly ModelSpec[], origin: string): Gene
   return codeFile('database.ts', origin, templates.database({ tables }));
 }
 
+/** A field's column as its kind stores it; syncgen's own columns (clocks, versions, record and device keys) as SQLite holds them. */
 function columnType(column: ColumnSpec, model: ModelSpec): string {
-  const field = model.fields.find((candidate) => candidate.name === column.field);
-  let type: string;
-  if (column.role === 'createClock' || column.role === 'clock' || column.role === 'version') type = 'Buffer';
-  else if (field?.kind === 'enum') type = field.enumValues!.map((value) => (typeof value === 'string' ? tsString(value) : String(value))).join(' | ');
-  else type = column.type === 'text' ? 'string' : column.type === 'blob' ? 'Buffer' : 'number';
+  const field = column.role === 'key' || column.role === 'value' ? model.fields.find((candidate) => candidate.name === column.field) : undefined;
+  const type = field ? FIELD_KINDS[field.kind].storedType(field) : column.type === 'blob' ? 'Buffer' : 'string';
   return column.nullable ? `${type} | null` : type;
 }

@@ -2,7 +2,8 @@
  * The generator's intermediate form of a validated model: what the emitters and the storage
  * layout read. Built only by the schema validator, so every value here is already checked.
  */
-import type { FieldKind, OnDelete, Strategy } from '../runtime/model-adapter.js';
+import type { FieldConstraints, FieldKind } from '../runtime/contract/field-kinds.js';
+import type { OnDelete, Strategy } from '../runtime/contract/model-adapter.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -41,15 +42,7 @@ export interface FieldSpec {
   readonly reference: { readonly model: string; readonly onDelete: OnDelete } | undefined;
 }
 
-export interface FieldConstraints {
-  readonly minLength?: number;
-  readonly maxLength?: number;
-  readonly pattern?: string;
-  readonly minimum?: number;
-  readonly maximum?: number;
-  readonly exclusiveMinimum?: number;
-  readonly exclusiveMaximum?: number;
-}
+export type { FieldConstraints };
 
 export interface IndexDefinition {
   readonly fields: readonly string[];

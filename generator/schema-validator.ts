@@ -6,9 +6,9 @@
  * and it reads no files: sources come in as text.
  */
 import { closest, distance } from 'fastest-levenshtein';
-import { ValueError } from '../runtime/column-codecs.js';
-import type { FieldKind, OnDelete, Strategy } from '../runtime/model-adapter.js';
-import { codecOf } from './codec-recipe.js';
+import { ValueError } from '../runtime/contract/column-codecs.js';
+import { codecFor, type FieldKind } from '../runtime/contract/field-kinds.js';
+import type { OnDelete, Strategy } from '../runtime/contract/model-adapter.js';
 import { findReferenceCycles } from './dependency-order.js';
 import { SchemaValidationError, type SchemaIssue, type SchemaIssueCode } from './errors.js';
 import type { FieldConstraints, FieldSpec, IndexDefinition, JsonValue, ModelSpec } from './model-spec.js';
@@ -267,7 +267,7 @@ function parseField(name: string, schema: unknown, required: boolean, strategy: 
   };
   if (spec.default !== undefined) {
     try {
-      codecOf(spec).encode(spec.default);
+      codecFor(spec).encode(spec.default);
     } catch (error) {
       if (!(error instanceof ValueError)) throw error;
       report('invalid-default', `${at}/default`, `the default ${JSON.stringify(spec.default)} is not ${error.expected}`, 'Give a default that the field can hold');

@@ -5,7 +5,7 @@
  * without losing a migration. Also the schema hash that peers compare.
  */
 import { createHash } from 'node:crypto';
-import type { Strategy } from '../runtime/model-adapter.js';
+import type { Strategy } from '../runtime/contract/model-adapter.js';
 import { SnapshotError } from './errors.js';
 import type { ModelSpec } from './model-spec.js';
 import { compareText } from './naming.js';

@@ -9,13 +9,13 @@
  *
  * Meta columns start with `_`, which field names cannot, so they never clash with fields.
  */
-import { CREATE_CLOCK_COLUMN, type FieldKind } from '../runtime/model-adapter.js';
+import { codecFor, FIELD_KINDS, type FieldKind, type SqlType } from '../runtime/contract/field-kinds.js';
+import { clockColumn, CREATE_CLOCK_COLUMN, DEVICE_COLUMN, deviceTableName, RECORD_COLUMN, VERSION_COLUMN } from '../runtime/contract/storage-columns.js';
 import type { FieldSpec, ModelSpec } from './model-spec.js';
 import { perDeviceFields, valueFields } from './model-spec.js';
 import { compareText } from './naming.js';
-import { codecOf } from './codec-recipe.js';
 
-export type SqlType = 'text' | 'integer' | 'real' | 'blob';
+export type { SqlType };
 
 /** What a column is for. */
 export type ColumnRole = 'key' | 'value' | 'createClock' | 'clock' | 'version' | 'record' | 'device';
@@ -43,35 +43,6 @@ export interface TableSpec {
   readonly columns: readonly ColumnSpec[];
   readonly primaryKey: readonly string[];
   readonly indexes: readonly IndexSpec[];
-}
-
-export const VERSION_COLUMN = '_version';
-export { CREATE_CLOCK_COLUMN } from '../runtime/model-adapter.js';
-export const RECORD_COLUMN = '_record';
-export const DEVICE_COLUMN = '_device';
-
-/** `_hlc_<field>`: the HLC of the field's current value, or NULL while it is the create clock. */
-export function clockColumn(field: string): string {
-  return `_hlc_${field}`;
-}
-
-/** `<table>__device`: a hybrid model's per-device values. */
-export function deviceTableName(table: string): string {
-  return `${table}__device`;
-}
-
-export function sqlType(field: Pick<FieldSpec, 'kind' | 'enumValues'>): SqlType {
-  switch (field.kind) {
-    case 'integer':
-    case 'boolean':
-      return 'integer';
-    case 'number':
-      return 'real';
-    case 'enum':
-      return typeof field.enumValues?.[0] === 'number' ? 'integer' : 'text';
-    default:
-      return 'text';
-  }
 }
 
 /** The tables of a model, main table first. */
@@ -109,9 +80,9 @@ export function modelTables(model: ModelSpec): TableSpec[] {
 }
 
 function valueColumn(field: FieldSpec): ColumnSpec {
-  const column: ColumnSpec = { name: field.name, type: sqlType(field), nullable: field.nullable, role: 'value', field: field.name, kind: field.kind };
+  const column: ColumnSpec = { name: field.name, type: FIELD_KINDS[field.kind].sqlType(field), nullable: field.nullable, role: 'value', field: field.name, kind: field.kind };
   if (field.default === undefined) return column;
-  return { ...column, default: codecOf(field).encode(field.default) as string | number };
+  return { ...column, default: codecFor(field).encode(field.default) as string | number };
 }
 
 /** Declared indexes, plus one on every reference field that no declared index starts with

@@ -2,6 +2,10 @@
  * Prints JSON-like values as TypeScript source: single-quoted strings, bare identifier keys.
  * Deterministic: keys keep their insertion order.
  */
+import { tsStringLiteral as tsString } from '../runtime/contract/field-kinds.js';
+
+export { tsString };
+
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 export function tsLiteral(value: unknown): string {
@@ -15,10 +19,6 @@ export function tsLiteral(value: unknown): string {
     return `{ ${entries.map(([key, item]) => `${IDENTIFIER.test(key) ? key : tsString(key)}: ${tsLiteral(item)}`).join(', ')} }`;
   }
   throw new TypeError(`cannot print ${typeof value} as a TypeScript literal`);
-}
-
-export function tsString(text: string): string {
-  return `'${JSON.stringify(text).slice(1, -1).replace(/\\"/g, '"').replace(/'/g, "\\'")}'`;
 }
 
 /** `'a' | 'b'`, or `never` for none. */

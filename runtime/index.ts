@@ -1,43 +1,37 @@
 /**
- * syncgen's runtime: what generated code and apps import (`syncgen/runtime`).
+ * syncgen's runtime, as apps use it (`syncgen/runtime`): open a library, write through `transact`,
+ * read with typed queries, sync with peers. Generated code imports `syncgen/runtime/codegen`
+ * instead; transports are `syncgen/transports/tcp` and `syncgen/transports/simulated`.
+ *
+ * @example
+ * import { openLibrary, startSync } from 'syncgen/runtime';
+ * import { createTcpTransport } from 'syncgen/transports/tcp';
+ * import { registry } from './generated/index.js';
+ *
+ * const library = await openLibrary({ dir: 'data/laptop', libraryId, deviceId, registry });
+ * library.transact((tx) => tx.tag.create({ name: 'Holidays', createdAt: new Date().toISOString() }));
+ * const sync = await startSync(library, { transport: createTcpTransport({ deviceId, libraryId, schemaHash: registry.schemaHash, secret, listen: { port: 4100 } }) });
  */
-export { columns, ValueError } from './column-codecs.js';
-export type { ColumnCodec, NumberConstraints, TextConstraints } from './column-codecs.js';
-export { defineRegistry, RegistryError } from './registry.js';
-export type { Registry, RegistryDefinition } from './registry.js';
-export type {
-  AnyModelAdapter,
-  CreateInput,
-  DeviceSql,
-  FieldDescriptor,
-  FieldKind,
-  ModelAdapter,
-  ModelSql,
-  OnDelete,
-  RecordOf,
-  ReferenceDescriptor,
-  SqlValue,
-  Strategy,
-  UpdateInput,
-} from './model-adapter.js';
-export { Library, openLibrary } from './library.js';
-export type { LibraryOptions, MissingRecordRef } from './library.js';
-export type { ModelWriter, Transaction } from './transaction.js';
-export type { ApplyOutcome, RefusedChange } from './remote-apply.js';
-export type { ChangeEntry, ChangeKind, VersionVector } from './change-entry.js';
-export type { Outbox, CommitListener } from './outbox.js';
-export * from './errors.js';
-export { compareHlc, decodeHlc, encodeHlc, formatHlc, receive, send, initialHlc, DEFAULT_MAX_DRIFT_MS, HLC_BYTES } from './hlc.js';
-export type { Hlc, ReceiveResult } from './hlc.js';
-export { MESSAGE_TYPES, PROTOCOL_VERSION } from './protocol.js';
-export type { Envelope, MessageType, SnapshotRecord, SyncMessage, Vector } from './protocol.js';
-export { decodeEnvelope, encodeEnvelope, DEFAULT_MAX_FRAME_BYTES, WireError } from './wire-codec.js';
-export type { WireErrorCode } from './wire-codec.js';
-export { PeerSync, startSync } from './peer-sync.js';
-export type { PeerSyncOptions, SyncEvent } from './peer-sync.js';
-export { SyncProtocolHandler, MAX_CONSECUTIVE_INVALID } from './protocol-handler.js';
-export { systemScheduler } from './transport.js';
-export type { Scheduler, TimerHandle, Transport, TransportHandlers } from './transport.js';
-export { LATENCY_BUCKETS_MS } from './sync-metrics.js';
-export type { LatencyHistogram, PeerMetrics, SyncMetrics } from './sync-metrics.js';
-export { seededRandom } from './seeded-random.js';
+export { openLibrary, type LibraryOptions } from './library/open-library.js';
+export { Library, type MissingRecordRef } from './library/library.js';
+export { Outbox, type CommitListener } from './library/outbox.js';
+export { startSync } from './library/start-sync.js';
+export type { ModelWriter, Transaction } from './merge/transaction-manager.js';
+export type { ApplyOutcome, RefusedChange } from './merge/apply-entries.js';
+export type { AnyModelAdapter, CreateInput, RecordOf, UpdateInput } from './contract/model-adapter.js';
+export type { Registry } from './contract/registry.js';
+export type { ChangeEntry, ChangeKind } from './core/change-entry.js';
+export type { VersionVector } from './core/version-vector.js';
+export { formatHlc, DEFAULT_MAX_DRIFT_MS, type Hlc } from './core/hlc.js';
+export type { PeerSync } from './sync/peer-sync.js';
+export type { PeerSyncOptions, SyncEvent } from './sync/options.js';
+export { LATENCY_BUCKETS_MS, type LatencyHistogram, type PeerMetrics, type SyncMetrics } from './sync/metrics.js';
+export { systemScheduler, type Scheduler, type TimerHandle, type Transport, type TransportHandlers } from './transports/transport.js';
+export { MAX_CONSECUTIVE_INVALID } from './protocol/dispatch.js';
+// The error tree: every error the runtime throws or reports is a `SyncError` with a code of `SYNC_ERROR_CODES`.
+export * from './core/errors.js';
+export { ClockDriftError, HlcFormatError } from './core/hlc.js';
+export { ValueError } from './contract/column-codecs.js';
+export { RegistryError } from './contract/registry.js';
+export { WireError, type WireErrorCode } from './protocol/wire-codec.js';
+export { TransportError } from './transports/transport.js';

@@ -12,9 +12,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { registry } from '../../generated/index.js';
-import { openLibrary } from '../../runtime/library.js';
-import { PeerSync } from '../../runtime/peer-sync.js';
-import { createTcpTransport } from '../../runtime/transports/tcp.js';
+import { openLibrary, startSync } from 'syncgen/runtime';
+import { createTcpTransport } from 'syncgen/transports/tcp';
 import type { Figure, Sample } from '../measure.js';
 
 const LIBRARY = '00000000-0000-4000-8000-000000000001';
@@ -42,8 +41,7 @@ function startPeer(index: number, hub: string, applied: (record: string) => void
 export async function fanOutFigure(options: { peers: number; changes: number }): Promise<Figure> {
   const hub = await openLibrary({ dir: temporary('hub'), libraryId: LIBRARY, deviceId: HUB, registry });
   const transport = createTcpTransport({ deviceId: HUB, libraryId: LIBRARY, schemaHash: registry.schemaHash, secret: 'bench', listen: { host: '127.0.0.1', port: 0 } });
-  const sync = new PeerSync(hub, { transport, log: () => {} });
-  await sync.start();
+  const sync = await startSync(hub, { transport, log: () => {} });
 
   // Per record, the peers that have not applied it yet, and who to tell when none is left.
   const waiting = new Map<string, { left: number; done: () => void }>();

@@ -9,9 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { registry } from '../../generated/index.js';
-import { openLibrary, type Library } from '../../runtime/library.js';
-import { PeerSync } from '../../runtime/peer-sync.js';
-import { SimulatedNetwork } from '../../runtime/transports/simulated.js';
+import { openLibrary, startSync, type Library, type PeerSync } from 'syncgen/runtime';
+import { SimulatedNetwork } from 'syncgen/transports/simulated';
 import { summarize, type Figure } from '../measure.js';
 
 const LIBRARY = '00000000-0000-4000-8000-000000000001';
@@ -20,11 +19,10 @@ const deviceId = (index: number) => `00000000-0000-4000-8000-${String(index + 1)
 export async function lossyNetworkFigure(options: { peers: number; changes: number }): Promise<Figure> {
   const started = performance.now();
   const network = new SimulatedNetwork({ seed: 7, faults: { drop: 0.2, minDelayMs: 1, maxDelayMs: 20 } });
-  const devices: { library: Library<typeof registry>; sync: PeerSync<typeof registry> }[] = [];
+  const devices: { library: Library<typeof registry>; sync: PeerSync }[] = [];
   for (let index = 0; index < options.peers; index += 1) {
     const library = await openLibrary({ dir: mkdtempSync(path.join(tmpdir(), 'syncgen-bench-lossy-')), libraryId: LIBRARY, deviceId: deviceId(index), registry, durability: 'normal', now: () => network.scheduler.now() });
-    const sync = new PeerSync(library, { transport: network.transport(deviceId(index)), scheduler: network.scheduler, random: () => network.random(), log: () => {}, retryBaseMs: 200 });
-    await sync.start();
+    const sync = await startSync(library, { transport: network.transport(deviceId(index)), scheduler: network.scheduler, random: () => network.random(), log: () => {}, retryBaseMs: 200 });
     devices.push({ library, sync });
   }
   const perDevice = Math.ceil(options.changes / options.peers);

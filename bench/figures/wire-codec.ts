@@ -3,10 +3,10 @@
  * codec's encode and decode rates.
  */
 import { randomUUID } from 'node:crypto';
-import type { ChangeEntry } from '../../runtime/change-entry.js';
-import { encodeHlc } from '../../runtime/hlc.js';
-import { PROTOCOL_VERSION, type Envelope } from '../../runtime/protocol.js';
-import { decodeEnvelope, encodeEnvelope } from '../../runtime/wire-codec.js';
+import type { ChangeEntry } from '../../runtime/core/change-entry.js';
+import { encodeHlc } from '../../runtime/core/hlc.js';
+import { PROTOCOL_VERSION, type Envelope } from '../../runtime/protocol/messages.js';
+import { decodeEnvelope, encodeEnvelope } from '../../runtime/protocol/wire-codec.js';
 import { summarize, time, type Figure } from '../measure.js';
 
 const ORIGIN = '0000000a-0000-4000-8000-00000000000a';

@@ -17,8 +17,9 @@
  */
 import fc from 'fast-check';
 import * as assert from 'uvu/assert';
-import type { ChangeEntry } from '../../runtime/change-entry.js';
-import type { SyncEvent } from '../../runtime/peer-sync.js';
+import type { ChangeEntry } from '../../runtime/core/change-entry.js';
+import type { SyncEvent } from '../../runtime/sync/options.js';
+import { syncPortOf } from '../../runtime/library/library.js';
 import { DEVICES, heldEntries, syncedState } from '../support/libraries.js';
 import { applyRandomWrite, randomWrite, type RandomWrite } from '../support/random-writes.js';
 import { SimulatedFleet, type Device } from '../support/sync-harness.js';
@@ -219,13 +220,13 @@ export function checkFleet({ devices, committed, problems }: HistoryResult): voi
   }
   // 5. everything acknowledged by every peer is pruned
   for (const device of devices) {
-    device.library.prune(RETENTION_MS);
+    syncPortOf(device.library).prune(RETENTION_MS);
     assert.equal(heldEntries(device.library), [], `${device.id} kept log entries every peer acknowledged`);
   }
   // 6. no unhandled error, no refusal, nothing parked
   assert.equal(problems.map((event) => `${event.peer ?? ''} ${event.event}: ${event.detail}`), []);
   for (const device of devices) {
     assert.is(device.library.parkedCount, 0);
-    assert.is(device.library.metrics()!.total.refused, 0, `${device.id} refused changes`);
+    assert.is(device.sync.metrics().total.refused, 0, `${device.id} refused changes`);
   }
 }

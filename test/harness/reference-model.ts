@@ -14,9 +14,9 @@
  * - a setNull reference to a deleted record reads null (its clock kept).
  * It shares no code with the runtime's apply path.
  */
-import type { ChangeEntry } from '../../runtime/change-entry.js';
-import type { AnyModelAdapter, SqlValue } from '../../runtime/model-adapter.js';
-import type { Registry } from '../../runtime/registry.js';
+import type { ChangeEntry } from '../../runtime/core/change-entry.js';
+import type { AnyModelAdapter, SqlValue } from '../../runtime/contract/model-adapter.js';
+import type { Registry } from '../../runtime/contract/registry.js';
 
 type Row = Record<string, unknown>;
 

@@ -5,8 +5,9 @@
  * clock offsets and late joins. `advance` waits a twentieth of its virtual time, at most 100 ms.
  */
 import { registry } from '../../generated/index.js';
-import { PeerSync } from '../../runtime/peer-sync.js';
-import { createTcpTransport } from '../../runtime/transports/tcp.js';
+import { syncPortOf } from '../../runtime/library/library.js';
+import { PeerSync } from '../../runtime/sync/peer-sync.js';
+import { createTcpTransport } from '../../runtime/transports/tcp/index.js';
 import { FaultyTransport } from '../support/faulty-transport.js';
 import { closeReaders, DEVICES, LIBRARY_ID, openDevice, temporaryDirectory } from '../support/libraries.js';
 import { sameVectors, TEST_SYNC_OPTIONS, waitFor, type Device } from '../support/sync-harness.js';
@@ -43,7 +44,7 @@ export async function runTcpHistory({ seed, devices, commands }: { seed: number;
       reconnectMaxMs: 200,
     });
     const faulty = new FaultyTransport(tcp, seed + index);
-    const sync = new PeerSync(library, { ...TEST_SYNC_OPTIONS, heartbeatMs: 100, retryBaseMs: 50, retryMaxMs: 1000, pruneEveryMs: 500, retentionMs: 30_000, snapshotLag: snapshotLagFor(seed), log, transport: faulty });
+    const sync = new PeerSync(syncPortOf(library), { ...TEST_SYNC_OPTIONS, heartbeatMs: 100, retryBaseMs: 50, retryMaxMs: 1000, pruneEveryMs: 500, retentionMs: 30_000, snapshotLag: snapshotLagFor(seed), log, transport: faulty });
     await sync.start();
     return { id, dir, library, sync, transport: faulty, faulty, port: tcp.address().port };
   };

@@ -13,7 +13,7 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ChangeEntry } from '../../runtime/change-entry.js';
+import type { ChangeEntry } from '../../runtime/core/change-entry.js';
 import { registry } from '../../generated/index.js';
 import { predictState } from '../harness/reference-model.js';
 import { closeReaders, DEVICES, openDevice, syncedState, type ExampleLibrary } from '../support/libraries.js';

@@ -7,8 +7,9 @@ import Database from 'better-sqlite3';
 import { readdirSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LibraryMismatchError } from '../../runtime/errors.js';
-import { compareHlc, decodeHlc } from '../../runtime/hlc.js';
+import { LibraryMismatchError } from '../../runtime/core/errors.js';
+import { compareHlc, decodeHlc } from '../../runtime/core/hlc.js';
+import { syncPortOf } from '../../runtime/library/library.js';
 import { DEVICE_A, DEVICE_B, heldEntries, LIBRARY_ID, NOW, openDevice, syncedState, temporaryDirectory } from '../support/libraries.js';
 
 test('one database file holds the model tables and the sync tables, in WAL mode with synchronous=FULL by default', async () => {
@@ -61,8 +62,8 @@ test('a local commit writes only its rows and log entries; the cursor and clock 
   assert.equal(first.outbox.cursors(), new Map([[DEVICE_A, 2]]), 'a rollback leaves the cursor where the file has it');
 
   // A peer acknowledged everything: the own entries are pruned, so the row and the stored clock must tell.
-  first.recordPeerAck(DEVICE_B, new Map([[DEVICE_A, 2]]));
-  assert.is(first.prune(60_000), 2);
+  syncPortOf(first).recordPeerAck(DEVICE_B, new Map([[DEVICE_A, 2]]));
+  assert.is(syncPortOf(first).prune(60_000), 2);
   assert.equal(heldEntries(first), []);
   assert.is(storedCursor(), 2);
   raw.close();

@@ -5,9 +5,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { registry } from '../../generated/index.js';
-import type { ChangeEntry } from '../../runtime/change-entry.js';
-import { ClockDriftError, InvalidChangeError, NotOwnerError, ParkingFullError, UnknownModelError } from '../../runtime/errors.js';
-import { encodeHlc } from '../../runtime/hlc.js';
+import type { ChangeEntry } from '../../runtime/core/change-entry.js';
+import { InvalidChangeError, NotOwnerError, ParkingFullError, UnknownModelError } from '../../runtime/core/errors.js';
+import { ClockDriftError } from '../../runtime/core/hlc.js';
+import { encodeHlc } from '../../runtime/core/hlc.js';
 import { DEVICE_A, DEVICE_B, DEVICE_C, deliver, heldEntries, NOW, openDevice, syncedState, type ExampleLibrary } from '../support/libraries.js';
 
 /** A wall clock the test moves by hand. */

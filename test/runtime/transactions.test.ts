@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ChangeEntry } from '../../runtime/change-entry.js';
+import type { ChangeEntry } from '../../runtime/core/change-entry.js';
 import {
   AsyncTransactionError,
   FieldValueError,
@@ -15,8 +15,8 @@ import {
   RecordNotFoundError,
   TransactionClosedError,
   UnknownFieldError,
-} from '../../runtime/errors.js';
-import { compareHlc, decodeHlc } from '../../runtime/hlc.js';
+} from '../../runtime/core/errors.js';
+import { compareHlc, decodeHlc } from '../../runtime/core/hlc.js';
 import { DEVICE_A, DEVICE_B, deliver, heldEntries, NOW, openDevice, syncedState } from '../support/libraries.js';
 
 function thrown(fn: () => unknown): unknown {

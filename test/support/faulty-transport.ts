@@ -3,8 +3,11 @@
  * seeded PRNG), and black-holes frames between devices in different partition groups. Used to run
  * the whole-device histories over real TCP, where the socket itself never loses a frame.
  */
-import { seededRandom } from '../../runtime/seeded-random.js';
-import type { Transport, TransportHandlers } from '../../runtime/transport.js';
+import { seededRandom } from '../../runtime/transports/simulated/seeded-random.js';
+import { TransportError, type Transport, type TransportHandlers } from '../../runtime/transports/transport.js';
+
+/** A transport that dials addresses and knows its connected peers (TCP). */
+export type DialingTransport = Transport & { readonly deviceId: string; connect(address: string): void; connectedPeers(): string[] };
 
 export interface FaultSettings {
   drop: number;
@@ -16,13 +19,13 @@ export interface FaultSettings {
 
 export class FaultyTransport implements Transport {
   readonly deviceId: string;
-  readonly #inner: Transport;
+  readonly #inner: DialingTransport;
   readonly #random: () => number;
   faults: FaultSettings = { drop: 0, duplicate: 0, maxDelayMs: 0, reachable: null };
   /** Frames dropped on purpose, and delayed frames whose connection was gone when they were due. */
   lost = 0;
 
-  constructor(inner: Transport, seed: number) {
+  constructor(inner: DialingTransport, seed: number) {
     this.#inner = inner;
     this.deviceId = inner.deviceId;
     this.#random = seededRandom(seed);
@@ -46,7 +49,7 @@ export class FaultyTransport implements Transport {
 
   async send(peer: string, frame: Uint8Array): Promise<void> {
     const { drop, duplicate, maxDelayMs, reachable } = this.faults;
-    if (!this.#inner.connectedPeers().includes(peer)) throw new Error(`not connected to ${peer}`);
+    if (!this.#inner.connectedPeers().includes(peer)) throw new TransportError('not-connected', `not connected to ${peer}`);
     if ((reachable && !reachable.has(peer)) || this.#random() < drop) {
       this.lost += 1;
       return;

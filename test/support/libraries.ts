@@ -7,8 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { registry } from '../../generated/index.js';
-import type { ChangeEntry } from '../../runtime/change-entry.js';
-import { openLibrary, type Library, type LibraryOptions } from '../../runtime/library.js';
+import type { ChangeEntry } from '../../runtime/core/change-entry.js';
+import type { Library } from '../../runtime/library/library.js';
+import { openLibrary, type LibraryOptions } from '../../runtime/library/open-library.js';
 
 export type ExampleLibrary = Library<typeof registry>;
 

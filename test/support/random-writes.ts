@@ -8,9 +8,9 @@
  * device cannot make (nothing to update, no record to reference) is skipped.
  */
 import fc from 'fast-check';
-import type { AnyModelAdapter, FieldDescriptor } from '../../runtime/model-adapter.js';
-import { SyncError } from '../../runtime/errors.js';
-import { seededRandom as prng } from '../../runtime/seeded-random.js';
+import type { AnyModelAdapter, FieldDescriptor } from '../../runtime/contract/model-adapter.js';
+import { SyncError } from '../../runtime/core/errors.js';
+import { seededRandom as prng } from '../../runtime/transports/simulated/seeded-random.js';
 
 export { prng };
 import { readRows, type ExampleLibrary } from './libraries.js';

@@ -4,18 +4,20 @@
  * real TCP sockets on loopback.
  */
 import { registry } from '../../generated/index.js';
-import { PeerSync, type PeerSyncOptions } from '../../runtime/peer-sync.js';
-import type { Vector } from '../../runtime/protocol.js';
-import type { Transport } from '../../runtime/transport.js';
-import { SimulatedNetwork, type SimulatedFaults } from '../../runtime/transports/simulated.js';
-import { createTcpTransport, type TcpEvent, type TcpTransport } from '../../runtime/transports/tcp.js';
+import type { VersionVector } from '../../runtime/core/version-vector.js';
+import { syncPortOf } from '../../runtime/library/library.js';
+import type { PeerSyncOptions } from '../../runtime/sync/options.js';
+import { PeerSync } from '../../runtime/sync/peer-sync.js';
+import type { Transport } from '../../runtime/transports/transport.js';
+import { SimulatedNetwork, type SimulatedFaults } from '../../runtime/transports/simulated/index.js';
+import { createTcpTransport, type TcpEvent, type TcpTransport } from '../../runtime/transports/tcp/index.js';
 import { closeReaders, DEVICES, LIBRARY_ID, openDevice, syncedState, temporaryDirectory, type ExampleLibrary } from './libraries.js';
 
 export interface Device {
   readonly id: string;
   readonly dir: string;
   library: ExampleLibrary;
-  sync: PeerSync<typeof registry>;
+  sync: PeerSync;
   transport: Transport;
 }
 
@@ -51,7 +53,7 @@ export class SimulatedFleet {
     if (options.clockOffsetMs !== undefined) this.clockOffsets.set(id, options.clockOffsetMs);
     const library = await openDevice(id, { dir, now: () => this.network.scheduler.now() + (this.clockOffsets.get(id) ?? 0) });
     const transport = this.network.transport(id);
-    const sync = new PeerSync(library, { ...this.#options, transport, scheduler: this.network.scheduler, random: () => this.network.random() });
+    const sync = new PeerSync(syncPortOf(library), { ...this.#options, transport, scheduler: this.network.scheduler, random: () => this.network.random() });
     const device: Device = { id, dir, library, sync, transport };
     const index = this.devices.findIndex((existing) => existing.id === id);
     if (index >= 0) this.devices[index] = device;
@@ -100,7 +102,7 @@ export function sameVectors(devices: readonly Device[]): boolean {
   return rest.every((vector) => vector === first) && devices.every((device) => device.library.parkedCount === 0);
 }
 
-function vectorKey(vector: Vector): string {
+function vectorKey(vector: VersionVector): string {
   return [...vector].map(([origin, seq]) => `${origin}:${seq}`).join(',');
 }
 
@@ -128,7 +130,7 @@ export async function tcpDevice(
     reconnectMaxMs: 500,
     onEvent: (event) => options.events?.push(event),
   });
-  const sync = new PeerSync(library, { ...TEST_SYNC_OPTIONS, ...options.sync, transport });
+  const sync = new PeerSync(syncPortOf(library), { ...TEST_SYNC_OPTIONS, ...options.sync, transport });
   await sync.start();
   const { port } = transport.address();
   return { id, dir: '', library, sync, transport, address: `127.0.0.1:${port}` };

@@ -5,9 +5,10 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ChangeEntry } from '../../runtime/change-entry.js';
-import { PROTOCOL_VERSION } from '../../runtime/protocol.js';
-import { decodeEnvelope, encodeEnvelope } from '../../runtime/wire-codec.js';
+import type { ChangeEntry } from '../../runtime/core/change-entry.js';
+import { PROTOCOL_VERSION, type SyncMessage } from '../../runtime/protocol/messages.js';
+import { decodeEnvelope, encodeEnvelope } from '../../runtime/protocol/wire-codec.js';
+import { syncPortOf } from '../../runtime/library/library.js';
 import { DEVICE_A, DEVICE_B, DEVICE_C, heldEntries, NOW, syncedState } from '../support/libraries.js';
 import { assertConverged, SimulatedFleet, type Device } from '../support/sync-harness.js';
 
@@ -21,6 +22,11 @@ function recordEntries(fleet: SimulatedFleet, from: string, to: string): ChangeE
     if ('entry' in message) entries.push(message.entry);
   });
   return entries;
+}
+
+/** Sends one message from a device's transport, as its sync engine would. */
+function sendMessage(device: Device, peer: string, message: SyncMessage): Promise<void> {
+  return device.transport.send(peer, encodeEnvelope({ version: PROTOCOL_VERSION, libraryId: device.library.libraryId, schemaHash: device.library.registry.schemaHash, message }));
 }
 
 function seedFiles(device: Device, entries = 3) {
@@ -40,7 +46,7 @@ test('1. state-based: A creates a Location with Entries, B holds identical rows'
   assert.equal(b.library.get('location', location.id), location);
   assert.equal(files.map((file) => b.library.get('entry', file.id)), files);
   assertConverged(fleet.devices, assert.equal);
-  assert.is(b.library.metrics()!.peers[DEVICE_A]!.applied, 7, 'the device record, the location and five entries');
+  assert.is(b.sync.metrics().peers[DEVICE_A]!.applied, 7, 'the device record, the location and five entries');
   await fleet.close();
 });
 
@@ -89,7 +95,7 @@ test('3. partition recovery: changes and deletes on both sides, healed: converge
     assert.equal(syncedState(device.library).tag_on_entry, [], 'the link to a deleted entry went with it');
     assert.equal(syncedState(device.library).album!.map((album) => album.coverEntryId), [null]);
   }
-  const retried = a.library.metrics()!.total.retried + b.library.metrics()!.total.retried;
+  const retried = a.sync.metrics().total.retried + b.sync.metrics().total.retried;
   assert.ok(fleet.network.stats.dropped > 0 && retried > 0, 'lost frames were retried');
   await fleet.close();
 });
@@ -167,7 +173,7 @@ test('pruning: entries every peer acked leave the log; a device back after the r
   const album = b.library.transact((tx) => tx.album.create({ name: 'while C was away', coverEntryId: files[1]!.id, createdAt: NOW, updatedAt: NOW }));
   await fleet.network.scheduler.advance(retentionMs + 20_000);
   assert.ok(heldEntries(a.library).length < 9, 'acknowledged entries were pruned');
-  assert.ok((a.library.pruneFloor().get(DEVICE_A) ?? 0) > 0);
+  assert.ok((syncPortOf(a.library).pruneFloor().get(DEVICE_A) ?? 0) > 0);
   const c = await fleet.restart(DEVICE_C);
   assert.ok(await fleet.settle());
   assertConverged(fleet.live(), assert.equal);
@@ -257,9 +263,9 @@ test('the handler answers SharedChangeRequest and StateRequest; an unknown model
   });
   fleet.network.heal();
   await fleet.network.scheduler.advance(1);
-  b.sync.send(DEVICE_A, { type: 'SharedChangeRequest', after: new Map([[DEVICE_A, 2]]), limit: 2 });
-  b.sync.send(DEVICE_A, { type: 'StateRequest', model: 4, after: null, limit: 10 });
-  b.sync.send(DEVICE_A, { type: 'StateRequest', model: 999, after: null, limit: 10 });
+  await sendMessage(b, DEVICE_A, { type: 'SharedChangeRequest', after: new Map([[DEVICE_A, 2]]), limit: 2 });
+  await sendMessage(b, DEVICE_A, { type: 'StateRequest', model: 4, after: null, limit: 10 });
+  await sendMessage(b, DEVICE_A, { type: 'StateRequest', model: 999, after: null, limit: 10 });
   assert.ok(await fleet.settle());
   await fleet.network.scheduler.advance(100);
   assert.equal(replies, [
@@ -267,7 +273,7 @@ test('the handler answers SharedChangeRequest and StateRequest; an unknown model
     'StateResponse model 4: 2 records, next null',
     'Error unknown-model: StateRequest for unknown model 999',
   ]);
-  assert.is(a.library.metrics()!.peers[DEVICE_B]!.refused, 1);
+  assert.is(a.sync.metrics().peers[DEVICE_B]!.refused, 1);
   await fleet.close();
 });
 
@@ -296,7 +302,7 @@ test('a message for another library, and changes with a clock beyond the drift b
   ]);
   assert.equal(syncedState(a.library).tag, [], 'nothing from the future was applied');
   // The sender keeps retrying the refused change, so each retry is refused and answered again.
-  assert.is(a.library.metrics()!.peers[DEVICE_B]!.refused, errors.length);
+  assert.is(a.sync.metrics().peers[DEVICE_B]!.refused, errors.length);
   assert.ok(errors.slice(2).every((error) => error.startsWith('clock-drift')));
   await fleet.close();
 });

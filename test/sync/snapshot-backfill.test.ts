@@ -8,10 +8,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { registry } from '../../generated/index.js';
-import type { ChangeEntry } from '../../runtime/change-entry.js';
-import { PeerSync, snapshotReason, type PeerSyncOptions, type SyncEvent } from '../../runtime/peer-sync.js';
-import type { Transport } from '../../runtime/transport.js';
-import { decodeEnvelope } from '../../runtime/wire-codec.js';
+import type { ChangeEntry } from '../../runtime/core/change-entry.js';
+import { syncPortOf } from '../../runtime/library/library.js';
+import type { PeerSyncOptions, SyncEvent } from '../../runtime/sync/options.js';
+import { PeerSync } from '../../runtime/sync/peer-sync.js';
+import { snapshotReason } from '../../runtime/sync/snapshot-reason.js';
+import type { Transport } from '../../runtime/transports/transport.js';
+import { decodeEnvelope } from '../../runtime/protocol/wire-codec.js';
 import { DEVICES, DEVICE_A, DEVICE_B, DEVICE_C, heldEntries, NOW, openDevice, syncedState } from '../support/libraries.js';
 import { assertConverged, SimulatedFleet, TEST_SYNC_OPTIONS, type Device } from '../support/sync-harness.js';
 
@@ -51,7 +54,6 @@ async function joinLosingFirstPage(fleet: SimulatedFleet, id: string, options: P
   const inner = fleet.network.transport(id);
   let dropped = 0;
   const transport: Transport = {
-    deviceId: id,
     setHandlers: (handlers) =>
       inner.setHandlers({
         ...handlers,
@@ -64,13 +66,11 @@ async function joinLosingFirstPage(fleet: SimulatedFleet, id: string, options: P
         },
       }),
     start: () => inner.start(),
-    connect: () => inner.connect(),
-    connectedPeers: () => inner.connectedPeers(),
     send: (peer, frame) => inner.send(peer, frame),
     disconnect: (peer) => inner.disconnect(peer),
     close: () => inner.close(),
   };
-  const sync = new PeerSync(library, { ...TEST_SYNC_OPTIONS, ...options, transport, scheduler: fleet.network.scheduler, random: () => fleet.network.random() });
+  const sync = new PeerSync(syncPortOf(library), { ...TEST_SYNC_OPTIONS, ...options, transport, scheduler: fleet.network.scheduler, random: () => fleet.network.random() });
   const device = { id, dir: '', library, sync, transport, dropped: () => dropped };
   fleet.devices.push(device);
   await sync.start();
@@ -109,13 +109,13 @@ test('a new device pulls a snapshot instead of replaying the log, with a lost pa
   assert.ok(await fleet.settle());
 
   assert.is(c.dropped(), 1, 'a StateResponse was lost');
-  assert.is(c.library.metrics()!.total.retried, 1, 'and its page asked for again, once');
+  assert.is(c.sync.metrics().total.retried, 1, 'and its page asked for again, once');
   assertConverged(fleet.live(), assert.equal);
   assert.is(c.library.digest(), a.library.digest());
   assert.equal([...c.library.outbox.cursors()], [...a.library.outbox.cursors()], 'the vector is claimed');
-  assert.equal([...c.library.pruneFloor()], [...a.library.outbox.cursors()], 'entries held only through the snapshot are below its floor');
+  assert.equal([...syncPortOf(c.library).pruneFloor()], [...a.library.outbox.cursors()], 'entries held only through the snapshot are below its floor');
   assert.equal(heldEntries(c.library), [], 'no entry was replayed into its log');
-  assert.is(c.library.metrics()!.total.applied, 0);
+  assert.is(c.sync.metrics().total.applied, 0);
   assert.is(c.library.parkedCount, 0);
   assert.equal(
     events.slice(before).filter((event) => event.event.startsWith('snapshot')).map((event) => event.event),
@@ -176,7 +176,7 @@ test('a change parked on the serving device is not claimed: the new device gets 
   b.library.applyChanges(fromA);
   assert.is(b.library.parkedCount, 1, 'the link waits on B for D\'s Tag');
   assert.is(b.library.outbox.cursors().get(DEVICE_A), linkSeq);
-  assert.is(b.library.snapshotPage(registry.models.tag.id, null, 10).reflects.get(DEVICE_A), linkSeq - 1, 'B\'s snapshot reflects A only below the parked link');
+  assert.is(syncPortOf(b.library).snapshotPage(registry.models.tag.id, null, 10).reflects.get(DEVICE_A), linkSeq - 1, 'B\'s snapshot reflects A only below the parked link');
 
   const claims: number[] = [];
   fleet.network.observe((from, to, frame) => {
@@ -186,7 +186,7 @@ test('a change parked on the serving device is not claimed: the new device gets 
   const c = await fleet.add(DEVICE_C);
   assert.ok(await fleet.network.scheduler.runUntil(() => (c.library.outbox.cursors().get(DEVICE_A) ?? 0) === linkSeq && c.library.parkedCount === 1, 20_000));
   assert.ok(claims.length > 0 && claims.every((seq) => seq === linkSeq - 1), `every page reflected A:${linkSeq - 1} (${claims.join(', ')})`);
-  assert.equal(c.library.pruneFloor().get(DEVICE_A), linkSeq - 1, 'C claimed A below the link...');
+  assert.equal(syncPortOf(c.library).pruneFloor().get(DEVICE_A), linkSeq - 1, 'C claimed A below the link...');
   assert.is(c.library.get('tagOnEntry', link.id), undefined, '...and got the link itself from B\'s log, parked as on B');
 
   fleet.network.heal();

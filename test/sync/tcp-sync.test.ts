@@ -5,9 +5,9 @@
 import net from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MAX_CONSECUTIVE_INVALID } from '../../runtime/protocol-handler.js';
-import { PROTOCOL_VERSION } from '../../runtime/protocol.js';
-import type { TcpEvent } from '../../runtime/transports/tcp.js';
+import { MAX_CONSECUTIVE_INVALID } from '../../runtime/protocol/dispatch.js';
+import { PROTOCOL_VERSION } from '../../runtime/protocol/messages.js';
+import type { TcpEvent } from '../../runtime/transports/tcp/index.js';
 import { closeReaders, DEVICE_A, DEVICE_B, DEVICE_C, NOW } from '../support/libraries.js';
 import { assertConverged, sameVectors, tcpDevice, waitFor, type Device } from '../support/sync-harness.js';
 
@@ -100,18 +100,18 @@ test('7 over TCP: garbage does not crash the receiver; a peer that keeps sending
   const b = await device(DEVICE_B, { peers: [a.address], events: bEvents });
   assert.ok(await waitFor(() => a.sync.connectedPeers().includes(DEVICE_B)));
   for (const garbage of [Buffer.from([0xc1]), Buffer.from('not msgpack at all'), Buffer.alloc(0)]) await b.transport.send(DEVICE_A, garbage);
-  assert.ok(await waitFor(() => (b.library.metrics()!.peers[DEVICE_A]?.lastError ?? '').startsWith('peer reported malformed')));
+  assert.ok(await waitFor(() => (b.sync.metrics().peers[DEVICE_A]?.lastError ?? '').startsWith('peer reported malformed')));
   assert.ok(a.sync.connectedPeers().includes(DEVICE_B), 'a few bad frames keep the connection');
   const tag = b.library.transact((tx) => tx.tag.create({ name: 'still syncing', createdAt: NOW }));
   assert.ok(await waitFor(() => a.library.get('tag', tag.id) !== undefined));
-  assert.is(a.library.metrics()!.peers[DEVICE_B]!.refused, 3);
+  assert.is(a.sync.metrics().peers[DEVICE_B]!.refused, 3);
 
   const connections = () => bEvents.filter((event) => event.kind === 'connected').length;
   const before = connections();
   for (let index = 0; index < MAX_CONSECUTIVE_INVALID; index += 1) await b.transport.send(DEVICE_A, Buffer.from([0xc1]));
   assert.ok(await waitFor(() => bEvents.some((event) => event.kind === 'closed')), 'the peer was disconnected');
   assert.ok(await waitFor(() => connections() > before && a.sync.connectedPeers().includes(DEVICE_B)), 'and redials afterwards');
-  assert.is(a.library.metrics()!.peers[DEVICE_B]!.refused, 3 + MAX_CONSECUTIVE_INVALID);
+  assert.is(a.sync.metrics().peers[DEVICE_B]!.refused, 3 + MAX_CONSECUTIVE_INVALID);
 });
 
 test.run();

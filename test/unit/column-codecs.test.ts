@@ -3,7 +3,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { columns, ValueError, type ColumnCodec } from '../../runtime/column-codecs.js';
+import { columns, ValueError, type ColumnCodec } from '../../runtime/contract/column-codecs.js';
 
 function refused(codec: ColumnCodec<unknown>, value: unknown): string {
   try {

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ClockDriftError, compareHlc, decodeHlc, encodeHlc, HlcFormatError, initialHlc, MAX_COUNTER, receive, send, type Hlc } from '../../runtime/hlc.js';
+import { ClockDriftError, compareHlc, decodeHlc, encodeHlc, HlcFormatError, initialHlc, MAX_COUNTER, receive, send, type Hlc } from '../../runtime/core/hlc.js';
 
 const A = '00000000-0000-4000-8000-00000000000a';
 const B = '00000000-0000-4000-8000-00000000000b';

@@ -1,0 +1,196 @@
+/**
+ * The runtime's error tree. Every error the runtime throws or reports is a `SyncError` with a
+ * stable `code` from the one table below; it carries the offending values as fields and says what
+ * to do in its message. Callers branch on the class or the code, never on message text.
+ *
+ * The classes live beside what throws them (clock errors in `hlc.ts`, value errors with the column
+ * codecs, wire errors with the codec, transport refusals with the transports); the app sees them
+ * all through `syncgen/runtime`.
+ */
+
+/** Every runtime error code and what it means. */
+export const SYNC_ERROR_CODES = {
+  // The library file and the API.
+  'library-mismatch': 'the database file belongs to another library or device',
+  'library-closed': 'a library used after close()',
+  'migration-failed': 'a migration of the library database failed (the database is left as it was before it)',
+  'invalid-argument': 'an argument of the wrong shape, such as a library or device id that is not a lower-case UUID',
+  'invalid-registry': 'generated registry parts that disagree with each other: regenerate generated/',
+  'async-transaction': 'a transact callback returned a promise; it must be synchronous',
+  'transaction-closed': 'a transaction used outside its transact callback, or transact called inside another',
+  // Records and their values.
+  'unknown-model': 'a model name or id that the registry does not have',
+  'unknown-field': 'a field that the model does not have',
+  'invalid-value': 'a value that the field cannot hold',
+  'record-exists': 'a create with the key of an existing record',
+  'record-not-found': 'an update or delete of a record that does not exist',
+  'record-deleted': 'a write to a record that was deleted (deletes are final)',
+  'not-owner': 'a write to device-owned data by a device that does not own it',
+  'missing-reference': 'a reference to a record that does not exist or was deleted',
+  'invalid-change': 'a remote change that is malformed',
+  'parking-full': 'too many remote changes wait for records that have not arrived',
+  // Clocks.
+  'clock-drift': "a remote clock too far ahead of this device's wall clock",
+  'invalid-clock': 'bytes that are not an encoded HLC',
+  // Frames and messages.
+  oversized: 'a frame larger than the limit',
+  malformed: 'bytes that are not a well-formed message',
+  'unsupported-version': 'a peer that speaks another protocol version',
+  'unknown-type': 'a message type this device does not know',
+  'wrong-library': 'a peer or message of another library',
+  'schema-mismatch': "a peer whose schemas differ from this device's",
+  'too-many-invalid': 'a peer that kept sending invalid frames, disconnected',
+  // Connections.
+  'not-a-peer': 'a connection that does not speak the syncgen handshake',
+  'invalid-device-id': "a peer that announced a device id that is not a lower-case UUID, or this device's own",
+  'authentication-failed': "a peer that could not prove it holds the library's secret",
+  'handshake-timeout': 'a connection that did not finish its handshake in time',
+  'refused-by-peer': 'the peer refused this device (its reason is in the message)',
+  'not-connected': 'a send to a peer that has no open connection',
+  'send-timeout': 'a send that did not complete in time',
+  'not-listening': 'an address asked of a transport that does not listen',
+} as const;
+
+export type SyncErrorCode = keyof typeof SYNC_ERROR_CODES;
+
+/** Base class of every error of the runtime. */
+export class SyncError extends Error {
+  constructor(
+    readonly code: SyncErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** An argument of the wrong shape. */
+export class InvalidArgumentError extends SyncError {
+  constructor(
+    readonly argument: string,
+    readonly received: unknown,
+    expected: string,
+  ) {
+    super('invalid-argument', `${argument} must be ${expected}, got ${JSON.stringify(received)}`);
+  }
+}
+
+export class LibraryMismatchError extends SyncError {
+  constructor(
+    readonly file: string,
+    readonly expected: { libraryId: string; deviceId: string },
+    readonly found: { libraryId: string; deviceId: string },
+  ) {
+    super(
+      'library-mismatch',
+      `${file} holds library ${found.libraryId} of device ${found.deviceId}, not library ${expected.libraryId} of device ${expected.deviceId}; ` +
+        'open it with its own ids, or give this library another directory',
+    );
+  }
+}
+
+export class AsyncTransactionError extends SyncError {
+  constructor() {
+    super(
+      'async-transaction',
+      'the transact callback returned a promise; it must be synchronous (an await inside would let other work interleave with the ' +
+        'open SQLite transaction). Do the async work before or after transact. Nothing was written.',
+    );
+  }
+}
+
+export class TransactionClosedError extends SyncError {
+  constructor(reason: string) {
+    super('transaction-closed', reason);
+  }
+}
+
+export class UnknownModelError extends SyncError {
+  constructor(readonly model: string | number) {
+    super('unknown-model', `no model ${typeof model === 'number' ? `with id ${model}` : JSON.stringify(model)} in the registry (the peers' schemas differ?)`);
+  }
+}
+
+export class UnknownFieldError extends SyncError {
+  constructor(
+    readonly model: string,
+    readonly field: string,
+    readonly reason = 'is not a field of the model',
+  ) {
+    super('unknown-field', `${model}.${field} ${reason}`);
+  }
+}
+
+export class FieldValueError extends SyncError {
+  constructor(
+    readonly model: string,
+    readonly field: string,
+    readonly expected: string,
+    readonly received: unknown,
+    detail: string,
+  ) {
+    super('invalid-value', `${model}.${field}: ${detail}`);
+  }
+}
+
+export class RecordExistsError extends SyncError {
+  constructor(
+    readonly model: string,
+    readonly id: string,
+  ) {
+    super('record-exists', `${model} ${id} already exists; update it, or create with another id`);
+  }
+}
+
+export class RecordNotFoundError extends SyncError {
+  constructor(
+    readonly model: string,
+    readonly id: string,
+  ) {
+    super('record-not-found', `${model} ${id} does not exist`);
+  }
+}
+
+export class RecordDeletedError extends SyncError {
+  constructor(
+    readonly model: string,
+    readonly id: string,
+  ) {
+    super('record-deleted', `${model} ${id} was deleted; deletes are final, so create a new record instead`);
+  }
+}
+
+export class NotOwnerError extends SyncError {
+  constructor(
+    readonly model: string,
+    readonly id: string,
+    readonly owner: string,
+    readonly device: string,
+  ) {
+    super('not-owner', `${model} ${id} is owned by device ${owner}; device ${device} cannot write it (device-owned data has one writer)`);
+  }
+}
+
+export class MissingReferenceError extends SyncError {
+  constructor(
+    readonly model: string,
+    readonly field: string,
+    readonly target: string,
+    readonly id: string,
+    readonly deleted: boolean,
+  ) {
+    super('missing-reference', `${model}.${field} references ${target} ${id}, which ${deleted ? 'was deleted' : 'does not exist'}`);
+  }
+}
+
+export class InvalidChangeError extends SyncError {
+  constructor(reason: string) {
+    super('invalid-change', `invalid remote change: ${reason}`);
+  }
+}
+
+export class ParkingFullError extends SyncError {
+  constructor(readonly limit: number) {
+    super('parking-full', `${limit} remote changes already wait for records that have not arrived; this change is refused until they do (its sender retries)`);
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The library's side of the sync engine's port (`sync/sync-port.ts`): what the engine may ask of
+ * a library, over its store. Received entries go through the library's own `applyChanges` and
+ * `makeDurable`, so its outbox hears of them like of any commit.
+ */
+import type Database from 'better-sqlite3';
+import type { ChangeEntry } from '../core/change-entry.js';
+import { SyncError } from '../core/errors.js';
+import type { SnapshotRecord } from '../core/snapshot-record.js';
+import type { VersionVector } from '../core/version-vector.js';
+import type { ApplyOutcome } from '../merge/apply-entries.js';
+import { releaseParked } from '../merge/release-parked.js';
+import { mergeSnapshot, type RefusedRecord } from '../merge/snapshot-merge.js';
+import type { Durability } from '../store/durability.js';
+import { PeerAcks } from '../store/peer-acks.js';
+import { readSnapshotPage, readSnapshotRecord } from '../store/snapshot-read.js';
+import { rollingBack, type Store } from '../store/store.js';
+import type { SnapshotPage, SyncPort } from '../sync/sync-port.js';
+import type { Outbox } from './outbox.js';
+
+/** What the port needs of the library itself. */
+export interface PortHost {
+  readonly libraryId: string;
+  readonly closed: boolean;
+  readonly outbox: Outbox;
+  applyChanges(entries: readonly unknown[], options: { readonly durable?: boolean }): ApplyOutcome;
+  makeDurable(): void;
+}
+
+export class LibrarySyncPort implements SyncPort {
+  readonly deviceId: string;
+  readonly libraryId: string;
+  readonly schemaHash: string;
+  readonly modelIds: readonly number[];
+  readonly #host: PortHost;
+  readonly #store: Store;
+  readonly #durability: Durability;
+  readonly #acks: PeerAcks;
+  readonly #ackTransaction: Database.Transaction<(peer: string, vector: VersionVector, now: number) => void>;
+
+  constructor(host: PortHost, store: Store, durability: Durability) {
+    this.#host = host;
+    this.#store = store;
+    this.#durability = durability;
+    this.#acks = new PeerAcks(store.db);
+    this.#ackTransaction = store.db.transaction((peer: string, vector: VersionVector, now: number) => this.#acks.record(peer, vector, now));
+    this.deviceId = store.deviceId;
+    this.libraryId = host.libraryId;
+    this.schemaHash = store.registry.schemaHash;
+    this.modelIds = store.registry.dependencyOrder.map((adapter) => adapter.id);
+  }
+
+  get closed(): boolean {
+    return this.#host.closed;
+  }
+
+  knowsModel(model: number): boolean {
+    return this.#store.registry.byId(model) !== undefined;
+  }
+
+  isOwnedModel(model: number): boolean {
+    return this.#store.registry.byId(model)?.strategy === 'stateBased';
+  }
+
+  cursors(): Map<string, number> {
+    return this.#host.outbox.cursors();
+  }
+
+  missingFrom(vector: VersionVector, limit: number): ChangeEntry[] {
+    return this.#host.outbox.missingFrom(vector, limit);
+  }
+
+  onCommit(listener: (entries: readonly ChangeEntry[]) => void): () => void {
+    return this.#host.outbox.subscribe(listener);
+  }
+
+  applyChanges(entries: readonly unknown[], options: { readonly durable: boolean }): ApplyOutcome {
+    return this.#host.applyChanges(entries, options);
+  }
+
+  makeDurable(): void {
+    this.#host.makeDurable();
+  }
+
+  recordPeerAck(peer: string, vector: VersionVector): void {
+    this.#open();
+    // Acks are advice: one lost in a power loss only makes this device send again what the peer holds.
+    this.#durability.relaxed(() => this.#ackTransaction.immediate(peer, vector, this.#store.clock.now()));
+  }
+
+  peerAcks(peer: string): Map<string, number> {
+    return this.#acks.acked(peer);
+  }
+
+  pruneFloor(): Map<string, number> {
+    return this.#store.log.floor();
+  }
+
+  /**
+   * Prunes log entries that every peer seen within `retentionMs` has acknowledged. A peer absent
+   * longer than that no longer holds entries back; when it returns below the floor it catches up
+   * from a snapshot. Nothing is pruned while no peer has ever acknowledged anything.
+   */
+  prune(retentionMs: number): number {
+    this.#open();
+    const store = this.#store;
+    const now = store.clock.now();
+    return rollingBack(store, () =>
+      store.db
+        .transaction(() => {
+          const peers = this.#acks.peers().filter((peer) => now - peer.lastSeen <= retentionMs);
+          if (peers.length === 0) return 0;
+          const acked = peers.map((peer) => this.#acks.acked(peer.peer));
+          let pruned = 0;
+          for (const origin of store.log.origins()) {
+            pruned += store.log.prune(origin, Math.min(...acked.map((vector) => vector.get(origin) ?? 0)));
+          }
+          // The clock's last value may have been in the entries just pruned (see `library-clock.ts`).
+          if (pruned > 0) store.clock.persist();
+          return pruned;
+        })
+        .immediate(),
+    );
+  }
+
+  /**
+   * A page of snapshot records of one model, for a peer's `StateRequest`, and the vector it
+   * reflects: per origin, every entry up to there has its effect in the rows read. That is the
+   * cursor, lowered below the first parked entry (held, but not applied: a peer that claimed it
+   * from this snapshot would never get its effect).
+   */
+  snapshotPage(model: number, after: string | null, limit: number): SnapshotPage {
+    this.#open();
+    const store = this.#store;
+    const page = readSnapshotPage(store, model, after ?? '', limit);
+    const reflects = store.log.cursors();
+    for (const [origin, seq] of reflects) {
+      const parked = store.parked.firstParked(origin);
+      if (parked !== undefined) reflects.set(origin, Math.min(seq, parked - 1));
+    }
+    return { ...page, reflects };
+  }
+
+  snapshotRecords(records: readonly { model: number; record: string }[]): SnapshotRecord[] {
+    this.#open();
+    return records.flatMap(({ model, record }) => readSnapshotRecord(this.#store, model, record) ?? []);
+  }
+
+  /**
+   * Merges snapshot records in one transaction; with `claim`, then records that everything up to
+   * that version vector is held (what every page of the snapshot reflected), unless a record was
+   * refused (its effect is missing).
+   *
+   * Without a claim, the commit does not wait for the disk (synchronous NORMAL, even in `full`
+   * durability): nothing is acknowledged or relayed because of merged records, so a power loss
+   * that takes the last of them back loses nothing that a peer relies on; the device misses them
+   * and asks again. A claim commits FULL, which makes every commit before it durable too (WAL).
+   */
+  mergeSnapshot(records: readonly SnapshotRecord[], claim?: VersionVector): { refused: RefusedRecord[] } {
+    this.#open();
+    const store = this.#store;
+    const merge = () =>
+      rollingBack(store, () =>
+        store.db
+          .transaction(() => {
+            const { resolved, refused } = mergeSnapshot(store, records);
+            releaseParked(store, resolved);
+            if (refused.length === 0) for (const [origin, seq] of claim ?? []) store.log.claim(origin, seq);
+            store.clock.persist();
+            return { refused };
+          })
+          .immediate(),
+      );
+    return claim === undefined ? this.#durability.relaxed(merge) : merge();
+  }
+
+  missingRecords(): { model: number; record: string }[] {
+    return this.#store.parked.missing();
+  }
+
+  get parkedCount(): number {
+    return this.#store.parked.count;
+  }
+
+  #open(): void {
+    if (this.#host.closed) throw new SyncError('library-closed', 'the library is closed');
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * A library: one device's copy of the synced data, in one SQLite file (WAL) that holds the model
+ * tables and the sync log together. This is the app's API: `transact` (the only write path),
+ * typed read-only queries, decoded records, the outbox, and `applyChanges` for changes received
+ * from peers. The sync engine reaches the library through its port (`library-sync-port.ts`).
+ */
+import type Database from 'better-sqlite3';
+import { Kysely } from 'kysely';
+import { SyncError, UnknownModelError } from '../core/errors.js';
+import type { Hlc } from '../core/hlc.js';
+import type { RecordOf } from '../contract/model-adapter.js';
+import type { Registry } from '../contract/registry.js';
+import { applyEntries, type ApplyOutcome } from '../merge/apply-entries.js';
+import { TransactionManager, type ModelsOf, type Transaction } from '../merge/transaction-manager.js';
+import { digestOf } from '../store/digest.js';
+import type { Durability } from '../store/durability.js';
+import { LibraryDialect } from '../store/library-dialect.js';
+import { readRecord } from '../store/read-record.js';
+import { rollingBack, type Store } from '../store/store.js';
+import { LibrarySyncPort } from './library-sync-port.js';
+import { Outbox } from './outbox.js';
+
+/** A record that parked changes wait for, by model name. */
+export interface MissingRecordRef {
+  readonly model: string;
+  readonly record: string;
+}
+
+/** What `openLibrary` hands the library it opened. */
+export interface LibraryParts<R extends Registry<any, any>> {
+  readonly libraryId: string;
+  readonly registry: R;
+  readonly file: string;
+  readonly store: Store;
+  readonly reader: Database.Database;
+  readonly durability: Durability;
+  readonly reportError: (error: unknown, context: string) => void;
+}
+
+const syncPorts = new WeakMap<Library<any>, LibrarySyncPort>();
+
+/** The port the sync engine uses on a library (for `startSync`, and for tests that drive the engine's calls). */
+export function syncPortOf(library: Library<any>): LibrarySyncPort {
+  return syncPorts.get(library)!;
+}
+
+export class Library<R extends Registry<any, any>> {
+  readonly libraryId: string;
+  readonly deviceId: string;
+  readonly registry: R;
+  readonly file: string;
+  /** Typed, read-only queries over the synced tables (a read-only connection: writes fail). */
+  readonly db: Kysely<NonNullable<R['database']>>;
+  /** The durable outbox: the sync log, and a notice after each commit. */
+  readonly outbox: Outbox;
+
+  readonly #store: Store;
+  readonly #transactions: TransactionManager<R>;
+  readonly #reader: Database.Database;
+  readonly #durability: Durability;
+  // Made once: better-sqlite3 builds a wrapper per `transaction()` call.
+  readonly #applyTransaction: Database.Transaction<(store: Store, entries: readonly unknown[]) => ApplyOutcome>;
+  #closed = false;
+
+  /** @internal Use `openLibrary`. */
+  constructor(parts: LibraryParts<R>) {
+    const { store } = parts;
+    this.libraryId = parts.libraryId;
+    this.deviceId = store.deviceId;
+    this.registry = parts.registry;
+    this.file = parts.file;
+    this.#store = store;
+    this.#reader = parts.reader;
+    this.#durability = parts.durability;
+    this.#transactions = new TransactionManager<R>(store, parts.reportError);
+    this.#applyTransaction = store.db.transaction(applyEntries);
+    this.outbox = new Outbox(store.log, parts.reportError);
+    this.db = new Kysely({ dialect: new LibraryDialect({ database: parts.reader }) });
+    syncPorts.set(this, new LibrarySyncPort(this, store, parts.durability));
+  }
+
+  /**
+   * Runs `fn` in one transaction and returns its result. Everything it writes, and the sync-log
+   * entries for it, commit together or not at all; a throw rolls all of it back.
+   *
+   * @example
+   * const tag = library.transact((tx) => tx.tag.create({ name: 'Holidays', createdAt: new Date().toISOString() }));
+   */
+  transact<T>(fn: (tx: Transaction<R>) => T): T {
+    this.#open();
+    const { result, entries } = rollingBack(this.#store, () => this.#transactions.run(fn));
+    this.outbox.committed(entries);
+    return result;
+  }
+
+  /**
+   * Applies changes received from a peer, in one transaction. See `merge/apply-entries.ts` for the
+   * rules. With `{ durable: false }` the commit does not wait for the disk: the changes are applied,
+   * seen and relayed at once, and `makeDurable` must run before anything tells a peer they are held
+   * (a power loss may take them back; the peer that sent them still has them and sends them again).
+   *
+   * @example
+   * const outcome = library.applyChanges(entries);
+   * for (const { error } of outcome.refused) console.warn(error.code, error.message);
+   */
+  applyChanges(entries: readonly unknown[], options: { readonly durable?: boolean } = {}): ApplyOutcome {
+    this.#open();
+    const apply = () => rollingBack(this.#store, () => this.#applyTransaction.immediate(this.#store, entries));
+    const outcome = options.durable === false ? this.#durability.relaxed(apply) : apply();
+    this.outbox.committed(outcome.stored);
+    return outcome;
+  }
+
+  /** Makes every commit so far durable: one FULL commit, which in WAL mode syncs every commit before it. */
+  makeDurable(): void {
+    this.#open();
+    this.#durability.makeDurable();
+  }
+
+  /**
+   * A record as the app sees it (decoded; a hybrid model with this device's perDevice values).
+   *
+   * @example
+   * const tag = library.get('tag', id); // { id, name, color, ... } or undefined
+   */
+  get<K extends keyof ModelsOf<R> & string>(accessor: K, id: string): RecordOf<ModelsOf<R>[K]> | undefined {
+    this.#open();
+    const adapter = (this.registry.models as Record<string, { id: number }>)[accessor];
+    if (!adapter) throw new UnknownModelError(accessor);
+    return readRecord(this.#store, this.#store.stores.get(adapter.id)!, id) as RecordOf<ModelsOf<R>[K]> | undefined;
+  }
+
+  /** The records that parked changes wait for (the sync engine requests them from peers). */
+  missingRecords(): MissingRecordRef[] {
+    return this.#store.parked.missing().map(({ model, record }) => ({ model: this.#store.stores.get(model)!.name, record }));
+  }
+
+  /** How many received changes wait for a record that has not arrived. */
+  get parkedCount(): number {
+    return this.#store.parked.count;
+  }
+
+  /**
+   * A digest of the synced state: every model table and per-device table (all columns, clocks and
+   * versions included, in key order) and the tombstones. Devices that hold the same changes have
+   * the same digest.
+   */
+  digest(): string {
+    this.#open();
+    return digestOf(this.#reader, this.registry);
+  }
+
+  /** The last HLC this device issued or observed. */
+  get clock(): Hlc {
+    return this.#store.clock.last;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#reader.close();
+    this.#store.db.close();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new SyncError('library-closed', `the library at ${this.file} is closed`);
+  }
+}

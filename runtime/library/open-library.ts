@@ -1,0 +1,69 @@
+/** `openLibrary`: opens (creating if needed) a device's copy of a library. */
+import { DEFAULT_MAX_DRIFT_MS } from '../core/hlc.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { isUuid } from '../core/uuid.js';
+import type { Registry } from '../contract/registry.js';
+import { Durability } from '../store/durability.js';
+import { openStore } from '../store/open-store.js';
+import { Library } from './library.js';
+
+export interface LibraryOptions<R extends Registry<any, any>> {
+  /** Directory of this device's copy; created if absent. The database is `<dir>/library.db`. */
+  readonly dir: string;
+  /** The library (the user's synced data set), a UUID shared by all its devices. */
+  readonly libraryId: string;
+  /** This device, a UUID. A library file belongs to one device. */
+  readonly deviceId: string;
+  /** The generated registry. */
+  readonly registry: R;
+  /**
+   * `full` (default): each commit is on disk before `transact` returns, so nothing is sent to peers
+   * that a power loss could take back. `normal`: several times faster, but a power loss can roll
+   * back the last commits after peers received them; the device would then reuse their sequence
+   * numbers for different changes, and peers would ignore those as duplicates. Use `normal` only for
+   * data you can rebuild, or in tests.
+   */
+  readonly durability?: 'full' | 'normal';
+  /** How far ahead of this device's wall clock a remote clock may be (default 5 minutes). */
+  readonly maxDriftMs?: number;
+  /** The wall clock, in ms (default `Date.now`); injected by tests. */
+  readonly now?: () => number;
+  /** How many remote changes may wait for records that have not arrived (default 100 000). */
+  readonly maxParked?: number;
+  /** Where errors that cannot be thrown to a caller go (default: console.error). */
+  readonly onError?: (error: unknown, context: string) => void;
+}
+
+/**
+ * Opens (creating if needed) a device's copy of a library: `<dir>/library.db`, migrated to the
+ * registry's schemas. Refuses a file of another library or device (`LibraryMismatchError`).
+ *
+ * @example
+ * const library = await openLibrary({ dir: 'data/laptop', libraryId, deviceId, registry });
+ */
+export async function openLibrary<R extends Registry<any, any>>(options: LibraryOptions<R>): Promise<Library<R>> {
+  for (const [name, value] of [['libraryId', options.libraryId], ['deviceId', options.deviceId]] as const) {
+    if (!isUuid(value)) throw new InvalidArgumentError(name, value, 'a lower-case UUID');
+  }
+  const durability = options.durability ?? 'full';
+  const { store, reader, file } = await openStore({
+    dir: options.dir,
+    libraryId: options.libraryId,
+    deviceId: options.deviceId,
+    registry: options.registry,
+    durability,
+    now: options.now ?? Date.now,
+    maxDriftMs: options.maxDriftMs ?? DEFAULT_MAX_DRIFT_MS,
+    maxParked: options.maxParked ?? 100_000,
+  });
+  const reportError = options.onError ?? ((error: unknown, context: string) => console.error(`syncgen: ${context}:`, error));
+  return new Library<R>({
+    libraryId: options.libraryId,
+    registry: options.registry,
+    file,
+    store,
+    reader,
+    durability: new Durability(store.db, durability, () => store.clock.persist()),
+    reportError,
+  });
+}

@@ -1,0 +1,83 @@
+/**
+ * Applying a batch of change entries received from peers, so that every device that holds the
+ * same set of changes holds the same data, whatever the order, duplication or batching of their
+ * delivery. Per entry:
+ * - held already (in the log, or at or below its origin's cursor): skipped; applying is idempotent;
+ * - malformed, of an unknown model, from a non-owner, or with a clock beyond the drift bound:
+ *   refused with a typed error, not stored (its sender keeps it and retries);
+ * - otherwise applied by `apply-entry.ts` (or parked, bounded by the parking's limit), and
+ *   appended to the log, so this device can relay it.
+ */
+import type { ChangeEntry } from '../core/change-entry.js';
+import { ParkingFullError, SyncError } from '../core/errors.js';
+import type { Hlc } from '../core/hlc.js';
+import type { ModelStore } from '../store/model-store.js';
+import type { Store } from '../store/store.js';
+import { applyEntry } from './apply-entry.js';
+import { releaseParked } from './release-parked.js';
+import { validateEntry } from './validate-entry.js';
+
+export interface RefusedChange {
+  readonly entry: unknown;
+  readonly error: SyncError;
+}
+
+export interface ApplyOutcome {
+  /** Entries newly held, as stored: what this device can now relay to others. */
+  readonly stored: ChangeEntry[];
+  /** Entries that were already held. */
+  readonly duplicates: number;
+  /** Entries of this batch that still wait for a record that has not arrived. */
+  readonly parked: number;
+  readonly refused: RefusedChange[];
+}
+
+/** Applies a batch; the caller runs it inside one SQLite transaction. */
+export function applyEntries(store: Store, entries: readonly unknown[]): ApplyOutcome {
+  const stored: ChangeEntry[] = [];
+  const refused: RefusedChange[] = [];
+  const parkedHere: ChangeEntry[] = [];
+  let duplicates = 0;
+  const received = store.log.receive();
+  for (const raw of entries) {
+    let entry: ChangeEntry;
+    let model: ModelStore;
+    let clock: Hlc;
+    try {
+      ({ entry, model, clock } = validateEntry(store, raw));
+    } catch (error) {
+      if (error instanceof SyncError) {
+        refused.push({ entry: raw, error });
+        continue;
+      }
+      throw error;
+    }
+    if (received.holds(entry.origin, entry.seq)) {
+      duplicates += 1;
+      continue;
+    }
+    const observed = store.clock.observe(clock);
+    if (!observed.ok) {
+      refused.push({ entry: raw, error: observed.error });
+      continue;
+    }
+    const result = applyEntry(store, model, entry);
+    if (result.parkOn) {
+      if (store.parked.full) {
+        refused.push({ entry: raw, error: new ParkingFullError(store.parked.limit) });
+        continue;
+      }
+      received.append(entry);
+      store.parked.park(entry.origin, entry.seq, result.parkOn);
+      parkedHere.push(entry);
+    } else {
+      received.append(entry);
+      releaseParked(store, result.resolved);
+    }
+    stored.push(entry);
+  }
+  received.finish();
+  store.clock.persist();
+  const parked = parkedHere.filter((entry) => store.parked.has(entry.origin, entry.seq)).length;
+  return { stored, duplicates, parked, refused };
+}

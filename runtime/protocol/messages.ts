@@ -1,0 +1,92 @@
+/**
+ * The sync protocol's messages. Every frame is one MessagePack array, the envelope:
+ *
+ * | # | field | type | note |
+ * | - | ----- | ---- | ---- |
+ * | 0 | version | uint | `PROTOCOL_VERSION`; a peer refuses another |
+ * | 1 | libraryId | bin 16 | the library (UUID bytes) |
+ * | 2 | schemaHash | bin 32 | sha-256 of the schemas; peers with another hash are refused |
+ * | 3 | type | uint | `MESSAGE_TYPES` below |
+ * | 4 | body | array | per type, below |
+ *
+ * The sender of a message is the authenticated peer of its connection, never a field of the message.
+ *
+ * | type | code | body | meaning |
+ * | ---- | ---- | ---- | ------- |
+ * | StateChange | 1 | entry | one change to device-owned data |
+ * | StateBatch | 2 | [entry...] | several |
+ * | StateRequest | 3 | [model, after: bin16 or nil, limit] | device-owned records of a model after a record cursor |
+ * | StateResponse | 4 | [model, [record...], next: bin16 or nil, reflects: vector] | one page; `next` nil on the last; `reflects`: per origin, every entry up to this seq has its effect in the page |
+ * | SharedChange | 5 | entry | one change to shared data |
+ * | SharedChangeBatch | 6 | [entry...] | several |
+ * | SharedChangeRequest | 7 | [vector, limit] | log entries after the requester's version vector |
+ * | SharedChangeResponse | 8 | [[entry...], complete: bool] | one page; `complete` when nothing more is behind it |
+ * | AckSharedChanges | 9 | [vector] | "I hold everything from each origin up to its seq" |
+ * | Heartbeat | 10 | [vector, sentAt ms, floor vector] | liveness, the sender's version vector (its watermark), and per origin the seq up to which it pruned its log |
+ * | RecordRequest | 11 | [[model, bin16]...] | records that parked changes wait for |
+ * | RecordResponse | 12 | [record...] | those records, as snapshot records |
+ * | Error | 13 | [code, message] | a refusal or failure, for the peer's logs and metrics |
+ *
+ * - entry: `[origin bin16, seq, hlc bin24, model, record bin16, kind (1 insert, 2 update, 3 delete), data map or nil]`
+ * - vector: `[[origin bin16, seq]...]`
+ * - record (a snapshot row, with its original clocks): `[model, record bin16, deleted bool, deleteClock bin24 or nil,
+ *   values map or nil, clocks map or nil, version bin24 or nil, [[device bin16, values map, version bin24]...]]`
+ */
+import type { ChangeEntry } from '../core/change-entry.js';
+import type { SnapshotRecord } from '../core/snapshot-record.js';
+import type { VersionVector } from '../core/version-vector.js';
+
+// 2: a logBased snapshot record carries its create clock in `version` and only the clocks of fields updated since;
+// a StateResponse says which vector it reflects.
+export const PROTOCOL_VERSION = 2;
+
+export const MESSAGE_TYPES = {
+  StateChange: 1,
+  StateBatch: 2,
+  StateRequest: 3,
+  StateResponse: 4,
+  SharedChange: 5,
+  SharedChangeBatch: 6,
+  SharedChangeRequest: 7,
+  SharedChangeResponse: 8,
+  AckSharedChanges: 9,
+  Heartbeat: 10,
+  RecordRequest: 11,
+  RecordResponse: 12,
+  Error: 13,
+} as const;
+
+export type MessageType = keyof typeof MESSAGE_TYPES;
+
+export type SyncMessage =
+  | { readonly type: 'StateChange'; readonly entry: ChangeEntry }
+  | { readonly type: 'StateBatch'; readonly entries: readonly ChangeEntry[] }
+  | { readonly type: 'StateRequest'; readonly model: number; readonly after: string | null; readonly limit: number }
+  | {
+      readonly type: 'StateResponse';
+      readonly model: number;
+      readonly records: readonly SnapshotRecord[];
+      readonly next: string | null;
+      /**
+       * What the page reflects: the sender's vector when it read the page, lowered below any entry
+       * it holds parked (held, not applied). A snapshot claims the minimum over its pages.
+       */
+      readonly reflects: VersionVector;
+    }
+  | { readonly type: 'SharedChange'; readonly entry: ChangeEntry }
+  | { readonly type: 'SharedChangeBatch'; readonly entries: readonly ChangeEntry[] }
+  | { readonly type: 'SharedChangeRequest'; readonly after: VersionVector; readonly limit: number }
+  | { readonly type: 'SharedChangeResponse'; readonly entries: readonly ChangeEntry[]; readonly complete: boolean }
+  | { readonly type: 'AckSharedChanges'; readonly upTo: VersionVector }
+  | { readonly type: 'Heartbeat'; readonly watermark: VersionVector; readonly sentAt: number; readonly floor: VersionVector }
+  | { readonly type: 'RecordRequest'; readonly records: readonly { readonly model: number; readonly record: string }[] }
+  | { readonly type: 'RecordResponse'; readonly records: readonly SnapshotRecord[] }
+  | { readonly type: 'Error'; readonly code: string; readonly message: string };
+
+/** A message with the envelope's fields. */
+export interface Envelope {
+  readonly version: number;
+  readonly libraryId: string;
+  readonly schemaHash: string;
+  readonly message: SyncMessage;
+}

@@ -1,0 +1,75 @@
+/**
+ * Checkers of decoded MessagePack values: each returns the checked value or throws a `WireError`
+ * naming where it is in the frame and what was expected.
+ */
+import { SyncError } from '../core/errors.js';
+import type { SqlValue } from '../core/sql-value.js';
+import { uuidFromBytes } from '../core/uuid.js';
+import { HLC_BYTES } from '../core/hlc.js';
+
+export type WireErrorCode = 'oversized' | 'malformed' | 'unsupported-version' | 'unknown-type';
+
+/** Bytes that are not a well-formed frame of this protocol version. */
+export class WireError extends SyncError {
+  constructor(
+    override readonly code: WireErrorCode,
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
+export function malformed(at: string, expected: string): WireError {
+  return new WireError('malformed', `${at}: expected ${expected}`);
+}
+
+export function array(value: unknown, at: string, length?: number): unknown[] {
+  if (!Array.isArray(value) || (length !== undefined && value.length !== length)) {
+    throw malformed(at, length === undefined ? 'an array' : `an array of ${length}`);
+  }
+  return value;
+}
+
+export function uint(value: unknown, at: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw malformed(at, 'a non-negative integer');
+  return value;
+}
+
+export function fixedBytes(value: unknown, at: string, length: number): Buffer {
+  if (!(value instanceof Uint8Array) || value.length !== length) throw malformed(at, `${length} bytes`);
+  return Buffer.from(value);
+}
+
+export function uuid(value: unknown, at: string): string {
+  if (!(value instanceof Uint8Array) || value.length !== 16) throw malformed(at, '16 bytes');
+  // Read in place: the id is kept as text, the bytes are not.
+  return uuidFromBytes(value);
+}
+
+/** A map of column values: strings, finite numbers, null or bytes, by field name. */
+export function values(value: unknown, at: string): Record<string, SqlValue> {
+  const result: Record<string, SqlValue> = {};
+  const map = plainMap(value, at);
+  for (const key in map) {
+    const item = map[key];
+    if (item === null || typeof item === 'string' || (typeof item === 'number' && Number.isFinite(item))) result[key] = item;
+    else if (item instanceof Uint8Array) result[key] = Buffer.from(item);
+    else throw malformed(`${at}.${key}`, 'a string, a finite number, null or bytes');
+  }
+  return result;
+}
+
+export function clockMap(value: unknown, at: string): Record<string, Buffer> {
+  const result: Record<string, Buffer> = {};
+  const map = plainMap(value, at);
+  for (const key in map) result[key] = fixedBytes(map[key], `${at}.${key}`, HLC_BYTES);
+  return result;
+}
+
+/** A plain object (whose prototype has no enumerable keys, so `for...in` sees its own keys only). */
+function plainMap(value: unknown, at: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array || Object.getPrototypeOf(value) !== Object.prototype) {
+    throw malformed(at, 'a map');
+  }
+  return value as Record<string, unknown>;
+}

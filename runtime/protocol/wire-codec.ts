@@ -1,0 +1,214 @@
+/**
+ * The wire codec: sync messages to MessagePack frames and back (layout in `messages.ts`).
+ *
+ * `decodeEnvelope` takes untrusted bytes. Whatever they are (garbage, a truncated frame, a frame
+ * of another protocol version, an unknown type, a field of the wrong type, an oversized frame), it
+ * returns a complete, checked message or throws a `WireError`; never another exception, never a
+ * half-built message. UUIDs travel as 16 bytes, the schema hash as 32, clocks as 24.
+ */
+import { Packr, Unpackr } from 'msgpackr';
+import { assertNever } from '../core/assert-never.js';
+import { KIND_BY_CODE, KIND_CODE, type ChangeEntry } from '../core/change-entry.js';
+import { HLC_BYTES } from '../core/hlc.js';
+import type { SnapshotRecord } from '../core/snapshot-record.js';
+import { uuidToBytes } from '../core/uuid.js';
+import type { VersionVector } from '../core/version-vector.js';
+import { MESSAGE_TYPES, PROTOCOL_VERSION, type Envelope, type MessageType, type SyncMessage } from './messages.js';
+import { array, clockMap, fixedBytes, malformed, uint, uuid, values, WireError } from './wire-checks.js';
+
+export { WireError, type WireErrorCode } from './wire-checks.js';
+
+/** Frames larger than this are refused unless a larger bound is given. */
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+const TYPE_BY_CODE = new Map(Object.entries(MESSAGE_TYPES).map(([name, code]) => [code as number, name as MessageType]));
+
+export function encodeEnvelope(envelope: Envelope): Buffer {
+  const { message } = envelope;
+  return packr.pack([envelope.version, uuidToBytes(envelope.libraryId), Buffer.from(envelope.schemaHash, 'hex'), MESSAGE_TYPES[message.type], encodeBody(message)]);
+}
+
+export function decodeEnvelope(bytes: Uint8Array, maxBytes: number = DEFAULT_MAX_FRAME_BYTES): Envelope {
+  if (!(bytes instanceof Uint8Array)) throw new WireError('malformed', 'a frame must be bytes');
+  if (bytes.length > maxBytes) throw new WireError('oversized', `frame of ${bytes.length} bytes exceeds the limit of ${maxBytes}`);
+  let decoded: unknown;
+  try {
+    decoded = unpackr.unpack(bytes);
+  } catch (error) {
+    throw new WireError('malformed', `not a MessagePack frame (${(error as Error).message})`);
+  }
+  try {
+    const frame = array(decoded, 'frame', 5);
+    const version = uint(frame[0], 'version');
+    if (version !== PROTOCOL_VERSION) {
+      throw new WireError('unsupported-version', `protocol version ${version} is not supported (this device speaks ${PROTOCOL_VERSION}); upgrade the older device`);
+    }
+    const libraryId = uuid(frame[1], 'libraryId');
+    const schemaHash = fixedBytes(frame[2], 'schemaHash', 32).toString('hex');
+    const code = uint(frame[3], 'type');
+    const type = TYPE_BY_CODE.get(code);
+    if (!type) throw new WireError('unknown-type', `unknown message type ${code}`);
+    return { version, libraryId, schemaHash, message: decodeBody(type, frame[4]) };
+  } catch (error) {
+    if (error instanceof WireError) throw error;
+    // A bug in a checker must not escape as another exception type.
+    throw new WireError('malformed', (error as Error).message);
+  }
+}
+
+function encodeBody(message: SyncMessage): unknown {
+  switch (message.type) {
+    case 'StateChange':
+    case 'SharedChange':
+      return encodeEntry(message.entry);
+    case 'StateBatch':
+    case 'SharedChangeBatch':
+      return message.entries.map(encodeEntry);
+    case 'StateRequest':
+      return [message.model, message.after === null ? null : uuidToBytes(message.after), message.limit];
+    case 'StateResponse':
+      return [message.model, message.records.map(encodeRecord), message.next === null ? null : uuidToBytes(message.next), encodeVector(message.reflects)];
+    case 'SharedChangeRequest':
+      return [encodeVector(message.after), message.limit];
+    case 'SharedChangeResponse':
+      return [message.entries.map(encodeEntry), message.complete];
+    case 'AckSharedChanges':
+      return [encodeVector(message.upTo)];
+    case 'Heartbeat':
+      return [encodeVector(message.watermark), message.sentAt, encodeVector(message.floor)];
+    case 'RecordRequest':
+      return message.records.map((item) => [item.model, uuidToBytes(item.record)]);
+    case 'RecordResponse':
+      return message.records.map(encodeRecord);
+    case 'Error':
+      return [message.code, message.message];
+    default:
+      return assertNever(message, 'message type');
+  }
+}
+
+function decodeBody(type: MessageType, body: unknown): SyncMessage {
+  switch (type) {
+    case 'StateChange':
+    case 'SharedChange':
+      return { type, entry: decodeEntry(body, 'entry') };
+    case 'StateBatch':
+    case 'SharedChangeBatch':
+      return { type, entries: array(body, 'entries').map((item, index) => decodeEntry(item, `entries[${index}]`)) };
+    case 'StateRequest': {
+      const [model, after, limit] = array(body, type, 3);
+      return { type, model: uint(model, 'model'), after: after === null ? null : uuid(after, 'after'), limit: uint(limit, 'limit') };
+    }
+    case 'StateResponse': {
+      const [model, records, next, reflects] = array(body, type, 4);
+      return {
+        type,
+        model: uint(model, 'model'),
+        records: array(records, 'records').map((item, index) => decodeRecord(item, `records[${index}]`)),
+        next: next === null ? null : uuid(next, 'next'),
+        reflects: decodeVector(reflects, 'reflects'),
+      };
+    }
+    case 'SharedChangeRequest': {
+      const [after, limit] = array(body, type, 2);
+      return { type, after: decodeVector(after, 'after'), limit: uint(limit, 'limit') };
+    }
+    case 'SharedChangeResponse': {
+      const [entries, complete] = array(body, type, 2);
+      if (typeof complete !== 'boolean') throw malformed('complete', 'a boolean');
+      return { type, entries: array(entries, 'entries').map((item, index) => decodeEntry(item, `entries[${index}]`)), complete };
+    }
+    case 'AckSharedChanges':
+      return { type, upTo: decodeVector(array(body, type, 1)[0], 'upTo') };
+    case 'Heartbeat': {
+      const [watermark, sentAt, floor] = array(body, type, 3);
+      return { type, watermark: decodeVector(watermark, 'watermark'), sentAt: uint(sentAt, 'sentAt'), floor: decodeVector(floor, 'floor') };
+    }
+    case 'RecordRequest':
+      return {
+        type,
+        records: array(body, 'records').map((item, index) => {
+          const [model, record] = array(item, `records[${index}]`, 2);
+          return { model: uint(model, 'model'), record: uuid(record, 'record') };
+        }),
+      };
+    case 'RecordResponse':
+      return { type, records: array(body, 'records').map((item, index) => decodeRecord(item, `records[${index}]`)) };
+    case 'Error': {
+      const [code, message] = array(body, type, 2);
+      if (typeof code !== 'string' || typeof message !== 'string') throw malformed('Error', '[code, message] strings');
+      return { type, code, message };
+    }
+    default:
+      return assertNever(type, 'message type');
+  }
+}
+
+function encodeEntry(entry: ChangeEntry): unknown[] {
+  return [uuidToBytes(entry.origin), entry.seq, entry.hlc, entry.model, uuidToBytes(entry.record), KIND_CODE[entry.kind], entry.data];
+}
+
+function decodeEntry(value: unknown, at: string): ChangeEntry {
+  const [origin, seq, hlc, model, record, kind, data] = array(value, at, 7);
+  const kindName = KIND_BY_CODE[uint(kind, `${at}.kind`)];
+  if (!kindName) throw malformed(`${at}.kind`, '1, 2 or 3');
+  return {
+    origin: uuid(origin, `${at}.origin`),
+    seq: uint(seq, `${at}.seq`),
+    hlc: fixedBytes(hlc, `${at}.hlc`, HLC_BYTES),
+    model: uint(model, `${at}.model`),
+    record: uuid(record, `${at}.record`),
+    kind: kindName,
+    data: data === null ? null : values(data, `${at}.data`),
+  };
+}
+
+function encodeRecord(record: SnapshotRecord): unknown[] {
+  return [
+    record.model,
+    uuidToBytes(record.record),
+    record.deleted,
+    record.deleteClock,
+    record.values,
+    record.clocks,
+    record.version,
+    record.devices.map((device) => [uuidToBytes(device.device), device.values, device.version]),
+  ];
+}
+
+function decodeRecord(value: unknown, at: string): SnapshotRecord {
+  const [model, record, deleted, deleteClock, fields, clocks, version, devices] = array(value, at, 8);
+  if (typeof deleted !== 'boolean') throw malformed(`${at}.deleted`, 'a boolean');
+  return {
+    model: uint(model, `${at}.model`),
+    record: uuid(record, `${at}.record`),
+    deleted,
+    deleteClock: deleteClock === null ? null : fixedBytes(deleteClock, `${at}.deleteClock`, HLC_BYTES),
+    values: fields === null ? null : values(fields, `${at}.values`),
+    clocks: clocks === null ? null : clockMap(clocks, `${at}.clocks`),
+    version: version === null ? null : fixedBytes(version, `${at}.version`, HLC_BYTES),
+    devices: array(devices, `${at}.devices`).map((item, index) => {
+      const [device, deviceValues, deviceVersion] = array(item, `${at}.devices[${index}]`, 3);
+      return {
+        device: uuid(device, `${at}.devices[${index}].device`),
+        values: values(deviceValues, `${at}.devices[${index}].values`),
+        version: fixedBytes(deviceVersion, `${at}.devices[${index}].version`, HLC_BYTES),
+      };
+    }),
+  };
+}
+
+function encodeVector(vector: VersionVector): unknown[] {
+  return [...vector].map(([origin, seq]) => [uuidToBytes(origin), seq]);
+}
+
+function decodeVector(value: unknown, at: string): VersionVector {
+  const vector = new Map<string, number>();
+  array(value, at).forEach((item, index) => {
+    const [origin, seq] = array(item, `${at}[${index}]`, 2);
+    vector.set(uuid(origin, `${at}[${index}].origin`), uint(seq, `${at}[${index}].seq`));
+  });
+  return vector;
+}

@@ -1,0 +1,91 @@
+/**
+ * Opening a device's library file: `<dir>/library.db` in WAL mode, the runtime's migrations and
+ * then the models' (each in a transaction), the check that the file belongs to this library and
+ * device, the model-id renumbering a breaking schema change may need, and the `Store` over it.
+ */
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, type MigrationProvider } from 'kysely';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { LibraryMismatchError, SyncError } from '../core/errors.js';
+import type { Registry } from '../contract/registry.js';
+import { LibraryClock } from './library-clock.js';
+import { LibraryDialect } from './library-dialect.js';
+import { ParkedChanges } from './parked-changes.js';
+import { renumberModels } from './renumber-models.js';
+import { createModelStores, type Store } from './store.js';
+import { SyncLog } from './sync-log.js';
+import { MODEL_MIGRATION_LOCK_TABLE, MODEL_MIGRATION_TABLE, SYNC_MIGRATION_LOCK_TABLE, SYNC_MIGRATION_TABLE, syncMigrations } from './sync-tables.js';
+import { Tombstones } from './tombstones.js';
+
+export interface StoreOptions {
+  readonly dir: string;
+  readonly libraryId: string;
+  readonly deviceId: string;
+  readonly registry: Registry;
+  readonly durability: 'full' | 'normal';
+  readonly now: () => number;
+  readonly maxDriftMs: number;
+  readonly maxParked: number;
+}
+
+/** The store, and a read-only connection to the same file for the app's queries. */
+export async function openStore(options: StoreOptions): Promise<{ store: Store; reader: Database.Database; file: string }> {
+  mkdirSync(options.dir, { recursive: true });
+  const file = path.join(options.dir, 'library.db');
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
+    db.pragma('busy_timeout = 5000');
+    await migrate(db, syncMigrations, SYNC_MIGRATION_TABLE, SYNC_MIGRATION_LOCK_TABLE);
+    await migrate(db, options.registry.migrations, MODEL_MIGRATION_TABLE, MODEL_MIGRATION_LOCK_TABLE);
+    db.transaction(() => {
+      claimFile(db, file, options.libraryId, options.deviceId);
+      renumberModels(db, options.registry);
+    }).immediate();
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const stores = createModelStores(db, options.registry);
+  const store: Store = {
+    db,
+    deviceId: options.deviceId,
+    registry: options.registry,
+    stores,
+    storesByName: new Map([...stores.values()].map((model) => [model.name, model])),
+    tombstones: new Tombstones(db),
+    parked: new ParkedChanges(db, options.maxParked),
+    log: new SyncLog(db, options.deviceId),
+    clock: new LibraryClock(db, options.deviceId, options.now, options.maxDriftMs),
+  };
+  const reader = new Database(file, { readonly: true, fileMustExist: true });
+  return { store, reader, file };
+}
+
+async function migrate(db: Database.Database, provider: MigrationProvider, table: string, lockTable: string): Promise<void> {
+  // The dialect would close the connection on destroy; this Kysely is only dropped, never destroyed.
+  const kysely = new Kysely<unknown>({ dialect: new LibraryDialect({ database: db }) });
+  const migrator = new Migrator({ db: kysely, provider, migrationTableName: table, migrationLockTableName: lockTable });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'a migration';
+    throw new SyncError('migration-failed', `migration ${failed} failed on ${db.name}: ${(error as Error).message ?? String(error)}`);
+  }
+}
+
+/** Records the library and device ids in a new file; refuses a file of another library or device. */
+function claimFile(db: Database.Database, file: string, libraryId: string, deviceId: string): void {
+  const read = db.prepare('SELECT value FROM _sync_state WHERE key = ?').pluck();
+  const write = db.prepare('INSERT INTO _sync_state (key, value) VALUES (?, ?)');
+  const found = { libraryId: read.get('libraryId') as string | undefined, deviceId: read.get('deviceId') as string | undefined };
+  if (found.libraryId === undefined) {
+    write.run('libraryId', libraryId);
+    write.run('deviceId', deviceId);
+    return;
+  }
+  if (found.libraryId !== libraryId || found.deviceId !== deviceId) {
+    throw new LibraryMismatchError(file, { libraryId, deviceId }, { libraryId: String(found.libraryId), deviceId: String(found.deviceId) });
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Inbound entries (StateChange, StateBatch, SharedChange, SharedChangeBatch, SharedChangeResponse):
+ * applied in one transaction that does not wait for the disk, relayed at once (the library's
+ * commit notice pumps them to other peers), acknowledged once durable (`acks.ts`).
+ */
+import type { ChangeEntry } from '../core/change-entry.js';
+import { ClockDriftError } from '../core/hlc.js';
+import type { Acks } from './acks.js';
+import type { MissingRecords } from './missing-records.js';
+import type { SyncContext } from './sync-context.js';
+
+export class Inbound {
+  readonly #ctx: SyncContext;
+  readonly #acks: Acks;
+  readonly #missing: MissingRecords;
+
+  constructor(ctx: SyncContext, acks: Acks, missing: MissingRecords) {
+    this.#ctx = ctx;
+    this.#acks = acks;
+    this.#missing = missing;
+  }
+
+  receive(peer: string, entries: readonly ChangeEntry[]): void {
+    const ctx = this.#ctx;
+    const state = ctx.peer(peer);
+    state.metrics.received += entries.length;
+    // Pulling a snapshot from this peer: its entries are dropped, unacknowledged. The snapshot
+    // carries their effect, and the peer sends what the claim does not cover once the pull is over.
+    if (state.snapshot) return;
+    this.#acks.heldBy(state, entries);
+    const outcome = ctx.port.applyChanges(entries, { durable: false });
+    state.metrics.applied += outcome.stored.length;
+    state.metrics.parked += outcome.parked;
+    if (outcome.refused.length > 0) {
+      const drift = outcome.refused.find((item) => item.error instanceof ClockDriftError);
+      const first = drift ?? outcome.refused[0]!;
+      state.metrics.refused += outcome.refused.length - 1;
+      ctx.refuse(peer, first.error.code, `${outcome.refused.length} of ${entries.length} entries refused; first: ${first.error.message}`);
+    }
+    this.#acks.owe(peer);
+    this.#missing.request(state);
+  }
+}

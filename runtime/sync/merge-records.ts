@@ -1,0 +1,12 @@
+/** Merging snapshot records a peer sent (a snapshot page, or fetched records); refusals are counted and told. */
+import type { SnapshotRecord } from '../core/snapshot-record.js';
+import type { VersionVector } from '../core/version-vector.js';
+import type { PeerState } from './peer-state.js';
+import type { SyncContext } from './sync-context.js';
+
+/** Merges the records (and claims `claim` with them); false when some were refused. */
+export function mergeRecords(ctx: SyncContext, state: PeerState, records: readonly SnapshotRecord[], claim?: VersionVector): boolean {
+  const { refused } = ctx.port.mergeSnapshot(records, claim);
+  if (refused.length > 0) ctx.refuse(state.id, refused[0]!.error.code, `${refused.length} snapshot records refused; first: ${refused[0]!.error.message}`);
+  return refused.length === 0;
+}

@@ -1,0 +1,105 @@
+/**
+ * What every part of the sync engine shares: the port to the library, the transport and the
+ * scheduler, the options, the state of each peer, and how to send, refuse and report. Sends never
+ * throw: a failure is counted and reported, and the entries it carried are sent again on retry.
+ */
+import type { SyncErrorCode } from '../core/errors.js';
+import { PROTOCOL_VERSION, type SyncMessage } from '../protocol/messages.js';
+import { encodeEnvelope } from '../protocol/wire-codec.js';
+import { systemScheduler, TransportError, type Scheduler, type TimerHandle, type Transport } from '../transports/transport.js';
+import { resolveOptions, type PeerSyncOptions, type ResolvedOptions, type SyncEvent } from './options.js';
+import { newPeerState, type PeerState } from './peer-state.js';
+import type { SyncPort } from './sync-port.js';
+
+export class SyncContext {
+  readonly port: SyncPort;
+  readonly transport: Transport;
+  readonly scheduler: Scheduler;
+  readonly options: ResolvedOptions;
+  readonly peers = new Map<string, PeerState>();
+  stopped = false;
+  readonly #log: (event: SyncEvent) => void;
+
+  constructor(port: SyncPort, options: PeerSyncOptions) {
+    this.port = port;
+    this.transport = options.transport;
+    this.scheduler = options.scheduler ?? systemScheduler;
+    this.options = resolveOptions(options);
+    const device = port.deviceId.slice(0, 8);
+    this.#log = options.log ?? ((event) => event.level === 'warn' && console.warn(`syncgen ${device} ${event.peer ? `peer ${event.peer.slice(0, 8)} ` : ''}${event.event}: ${event.detail}`));
+  }
+
+  /** Whether the engine still runs on an open library. */
+  get live(): boolean {
+    return !this.stopped && !this.port.closed;
+  }
+
+  /** The state of a peer, made on first contact (with what it acknowledged before, from the library). */
+  peer(id: string): PeerState {
+    let state = this.peers.get(id);
+    if (!state) {
+      state = newPeerState(id, this.port.peerAcks(id), this.options.retryBaseMs);
+      this.peers.set(id, state);
+    }
+    return state;
+  }
+
+  connectedPeers(): PeerState[] {
+    return [...this.peers.values()].filter((peer) => peer.connected);
+  }
+
+  /** Sends a message to a peer, counting a failure. */
+  send(peer: string, message: SyncMessage): void {
+    this.sendFrame(peer, message.type, this.encode(message));
+  }
+
+  encode(message: SyncMessage): Uint8Array {
+    return encodeEnvelope({ version: PROTOCOL_VERSION, libraryId: this.port.libraryId, schemaHash: this.port.schemaHash, message });
+  }
+
+  sendFrame(peer: string, type: SyncMessage['type'], frame: Uint8Array): void {
+    const state = this.peer(peer);
+    let timer: TimerHandle | null = null;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.scheduler.setTimer(() => reject(new TransportError('send-timeout', `send timed out after ${this.options.sendTimeoutMs} ms`)), this.options.sendTimeoutMs);
+    });
+    Promise.race([this.transport.send(peer, frame), timeout])
+      .then(() => (timer as TimerHandle | null)?.cancel())
+      .catch((error: unknown) => {
+        (timer as TimerHandle | null)?.cancel();
+        state.metrics.failed += 1;
+        this.warn(peer, 'send failed', `${type}: ${(error as Error).message}; it will be retried`);
+      });
+  }
+
+  /** Counts a refusal and tells the peer why. */
+  refuse(peer: string, code: SyncErrorCode, detail: string): void {
+    this.peer(peer).metrics.refused += 1;
+    this.warn(peer, `refused (${code})`, detail);
+    this.send(peer, { type: 'Error', code, message: detail });
+  }
+
+  /** How long to wait for the answer to a request before asking again. */
+  answerTimeoutMs(): number {
+    return Math.max(4 * this.options.retryBaseMs, 1000);
+  }
+
+  /** Runs an event handler; an unexpected error is counted and reported, never thrown into the transport. */
+  guard(peer: string | null, what: string, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      if (peer) this.peer(peer).metrics.lastError = `${what}: ${(error as Error).message}`;
+      this.warn(peer, `${what} failed`, (error as Error).stack ?? String(error));
+    }
+  }
+
+  warn(peer: string | null, event: string, detail: string): void {
+    if (peer) this.peer(peer).metrics.lastError = `${event}: ${detail}`;
+    this.#log({ level: 'warn', peer, event, detail });
+  }
+
+  info(peer: string | null, event: string, detail: string): void {
+    this.#log({ level: 'info', peer, event, detail });
+  }
+}
