@@ -178,6 +178,21 @@ test('a cascade reference is fixed at create: locally refused, and a remote chan
   assert.equal(syncedState(a), syncedState(b));
 });
 
+test('a cascade reference repeated unchanged in a local update is left out of its entry, so peers apply it', async () => {
+  const { a, b } = await pair();
+  const { entry } = seedFiles(a);
+  const tag = a.transact((tx) => tx.tag.create({ name: 'Holidays', createdAt: NOW }));
+  const link = a.transact((tx) => tx.tagOnEntry.create({ tagId: tag.id, entryId: entry.id, addedAt: NOW }));
+  deliver(a, b);
+  a.transact((tx) => tx.tagOnEntry.update(link.id, { tagId: tag.id, addedAt: '2024-06-01T00:00:00Z' }));
+  const update = entriesOf(a, DEVICE_A).at(-1)!;
+  assert.equal([update.kind, update.data], ['update', { addedAt: '2024-06-01T00:00:00Z' }]);
+  const outcome = b.applyChanges([update]);
+  assert.equal([outcome.stored.length, outcome.refused.length], [1, 0]);
+  assert.equal(b.get('tagOnEntry', link.id), { ...link, addedAt: '2024-06-01T00:00:00Z' });
+  assert.equal(syncedState(a), syncedState(b));
+});
+
 test('idempotence: the same batch twice, or duplicated inside a batch, changes nothing more', async () => {
   const { a, b } = await pair();
   seedFiles(a);
