@@ -39,7 +39,7 @@ if (role === 'source') {
   const transport = createTcpTransport({ deviceId: SOURCE, libraryId: LIBRARY, schemaHash: registry.schemaHash, secret: 'bench', listen: { host: '127.0.0.1', port: 0 } });
   const t0 = performance.now();
   const debug = process.env.BENCH_DEBUG ? (event: { level: string; event: string; detail: string }) => console.error(Math.round(performance.now() - t0), 'source', event.event, event.detail.slice(0, 120)) : () => {};
-  const sync = await startSync(library, { transport, log: debug });
+  await startSync(library, { transport, log: debug });
   process.send!({ port: transport.address().port, vector: Object.fromEntries(library.outbox.cursors()) });
 } else {
   const target = JSON.parse(arg2) as Record<string, number>;

@@ -49,7 +49,9 @@ export const scripts = {
         tx.tagOnEntry.create({ tagId: ids.family!, entryId: ids[`${name}.file${index}`]!, addedAt: now() });
       }
       const album = tx.album.create({ name: `Best of ${name}`, coverEntryId: ids[others[0]!]!, createdAt: now(), updatedAt: now() });
-      others.slice(0, 4).forEach((key, position) => tx.entryInAlbum.create({ albumId: album.id, entryId: ids[key]!, position, addedAt: now() }));
+      others.slice(0, 4).forEach((key, position) => {
+        tx.entryInAlbum.create({ albumId: album.id, entryId: ids[key]!, position, addedAt: now() });
+      });
       const notes = tx.userMetadata.create({ entryId: ids[others[1]!]!, notes: `seen on ${name}`, rating: 4, lastOpenedAt: now(), openCount: 1 });
       return { [`${name}.album`]: album.id, [`${name}.notes`]: notes.id };
     });

@@ -104,7 +104,9 @@ async function converged(devices: DeviceProcess[], step: string): Promise<StateR
     }
     if (Date.now() - started > CONVERGE_TIMEOUT_MS) {
       console.error(`  ✗ ${step}: no convergence within ${CONVERGE_TIMEOUT_MS} ms`);
-      states.forEach((state, index) => console.error(`    ${devices[index]!.name}: ${state.digest.slice(0, 12)} ${JSON.stringify(state.vector)} parked ${state.parked}`));
+      states.forEach((state, index) => {
+        console.error(`    ${devices[index]!.name}: ${state.digest.slice(0, 12)} ${JSON.stringify(state.vector)} parked ${state.parked}`);
+      });
       for (const device of devices) device.child.kill();
       process.exit(1);
     }

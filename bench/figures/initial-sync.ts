@@ -64,7 +64,9 @@ function rawCopy(sourceFile: string, runs: number): Sample {
       const insert = to.prepare(`INSERT INTO "${table}" VALUES (${columns.map(() => '?').join(', ')})`);
       const read = from.prepare(`SELECT ${columns.map((column) => `"${column}"`).join(', ')} FROM "${table}"`).raw();
       let batch: unknown[][] = [];
-      const flush = to.transaction((rows: unknown[][]) => rows.forEach((row) => insert.run(row)));
+      const flush = to.transaction((rows: unknown[][]) => {
+        for (const row of rows) insert.run(row);
+      });
       for (const row of read.iterate() as Iterable<unknown[]>) {
         batch.push(row);
         if (batch.length === 1000) {

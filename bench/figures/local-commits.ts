@@ -51,7 +51,10 @@ export async function localCommitFigures(options: { durability: 'full' | 'normal
     let pending = inputs();
     // A batch takes a few milliseconds, where one stray pause shows: four times the runs.
     const batchRuns = options.runs * 4;
-    const ours = await time(batchRuns, () => library.transact((tx) => pending.forEach((input) => (model.create as (t: unknown, i: unknown) => unknown)(tx, input))), () => (pending = inputs()));
+    const ours = await time(batchRuns, () =>
+        library.transact((tx) => {
+          for (const input of pending) (model.create as (t: unknown, i: unknown) => unknown)(tx, input);
+        }), () => (pending = inputs()));
     let rows = pending.map((input) => encodedRow(model.adapter, input));
     const theirs = await time(batchRuns, () => raw.writeBatch(rows), () => (rows = inputs().map((input) => encodedRow(model.adapter, input))));
     const ratio = ours.median / theirs.median;
@@ -63,9 +66,13 @@ export async function localCommitFigures(options: { durability: 'full' | 'normal
     );
     // Figure 2: one change per transaction, `singles` of them per run.
     let singleInputs = Array.from({ length: options.singles }, () => model.input());
-    const oursSingle = await time(options.runs, () => singleInputs.forEach((input) => library.transact((tx) => (model.create as (t: unknown, i: unknown) => unknown)(tx, input))), () => (singleInputs = Array.from({ length: options.singles }, () => model.input())));
+    const oursSingle = await time(options.runs, () => {
+        for (const input of singleInputs) library.transact((tx) => (model.create as (t: unknown, i: unknown) => unknown)(tx, input));
+      }, () => (singleInputs = Array.from({ length: options.singles }, () => model.input())));
     let singleRows = singleInputs.map((input) => encodedRow(model.adapter, input));
-    const theirsSingle = await time(options.runs, () => singleRows.forEach((row) => raw.write(row)), () => (singleRows = Array.from({ length: options.singles }, () => encodedRow(model.adapter, model.input()))));
+    const theirsSingle = await time(options.runs, () => {
+        for (const row of singleRows) raw.write(row);
+      }, () => (singleRows = Array.from({ length: options.singles }, () => encodedRow(model.adapter, model.input()))));
     singleMet &&= oursSingle.median / theirsSingle.median <= 1.3;
     single.push(
       { label: `${name}: syncgen, ${options.singles} commits of one change`, unit: 'ms', sample: oursSingle },

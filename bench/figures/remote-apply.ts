@@ -89,7 +89,11 @@ export async function remoteApplyFigure(options: { changes: number; runs: number
     libraryDir = mkdtempSync(path.join(tmpdir(), 'syncgen-bench-apply-'));
     library = await openLibrary({ dir: libraryDir, libraryId: LIBRARY, deviceId: TARGET, registry, durability: 'full', now: () => START + 3_600_000 });
     for (let start = 0; start < inserts.length; start += 1000) library.applyChanges(inserts.slice(start, start + 1000));
-    library.transact((tx) => records.forEach((record, index) => index % 10 === 0 && tx.tag.update(record, { name: 'local, newer', isPinned: true })));
+    library.transact((tx) => {
+      records.forEach((record, index) => {
+        if (index % 10 === 0) tx.tag.update(record, { name: 'local, newer', isPinned: true });
+      });
+    });
   };
   const ours = await time(options.runs, () => {
     for (let start = 0; start < updates.length; start += 1000) {
@@ -140,10 +144,16 @@ function decodeFields(data: Readonly<Record<string, SqlValue>>): Record<string, 
 function measureYjs(records: string[], edits: Edit[]): ReturnType<typeof summarize> {
   const a = new Y.Doc();
   const tagsA = a.getMap<Y.Map<unknown>>('tags');
-  a.transact(() => records.forEach((record) => tagsA.set(record, new Y.Map())));
+  a.transact(() => {
+    for (const record of records) tagsA.set(record, new Y.Map());
+  });
   const base = Y.encodeStateAsUpdate(a);
   for (let start = 0; start < edits.length; start += 1000) {
-    a.transact(() => edits.slice(start, start + 1000).forEach((edit) => Object.entries(edit.fields).forEach(([field, value]) => tagsA.get(records[edit.record]!)!.set(field, value))));
+    a.transact(() => {
+      for (const edit of edits.slice(start, start + 1000)) {
+        for (const [field, value] of Object.entries(edit.fields)) tagsA.get(records[edit.record]!)!.set(field, value);
+      }
+    });
   }
   const update = Y.encodeStateAsUpdate(a, Y.encodeStateVector((() => {
     const empty = new Y.Doc();
@@ -155,7 +165,11 @@ function measureYjs(records: string[], edits: Edit[]): ReturnType<typeof summari
     const b = new Y.Doc();
     Y.applyUpdate(b, base);
     const tagsB = b.getMap<Y.Map<unknown>>('tags');
-    b.transact(() => records.forEach((record, index) => index % 10 === 0 && tagsB.get(record)!.set('name', 'local')));
+    b.transact(() => {
+      records.forEach((record, index) => {
+        if (index % 10 === 0) tagsB.get(record)!.set('name', 'local');
+      });
+    });
     const started = performance.now();
     Y.applyUpdate(b, update);
     durations.push(performance.now() - started);
@@ -174,7 +188,11 @@ function measureAutomerge(records: string[], edits: Edit[]): ReturnType<typeof s
   const durations: number[] = [];
   for (let run = 0; run < 2; run += 1) {
     let b = Automerge.clone(base);
-    b = Automerge.change(b, (doc) => records.forEach((record, index) => index % 10 === 0 && (doc.tags[record]!.name = 'local')));
+    b = Automerge.change(b, (doc) => {
+      records.forEach((record, index) => {
+        if (index % 10 === 0) doc.tags[record]!.name = 'local';
+      });
+    });
     const started = performance.now();
     b = Automerge.merge(b, a);
     durations.push(performance.now() - started);

@@ -13,6 +13,7 @@ import type { ChangeEntry } from '../core/change-entry.js';
 import type { SyncErrorCode } from '../core/errors.js';
 import type { SnapshotRecord } from '../core/snapshot-record.js';
 import type { VersionVector } from '../core/version-vector.js';
+import type { Envelope } from './messages.js';
 import { decodeEnvelope, WireError } from './wire-codec.js';
 
 export const MAX_CONSECUTIVE_INVALID = 16;
@@ -57,7 +58,7 @@ export class ProtocolDispatcher {
   dispatch(peer: string, frame: Uint8Array): void {
     const identity = this.#identity;
     const handlers = this.#handlers;
-    let envelope;
+    let envelope: Envelope;
     try {
       envelope = decodeEnvelope(frame);
     } catch (error) {
@@ -78,30 +79,40 @@ export class ProtocolDispatcher {
     switch (message.type) {
       case 'StateChange':
       case 'SharedChange':
-        return handlers.entries(peer, [message.entry]);
+        handlers.entries(peer, [message.entry]);
+        break;
       case 'StateBatch':
       case 'SharedChangeBatch':
       case 'SharedChangeResponse':
-        return handlers.entries(peer, message.entries);
+        handlers.entries(peer, message.entries);
+        break;
       case 'AckSharedChanges':
-        return handlers.ack(peer, message.upTo);
+        handlers.ack(peer, message.upTo);
+        break;
       case 'Heartbeat':
-        return handlers.heartbeat(peer, message.watermark, message.floor);
+        handlers.heartbeat(peer, message.watermark, message.floor);
+        break;
       case 'SharedChangeRequest':
-        return handlers.changeRequest(peer, message.after, message.limit);
+        handlers.changeRequest(peer, message.after, message.limit);
+        break;
       case 'StateRequest':
-        if (!identity.knowsModel(message.model)) return handlers.invalid(peer, 'unknown-model', `StateRequest for unknown model ${message.model}`);
-        return handlers.stateRequest(peer, message.model, message.after, message.limit);
+        if (identity.knowsModel(message.model)) handlers.stateRequest(peer, message.model, message.after, message.limit);
+        else handlers.invalid(peer, 'unknown-model', `StateRequest for unknown model ${message.model}`);
+        break;
       case 'StateResponse':
-        return handlers.stateResponse(peer, message.model, message.records, message.next, message.reflects);
+        handlers.stateResponse(peer, message.model, message.records, message.next, message.reflects);
+        break;
       case 'RecordRequest':
-        return handlers.recordRequest(peer, message.records);
+        handlers.recordRequest(peer, message.records);
+        break;
       case 'RecordResponse':
-        return handlers.recordResponse(peer, message.records);
+        handlers.recordResponse(peer, message.records);
+        break;
       case 'Error':
-        return handlers.error(peer, message.code, message.message);
+        handlers.error(peer, message.code, message.message);
+        break;
       default:
-        return assertNever(message, 'message type');
+        assertNever(message, 'message type');
     }
   }
 

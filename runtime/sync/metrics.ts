@@ -64,7 +64,9 @@ export function totalOf(peers: readonly PeerMetrics[]): SyncMetrics['total'] {
   const total = emptyPeerMetrics();
   for (const peer of peers) {
     for (const key of ['sent', 'received', 'applied', 'retried', 'failed', 'parked', 'acked', 'refused', 'lag'] as const) total[key] += peer[key];
-    peer.broadcastLatency.counts.forEach((count, index) => (total.broadcastLatency.counts[index]! += count));
+    peer.broadcastLatency.counts.forEach((count, index) => {
+      total.broadcastLatency.counts[index]! += count;
+    });
     total.broadcastLatency.count += peer.broadcastLatency.count;
     total.broadcastLatency.sumMs += peer.broadcastLatency.sumMs;
     total.broadcastLatency.maxMs = Math.max(total.broadcastLatency.maxMs, peer.broadcastLatency.maxMs);

@@ -110,7 +110,10 @@ export class Outbound {
       const limit = Math.min(room, ctx.options.pageSize);
       const pageKey = `${limit} ${key}`;
       let page = pages.get(pageKey);
-      if (!page) pages.set(pageKey, (page = this.#page(ctx.port.missingFrom(from, limit))));
+      if (!page) {
+        page = this.#page(ctx.port.missingFrom(from, limit));
+        pages.set(pageKey, page);
+      }
       const { entries, frames } = page;
       for (const entry of entries) raise(state.sent, entry.origin, entry.seq);
       for (const frame of frames) ctx.sendFrame(state.id, frame.type, frame.bytes);

@@ -136,7 +136,9 @@ export async function executeHistory(driver: FleetDriver, commands: readonly Com
         break;
       case 'partition': {
         const groups: string[][] = [[], [], []];
-        driver.devices().forEach((device, index) => groups[item.groups[index % item.groups.length]!]!.push(device.id));
+        driver.devices().forEach((device, index) => {
+          groups[item.groups[index % item.groups.length]!]!.push(device.id);
+        });
         driver.partition(groups.filter((group) => group.length > 0));
         break;
       }

@@ -242,7 +242,9 @@ test('parking is bounded: past the limit, a change that would park is refused (i
   const a = await openDevice(DEVICE_A);
   const b = await openDevice(DEVICE_B, { maxParked: 1 });
   const tags = a.transact((tx) => [tx.tag.create({ name: 'one', createdAt: NOW }), tx.tag.create({ name: 'two', createdAt: NOW })]);
-  a.transact((tx) => tags.forEach((tag) => tx.tag.update(tag.id, { icon: 'x' })));
+  a.transact((tx) => {
+    for (const tag of tags) tx.tag.update(tag.id, { icon: 'x' });
+  });
   const [, , updateOne, updateTwo] = entriesOf(a, DEVICE_A);
   const outcome = b.applyChanges([updateOne!, updateTwo!]);
   assert.equal([outcome.parked, outcome.refused.length], [1, 1]);

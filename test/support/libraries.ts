@@ -41,7 +41,7 @@ const readers = new Map<string, Database.Database>();
 /** Rows of a query on a read-only connection to the library's file (kept open per file). */
 export function readRows(library: ExampleLibrary, sql: string, ...parameters: unknown[]): unknown[] {
   let reader = readers.get(library.file);
-  if (!reader || !reader.open) {
+  if (!reader?.open) {
     reader = new Database(library.file, { readonly: true });
     readers.set(library.file, reader);
   }

@@ -322,7 +322,7 @@ test('received changes are applied at once and acknowledged only after a commit 
     events.push('durable');
     makeDurable();
   };
-  fleet.network.observe((from, to, frame) => {
+  fleet.network.observe((from, _to, frame) => {
     const { message } = decodeEnvelope(frame);
     if (from === DEVICE_B && message.type === 'AckSharedChanges') events.push(`ack ${message.upTo.get(DEVICE_A)}`);
   });

@@ -15,7 +15,7 @@ import { PeerSync } from '../../runtime/sync/peer-sync.js';
 import { snapshotReason } from '../../runtime/sync/snapshot-reason.js';
 import type { Transport } from '../../runtime/transports/transport.js';
 import { decodeEnvelope } from '../../runtime/protocol/wire-codec.js';
-import { DEVICES, DEVICE_A, DEVICE_B, DEVICE_C, heldEntries, NOW, openDevice, syncedState } from '../support/libraries.js';
+import { DEVICES, DEVICE_A, DEVICE_B, DEVICE_C, heldEntries, NOW, openDevice } from '../support/libraries.js';
 import { assertConverged, SimulatedFleet, TEST_SYNC_OPTIONS, type Device } from '../support/sync-harness.js';
 
 const DEVICE_D = DEVICES[3];
@@ -30,7 +30,11 @@ async function populate(fleet: SimulatedFleet, files: number): Promise<void> {
     Array.from({ length: files }, (_, index) => tx.entry.create({ locationId: location.id, name: `IMG_${index}.jpg`, kind: 'file', sizeBytes: 1000 + index, modifiedAt: NOW })),
   );
   const tags = a.library.transact((tx) => Array.from({ length: 10 }, (_, index) => tx.tag.create({ name: `tag ${index}`, createdAt: NOW })));
-  a.library.transact((tx) => entries.slice(0, 20).forEach((entry, index) => tx.tagOnEntry.create({ tagId: tags[index % 10]!.id, entryId: entry.id, addedAt: NOW })));
+  a.library.transact((tx) => {
+    entries.slice(0, 20).forEach((entry, index) => {
+      tx.tagOnEntry.create({ tagId: tags[index % 10]!.id, entryId: entry.id, addedAt: NOW });
+    });
+  });
   const notes = a.library.transact((tx) => entries.slice(0, 6).map((entry) => tx.userMetadata.create({ entryId: entry.id, notes: 'from A', openCount: 1 })));
   assert.ok(await fleet.settle());
   b.library.transact((tx) => {

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ChangeEntry } from '../../runtime/core/change-entry.js';
 import type { SnapshotRecord } from '../../runtime/core/snapshot-record.js';
-import { MESSAGE_TYPES, PROTOCOL_VERSION, type Envelope, type SyncMessage } from '../../runtime/protocol/messages.js';
+import { type MESSAGE_TYPES, PROTOCOL_VERSION, type Envelope, type SyncMessage } from '../../runtime/protocol/messages.js';
 import { decodeEnvelope, encodeEnvelope, WireError } from '../../runtime/protocol/wire-codec.js';
 
 const SEED = Number(process.env.CODEC_SEED ?? 20261124);

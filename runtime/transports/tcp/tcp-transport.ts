@@ -235,7 +235,8 @@ export class TcpTransport implements Transport {
     const existing = this.#open.get(peer);
     if (existing) {
       // Both dialed: keep the connection dialed by the smaller device id, on both sides alike.
-      const keeper = [existing, connection].find((candidate) => candidate.dialer === (peer < this.deviceId ? peer : this.deviceId)) ?? existing;
+      const smaller = [peer, this.deviceId].sort()[0];
+      const keeper = [existing, connection].find((candidate) => candidate.dialer === smaller) ?? existing;
       this.#end(keeper === existing ? connection : existing, 'duplicate connection');
       if (keeper === existing) return;
     }
