@@ -49,6 +49,8 @@ export const SYNC_ERROR_CODES = {
   'not-connected': 'a send to a peer that has no open connection',
   'send-timeout': 'a send that did not complete in time',
   'not-listening': 'an address asked of a transport that does not listen',
+  // Bugs.
+  unreachable: 'a case the types rule out was reached: a bug in syncgen',
 } as const;
 
 export type SyncErrorCode = keyof typeof SYNC_ERROR_CODES;
