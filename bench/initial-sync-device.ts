@@ -26,19 +26,37 @@ if (role === 'source') {
   if (fresh) {
     library.transact((tx) => tx.device.create({ name: 'source', os: 'linux', createdAt: NOW }));
     const location = library.transact((tx) => tx.location.create({ name: 'All', path: '/all', createdAt: NOW }));
-    const tags = library.transact((tx) => Array.from({ length: Math.max(1, entries / 10) }, (_, index) => tx.tag.create({ name: `tag ${index}`, createdAt: NOW }).id));
+    const tags = library.transact((tx) =>
+      Array.from({ length: Math.max(1, entries / 10) }, (_, index) => tx.tag.create({ name: `tag ${index}`, createdAt: NOW }).id),
+    );
     for (let start = 0; start < entries; start += 1000) {
       library.transact((tx) => {
         for (let index = start; index < Math.min(entries, start + 1000); index += 1) {
-          const entry = tx.entry.create({ locationId: location.id, name: `file-${index}.jpg`, kind: 'file', extension: 'jpg', sizeBytes: 1000 + index, modifiedAt: NOW });
+          const entry = tx.entry.create({
+            locationId: location.id,
+            name: `file-${index}.jpg`,
+            kind: 'file',
+            extension: 'jpg',
+            sizeBytes: 1000 + index,
+            modifiedAt: NOW,
+          });
           if (index % 10 === 0) tx.tagOnEntry.create({ tagId: tags[(index / 10) % tags.length]!, entryId: entry.id, addedAt: NOW });
         }
       });
     }
   }
-  const transport = createTcpTransport({ deviceId: SOURCE, libraryId: LIBRARY, schemaHash: registry.schemaHash, secret: 'bench', listen: { host: '127.0.0.1', port: 0 } });
+  const transport = createTcpTransport({
+    deviceId: SOURCE,
+    libraryId: LIBRARY,
+    schemaHash: registry.schemaHash,
+    secret: 'bench',
+    listen: { host: '127.0.0.1', port: 0 },
+  });
   const t0 = performance.now();
-  const debug = process.env.BENCH_DEBUG ? (event: { level: string; event: string; detail: string }) => console.error(Math.round(performance.now() - t0), 'source', event.event, event.detail.slice(0, 120)) : () => {};
+  const debug = process.env.BENCH_DEBUG
+    ? (event: { level: string; event: string; detail: string }) =>
+        console.error(Math.round(performance.now() - t0), 'source', event.event, event.detail.slice(0, 120))
+    : () => {};
   await startSync(library, { transport, log: debug });
   process.send!({ port: transport.address().port, vector: Object.fromEntries(library.outbox.cursors()) });
 } else {
@@ -46,7 +64,10 @@ if (role === 'source') {
   const library = await openLibrary({ dir, libraryId: LIBRARY, deviceId: RECEIVER, registry });
   const transport = createTcpTransport({ deviceId: RECEIVER, libraryId: LIBRARY, schemaHash: registry.schemaHash, secret: 'bench', peers: [arg1] });
   const t0 = performance.now();
-  const debug = process.env.BENCH_DEBUG ? (event: { level: string; event: string; detail: string }) => console.error(Math.round(performance.now() - t0), 'receiver', event.event, event.detail.slice(0, 120)) : () => {};
+  const debug = process.env.BENCH_DEBUG
+    ? (event: { level: string; event: string; detail: string }) =>
+        console.error(Math.round(performance.now() - t0), 'receiver', event.event, event.detail.slice(0, 120))
+    : () => {};
   const started = performance.now();
   const sync = await startSync(library, { transport, log: debug });
   const done = () => Object.entries(target).every(([origin, seq]) => (library.outbox.cursors().get(origin) ?? 0) >= seq);

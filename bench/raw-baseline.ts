@@ -30,7 +30,10 @@ export interface RawStore {
 export function appIndexes(libraryFile: string, table: string): string[] {
   const library = new Database(libraryFile, { readonly: true });
   try {
-    return library.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name").pluck().all(table) as string[];
+    return library
+      .prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name")
+      .pluck()
+      .all(table) as string[];
   } finally {
     library.close();
   }
@@ -45,10 +48,15 @@ export function openRawStore(dir: string, adapter: AnyModelAdapter, durability: 
   const key = adapter.primaryKey;
   db.exec(`CREATE TABLE IF NOT EXISTS "${adapter.table}" (${columns.map((column: string) => `"${column}"`).join(', ')}, PRIMARY KEY ("${key}")) WITHOUT ROWID`);
   for (const index of indexes) db.exec(index.replace(/^CREATE INDEX /i, 'CREATE INDEX IF NOT EXISTS '));
-  db.exec('CREATE TABLE IF NOT EXISTS log (origin TEXT NOT NULL, seq INTEGER NOT NULL, hlc BLOB NOT NULL, model INTEGER NOT NULL, record TEXT NOT NULL, kind INTEGER NOT NULL, data BLOB, PRIMARY KEY (origin, seq)) WITHOUT ROWID');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS log (origin TEXT NOT NULL, seq INTEGER NOT NULL, hlc BLOB NOT NULL, model INTEGER NOT NULL, record TEXT NOT NULL, kind INTEGER NOT NULL, data BLOB, PRIMARY KEY (origin, seq)) WITHOUT ROWID',
+  );
   const upsert = db.prepare(
     `INSERT INTO "${adapter.table}" (${columns.map((column: string) => `"${column}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ` +
-      `ON CONFLICT ("${key}") DO UPDATE SET ${columns.filter((column: string) => column !== key).map((column: string) => `"${column}" = excluded."${column}"`).join(', ')}`,
+      `ON CONFLICT ("${key}") DO UPDATE SET ${columns
+        .filter((column: string) => column !== key)
+        .map((column: string) => `"${column}" = excluded."${column}"`)
+        .join(', ')}`,
   );
   const append = db.prepare('INSERT INTO log (origin, seq, hlc, model, record, kind, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const origin = '0000000a-0000-4000-8000-00000000000a';

@@ -46,7 +46,11 @@ const figures: Figure[] = [];
 const started = Date.now();
 if (wanted(1) || wanted(2)) {
   for (const durability of ['full', 'normal'] as const) {
-    figures.push(...(await localCommitFigures({ durability, batch: smoke ? 50 : 1000, singles: smoke ? 20 : durability === 'full' ? 500 : 2000, runs })).filter((figure) => wanted(figure.id)));
+    figures.push(
+      ...(await localCommitFigures({ durability, batch: smoke ? 50 : 1000, singles: smoke ? 20 : durability === 'full' ? 500 : 2000, runs })).filter((figure) =>
+        wanted(figure.id),
+      ),
+    );
   }
 }
 if (wanted(3)) figures.push(await remoteApplyFigure({ changes: rows, runs }));
@@ -59,18 +63,27 @@ const format = (value: number, unit: string) => (unit === '×' ? value.toFixed(2
 for (const figure of figures.sort((a, b) => a.id - b.id)) {
   console.log(`\n${figure.id}. ${figure.name} — target ${figure.target}: ${figure.met === null ? 'reported' : figure.met ? 'met' : 'MISSED'}`);
   for (const row of figure.rows) {
-    console.log(`   ${row.label.padEnd(64)} ${format(row.sample.median, row.unit).padStart(12)} ${row.unit.padEnd(10)} (min ${format(row.sample.min, row.unit)}, max ${format(row.sample.max, row.unit)})`);
+    console.log(
+      `   ${row.label.padEnd(64)} ${format(row.sample.median, row.unit).padStart(12)} ${row.unit.padEnd(10)} (min ${format(row.sample.min, row.unit)}, max ${format(row.sample.max, row.unit)})`,
+    );
   }
   if (figure.note) console.log(`   ${figure.note}`);
 }
 
 const versions = (names: string[]) =>
-  Object.fromEntries(names.map((name) => [name, (JSON.parse(readFileSync(path.join(here, '..', 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version]));
+  Object.fromEntries(
+    names.map((name) => [name, (JSON.parse(readFileSync(path.join(here, '..', 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version]),
+  );
 const results = {
   measuredAt: new Date().toISOString(),
   durationSeconds: Math.round((Date.now() - started) / 1000),
   options: { rows, peers, runs, smoke },
-  machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}` },
+  machine: {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    platform: `${os.platform()} ${os.release()}`,
+  },
   versions: {
     node: process.version,
     sqlite: new Database(':memory:').prepare('SELECT sqlite_version()').pluck().get() as string,

@@ -18,7 +18,14 @@ export type Command =
 export type Reply =
   | { readonly reply: 'ready'; readonly port: number }
   | { readonly reply: 'done'; readonly ids: Record<string, string> }
-  | { readonly reply: 'state'; readonly digest: string; readonly vector: Record<string, number>; readonly counts: Record<string, number>; readonly parked: number; readonly peers: number }
+  | {
+      readonly reply: 'state';
+      readonly digest: string;
+      readonly vector: Record<string, number>;
+      readonly counts: Record<string, number>;
+      readonly parked: number;
+      readonly peers: number;
+    }
   | { readonly reply: 'error'; readonly message: string };
 
 const [name, deviceId, dir] = process.argv.slice(2) as [string, string, string];
@@ -27,7 +34,15 @@ const secret = process.env.SYNCGEN_SECRET!;
 
 const send = (reply: Reply) => process.send!(reply);
 const library = await openLibrary({ dir, libraryId, deviceId, registry });
-const transport = createTcpTransport({ deviceId, libraryId, schemaHash: registry.schemaHash, secret, listen: { host: '127.0.0.1', port: 0 }, reconnectBaseMs: 50, reconnectMaxMs: 1000 });
+const transport = createTcpTransport({
+  deviceId,
+  libraryId,
+  schemaHash: registry.schemaHash,
+  secret,
+  listen: { host: '127.0.0.1', port: 0 },
+  reconnectBaseMs: 50,
+  reconnectMaxMs: 1000,
+});
 let sync: PeerSync | null = await startSync(library, {
   transport,
   heartbeatMs: 250,
@@ -53,7 +68,10 @@ process.on('message', async (command: Command) => {
       case 'state': {
         const counts: Record<string, number> = {};
         for (const adapter of registry.dependencyOrder) {
-          const rows = await library.db.selectFrom(adapter.table as 'tag').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+          const rows = await library.db
+            .selectFrom(adapter.table as 'tag')
+            .select((eb) => eb.fn.countAll<number>().as('count'))
+            .executeTakeFirstOrThrow();
           counts[adapter.name] = Number(rows.count);
         }
         send({

@@ -21,7 +21,15 @@ export const scripts = {
       const folder = tx.entry.create({ locationId: location.id, name: '2024', kind: 'directory', sizeBytes: 0, modifiedAt: now() });
       const ids: Ids = { [`${name}.location`]: location.id, [`${name}.folder`]: folder.id };
       for (let index = 0; index < 8; index += 1) {
-        const file = tx.entry.create({ locationId: location.id, parentId: folder.id, name: `IMG_${index}.jpg`, kind: 'file', extension: 'jpg', sizeBytes: 1_000_000 + index, modifiedAt: now() });
+        const file = tx.entry.create({
+          locationId: location.id,
+          parentId: folder.id,
+          name: `IMG_${index}.jpg`,
+          kind: 'file',
+          extension: 'jpg',
+          sizeBytes: 1_000_000 + index,
+          modifiedAt: now(),
+        });
         ids[`${name}.file${index}`] = file.id;
       }
       return ids;

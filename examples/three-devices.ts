@@ -97,9 +97,13 @@ async function converged(devices: DeviceProcess[], step: string): Promise<StateR
   const started = Date.now();
   for (;;) {
     const states = await Promise.all(devices.map((device) => device.state()));
-    const same = states.every((state) => state.digest === states[0]!.digest && JSON.stringify(state.vector) === JSON.stringify(states[0]!.vector) && state.parked === 0);
+    const same = states.every(
+      (state) => state.digest === states[0]!.digest && JSON.stringify(state.vector) === JSON.stringify(states[0]!.vector) && state.parked === 0,
+    );
     if (same) {
-      console.log(`  ✓ ${step}: ${devices.map((device) => device.name).join(', ')} converged in ${Date.now() - started} ms (digest ${states[0]!.digest.slice(0, 12)}…)`);
+      console.log(
+        `  ✓ ${step}: ${devices.map((device) => device.name).join(', ')} converged in ${Date.now() - started} ms (digest ${states[0]!.digest.slice(0, 12)}…)`,
+      );
       return states;
     }
     if (Date.now() - started > CONVERGE_TIMEOUT_MS) {
@@ -150,7 +154,9 @@ const models = Object.keys(final[0]!.counts);
 console.log('\nfinal state (rows per model):');
 console.log(`  ${'device'.padEnd(8)} ${models.map((model) => model.padStart(Math.max(model.length, 4))).join(' ')}  digest`);
 final.forEach((state, index) => {
-  console.log(`  ${all[index]!.name.padEnd(8)} ${models.map((model) => String(state.counts[model]).padStart(Math.max(model.length, 4))).join(' ')}  ${state.digest.slice(0, 16)}…`);
+  console.log(
+    `  ${all[index]!.name.padEnd(8)} ${models.map((model) => String(state.counts[model]).padStart(Math.max(model.length, 4))).join(' ')}  ${state.digest.slice(0, 16)}…`,
+  );
 });
 console.log(`\n✓ all three devices hold identical data: digest ${final[0]!.digest}, version vector ${JSON.stringify(final[0]!.vector)}`);
 await Promise.all(all.map((device) => device.exit()));

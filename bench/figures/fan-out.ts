@@ -29,7 +29,10 @@ function percentile(sorted: number[], p: number): number {
 /** Forks a peer process and resolves once its sync has started. */
 function startPeer(index: number, hub: string, applied: (record: string) => void): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = fork(peerScript, [temporary('peer'), hub, deviceId(index)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(peerScript, [temporary('peer'), hub, deviceId(index)], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     child.on('message', (message: { ready?: boolean; applied?: string }) => {
       if (message.ready) resolve(child);
       if (message.applied) applied(message.applied);
@@ -40,7 +43,13 @@ function startPeer(index: number, hub: string, applied: (record: string) => void
 
 export async function fanOutFigure(options: { peers: number; changes: number }): Promise<Figure> {
   const hub = await openLibrary({ dir: temporary('hub'), libraryId: LIBRARY, deviceId: HUB, registry });
-  const transport = createTcpTransport({ deviceId: HUB, libraryId: LIBRARY, schemaHash: registry.schemaHash, secret: 'bench', listen: { host: '127.0.0.1', port: 0 } });
+  const transport = createTcpTransport({
+    deviceId: HUB,
+    libraryId: LIBRARY,
+    schemaHash: registry.schemaHash,
+    secret: 'bench',
+    listen: { host: '127.0.0.1', port: 0 },
+  });
   const sync = await startSync(hub, { transport, log: () => {} });
 
   // Per record, the peers that have not applied it yet, and who to tell when none is left.
@@ -71,10 +80,15 @@ export async function fanOutFigure(options: { peers: number; changes: number }):
     waiting.delete(id);
   }
 
-  await Promise.all(peers.map((child) => new Promise((resolve) => {
-    child.once('exit', resolve);
-    child.send({ stop: true });
-  })));
+  await Promise.all(
+    peers.map(
+      (child) =>
+        new Promise((resolve) => {
+          child.once('exit', resolve);
+          child.send({ stop: true });
+        }),
+    ),
+  );
   await sync.stop();
   hub.close();
   const sorted = [...latencies].sort((a, b) => a - b);

@@ -35,8 +35,16 @@ export async function localCommitFigures(options: { durability: 'full' | 'normal
   const tagInput = () => ({ id: randomUUID(), name: 'Holidays', createdAt: NOW });
   const entryInput = () => ({ id: randomUUID(), deviceId: DEVICE, locationId: location.id, name: 'IMG.jpg', kind: 'file', sizeBytes: 1234, modifiedAt: NOW });
   const models = [
-    { adapter: registry.models.tag as AnyModelAdapter, input: tagInput, create: (tx: Parameters<Parameters<typeof library.transact>[0]>[0], input: ReturnType<typeof tagInput>) => tx.tag.create(input) },
-    { adapter: registry.models.entry as AnyModelAdapter, input: entryInput, create: (tx: Parameters<Parameters<typeof library.transact>[0]>[0], input: ReturnType<typeof entryInput>) => tx.entry.create(input as never) },
+    {
+      adapter: registry.models.tag as AnyModelAdapter,
+      input: tagInput,
+      create: (tx: Parameters<Parameters<typeof library.transact>[0]>[0], input: ReturnType<typeof tagInput>) => tx.tag.create(input),
+    },
+    {
+      adapter: registry.models.entry as AnyModelAdapter,
+      input: entryInput,
+      create: (tx: Parameters<Parameters<typeof library.transact>[0]>[0], input: ReturnType<typeof entryInput>) => tx.entry.create(input as never),
+    },
   ] as const;
 
   const batched: Figure['rows'][number][] = [];
@@ -51,12 +59,20 @@ export async function localCommitFigures(options: { durability: 'full' | 'normal
     let pending = inputs();
     // A batch takes a few milliseconds, where one stray pause shows: four times the runs.
     const batchRuns = options.runs * 4;
-    const ours = await time(batchRuns, () =>
+    const ours = await time(
+      batchRuns,
+      () =>
         library.transact((tx) => {
           for (const input of pending) (model.create as (t: unknown, i: unknown) => unknown)(tx, input);
-        }), () => (pending = inputs()));
+        }),
+      () => (pending = inputs()),
+    );
     let rows = pending.map((input) => encodedRow(model.adapter, input));
-    const theirs = await time(batchRuns, () => raw.writeBatch(rows), () => (rows = inputs().map((input) => encodedRow(model.adapter, input))));
+    const theirs = await time(
+      batchRuns,
+      () => raw.writeBatch(rows),
+      () => (rows = inputs().map((input) => encodedRow(model.adapter, input))),
+    );
     const ratio = ours.median / theirs.median;
     batchMet &&= ratio <= 1.5;
     batched.push(
@@ -66,13 +82,21 @@ export async function localCommitFigures(options: { durability: 'full' | 'normal
     );
     // Figure 2: one change per transaction, `singles` of them per run.
     let singleInputs = Array.from({ length: options.singles }, () => model.input());
-    const oursSingle = await time(options.runs, () => {
+    const oursSingle = await time(
+      options.runs,
+      () => {
         for (const input of singleInputs) library.transact((tx) => (model.create as (t: unknown, i: unknown) => unknown)(tx, input));
-      }, () => (singleInputs = Array.from({ length: options.singles }, () => model.input())));
+      },
+      () => (singleInputs = Array.from({ length: options.singles }, () => model.input())),
+    );
     let singleRows = singleInputs.map((input) => encodedRow(model.adapter, input));
-    const theirsSingle = await time(options.runs, () => {
+    const theirsSingle = await time(
+      options.runs,
+      () => {
         for (const row of singleRows) raw.write(row);
-      }, () => (singleRows = Array.from({ length: options.singles }, () => encodedRow(model.adapter, model.input()))));
+      },
+      () => (singleRows = Array.from({ length: options.singles }, () => encodedRow(model.adapter, model.input()))),
+    );
     singleMet &&= oursSingle.median / theirsSingle.median <= 1.3;
     single.push(
       { label: `${name}: syncgen, ${options.singles} commits of one change`, unit: 'ms', sample: oursSingle },
@@ -83,8 +107,20 @@ export async function localCommitFigures(options: { durability: 'full' | 'normal
   }
   library.close();
   return [
-    { id: 1, name: `local commits, ${options.batch} changes per transact (synchronous=${options.durability.toUpperCase()})`, rows: batched, target: '≤ 1.5× raw', met: batchMet },
-    { id: 2, name: `local commits, one change per transact (synchronous=${options.durability.toUpperCase()})`, rows: single, target: '≤ 1.3× raw', met: singleMet },
+    {
+      id: 1,
+      name: `local commits, ${options.batch} changes per transact (synchronous=${options.durability.toUpperCase()})`,
+      rows: batched,
+      target: '≤ 1.5× raw',
+      met: batchMet,
+    },
+    {
+      id: 2,
+      name: `local commits, one change per transact (synchronous=${options.durability.toUpperCase()})`,
+      rows: single,
+      target: '≤ 1.3× raw',
+      met: singleMet,
+    },
   ];
 }
 

@@ -21,15 +21,29 @@ export async function lossyNetworkFigure(options: { peers: number; changes: numb
   const network = new SimulatedNetwork({ seed: 7, faults: { drop: 0.2, minDelayMs: 1, maxDelayMs: 20 } });
   const devices: { library: Library<typeof registry>; sync: PeerSync }[] = [];
   for (let index = 0; index < options.peers; index += 1) {
-    const library = await openLibrary({ dir: mkdtempSync(path.join(tmpdir(), 'syncgen-bench-lossy-')), libraryId: LIBRARY, deviceId: deviceId(index), registry, durability: 'normal', now: () => network.scheduler.now() });
-    const sync = await startSync(library, { transport: network.transport(deviceId(index)), scheduler: network.scheduler, random: () => network.random(), log: () => {}, retryBaseMs: 200 });
+    const library = await openLibrary({
+      dir: mkdtempSync(path.join(tmpdir(), 'syncgen-bench-lossy-')),
+      libraryId: LIBRARY,
+      deviceId: deviceId(index),
+      registry,
+      durability: 'normal',
+      now: () => network.scheduler.now(),
+    });
+    const sync = await startSync(library, {
+      transport: network.transport(deviceId(index)),
+      scheduler: network.scheduler,
+      random: () => network.random(),
+      log: () => {},
+      retryBaseMs: 200,
+    });
     devices.push({ library, sync });
   }
   const perDevice = Math.ceil(options.changes / options.peers);
   for (let round = 0; round < perDevice; round += 100) {
     for (const { library } of devices) {
       library.transact((tx) => {
-        for (let change = round; change < Math.min(perDevice, round + 100); change += 1) tx.tag.create({ name: `t${change}`, createdAt: '2024-05-01T12:00:00Z' });
+        for (let change = round; change < Math.min(perDevice, round + 100); change += 1)
+          tx.tag.create({ name: `t${change}`, createdAt: '2024-05-01T12:00:00Z' });
       });
     }
     await network.scheduler.advance(1);

@@ -95,24 +95,32 @@ export async function remoteApplyFigure(options: { changes: number; runs: number
       });
     });
   };
-  const ours = await time(options.runs, () => {
-    for (let start = 0; start < updates.length; start += 1000) {
-      const outcome = library!.applyChanges(updates.slice(start, start + 1000));
-      if (outcome.refused.length > 0) throw new Error(outcome.refused[0]!.error.message);
-    }
-  }, prepare);
+  const ours = await time(
+    options.runs,
+    () => {
+      for (let start = 0; start < updates.length; start += 1000) {
+        const outcome = library!.applyChanges(updates.slice(start, start + 1000));
+        if (outcome.refused.length > 0) throw new Error(outcome.refused[0]!.error.message);
+      }
+    },
+    prepare,
+  );
   library?.close();
 
   const adapter = registry.models.tag as AnyModelAdapter;
   const rows = updates.map((entry) => encodedRow(adapter, { id: entry.record, name: 'Tag', createdAt: NOW, ...decodeFields(entry.data!) }));
   const indexes = appIndexes(path.join(libraryDir, 'library.db'), adapter.table);
   let raw: ReturnType<typeof openRawStore> | undefined;
-  const theirs = await time(options.runs, () => {
-    for (let start = 0; start < rows.length; start += 1000) raw!.writeBatch(rows.slice(start, start + 1000));
-  }, () => {
-    raw?.close();
-    raw = openRawStore(mkdtempSync(path.join(tmpdir(), 'syncgen-bench-raw-')), adapter, 'full', indexes);
-  });
+  const theirs = await time(
+    options.runs,
+    () => {
+      for (let start = 0; start < rows.length; start += 1000) raw!.writeBatch(rows.slice(start, start + 1000));
+    },
+    () => {
+      raw?.close();
+      raw = openRawStore(mkdtempSync(path.join(tmpdir(), 'syncgen-bench-raw-')), adapter, 'full', indexes);
+    },
+  );
   raw?.close();
 
   const yjsMerge = measureYjs(records, edits);
@@ -137,7 +145,12 @@ export async function remoteApplyFigure(options: { changes: number; runs: number
 
 function decodeFields(data: Readonly<Record<string, SqlValue>>): Record<string, unknown> {
   const adapter = registry.models.tag as AnyModelAdapter;
-  return Object.fromEntries(Object.entries(data).map(([name, value]) => [name, adapter.fields.find((field: AnyModelAdapter['fields'][number]) => field.name === name)!.codec.decode(value)]));
+  return Object.fromEntries(
+    Object.entries(data).map(([name, value]) => [
+      name,
+      adapter.fields.find((field: AnyModelAdapter['fields'][number]) => field.name === name)!.codec.decode(value),
+    ]),
+  );
 }
 
 /** Doc A makes the edits; the merge is doc B (with its own 10% edits) applying A's update. */
@@ -155,11 +168,16 @@ function measureYjs(records: string[], edits: Edit[]): ReturnType<typeof summari
       }
     });
   }
-  const update = Y.encodeStateAsUpdate(a, Y.encodeStateVector((() => {
-    const empty = new Y.Doc();
-    Y.applyUpdate(empty, base);
-    return empty;
-  })()));
+  const update = Y.encodeStateAsUpdate(
+    a,
+    Y.encodeStateVector(
+      (() => {
+        const empty = new Y.Doc();
+        Y.applyUpdate(empty, base);
+        return empty;
+      })(),
+    ),
+  );
   const durations: number[] = [];
   for (let run = 0; run < 3; run += 1) {
     const b = new Y.Doc();

@@ -18,7 +18,27 @@ export function sampleEntries(count: number): ChangeEntry[] {
     const base = { origin: ORIGIN, seq: index + 1, hlc, record: randomUUID() };
     switch (index % 4) {
       case 0:
-        return { ...base, model: 4, kind: 'insert', data: { deviceId: ORIGIN, locationId: randomUUID(), parentId: randomUUID(), name: `IMG_${index}.jpg`, kind: 'file', extension: 'jpg', sizeBytes: 1_048_576 + index, inode: 90_000 + index, isHidden: 0, contentHash: 'b3a7c2f09e1d', mimeType: 'image/jpeg', attributes: null, createdAt: null, modifiedAt: '2024-05-01T12:00:00Z' } };
+        return {
+          ...base,
+          model: 4,
+          kind: 'insert',
+          data: {
+            deviceId: ORIGIN,
+            locationId: randomUUID(),
+            parentId: randomUUID(),
+            name: `IMG_${index}.jpg`,
+            kind: 'file',
+            extension: 'jpg',
+            sizeBytes: 1_048_576 + index,
+            inode: 90_000 + index,
+            isHidden: 0,
+            contentHash: 'b3a7c2f09e1d',
+            mimeType: 'image/jpeg',
+            attributes: null,
+            createdAt: null,
+            modifiedAt: '2024-05-01T12:00:00Z',
+          },
+        };
       case 1:
         return { ...base, model: 5, kind: 'update', data: { name: `Holidays ${index}`, color: '#ff8800' } };
       case 2:
@@ -36,7 +56,12 @@ function asJson(entries: readonly ChangeEntry[]): string {
 
 export async function wireCodecFigure(options: { changes: number; runs: number }): Promise<Figure> {
   const entries = sampleEntries(options.changes);
-  const envelope: Envelope = { version: PROTOCOL_VERSION, libraryId: '00000000-0000-4000-8000-000000000001', schemaHash: 'ab'.repeat(32), message: { type: 'SharedChangeBatch', entries } };
+  const envelope: Envelope = {
+    version: PROTOCOL_VERSION,
+    libraryId: '00000000-0000-4000-8000-000000000001',
+    schemaHash: 'ab'.repeat(32),
+    message: { type: 'SharedChangeBatch', entries },
+  };
   const frame = encodeEnvelope(envelope);
   const json = Buffer.byteLength(asJson(entries));
   const sizes = summarize([frame.length]);

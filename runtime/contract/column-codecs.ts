@@ -49,9 +49,7 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2
 
 function text(constraints: TextConstraints = {}): ColumnCodec<string> {
   const pattern = constraints.pattern === undefined ? undefined : new RegExp(constraints.pattern, 'u');
-  const expected = ['a string', describeLength(constraints), pattern ? `matching /${constraints.pattern}/` : '']
-    .filter(Boolean)
-    .join(' ');
+  const expected = ['a string', describeLength(constraints), pattern ? `matching /${constraints.pattern}/` : ''].filter(Boolean).join(' ');
   return {
     expected,
     encode(value) {

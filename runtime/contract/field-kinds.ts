@@ -55,7 +55,8 @@ const NUMBER: readonly ConstraintKeyword[] = ['minimum', 'maximum', 'exclusiveMi
 
 /** The field's constraints as the one argument of a codec factory, or no argument. */
 const constrained = (field: FieldShape): unknown[] => (field.constraints && Object.keys(field.constraints).length > 0 ? [field.constraints] : []);
-const literalUnion = (field: FieldShape): string => (field.enumValues ?? []).map((value) => (typeof value === 'string' ? tsStringLiteral(value) : String(value))).join(' | ');
+const literalUnion = (field: FieldShape): string =>
+  (field.enumValues ?? []).map((value) => (typeof value === 'string' ? tsStringLiteral(value) : String(value))).join(' | ');
 const text = (): SqlType => 'text';
 const string = (): string => 'string';
 const number = (): string => 'number';

@@ -128,9 +128,7 @@ export type AnyModelAdapter = ModelAdapter<any, any>;
 export type RecordOf<A> = A extends ModelAdapter<infer T, infer _O> ? T : never;
 
 /** The input of a create: required keys must be given, optional ones may be omitted. */
-export type CreateInput<A> =
-  A extends ModelAdapter<infer T, infer O> ? Omit<T, O> & Partial<Pick<T, O>> : never;
+export type CreateInput<A> = A extends ModelAdapter<infer T, infer O> ? Omit<T, O> & Partial<Pick<T, O>> : never;
 
 /** The input of an update: any fields but the primary key. */
-export type UpdateInput<A> =
-  A extends ModelAdapter<infer T, infer _O> ? Partial<Omit<T, A['primaryKey']>> : never;
+export type UpdateInput<A> = A extends ModelAdapter<infer T, infer _O> ? Partial<Omit<T, A['primaryKey']>> : never;

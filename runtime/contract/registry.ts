@@ -52,9 +52,7 @@ export class RegistryError extends SyncError {
  * const models = { tag: tagAdapter };
  * export const registry = defineRegistry<typeof models, Database>({ schemaHash, models, dependencyOrder: ['tag'], migrations });
  */
-export function defineRegistry<Models extends Record<string, AnyModelAdapter>, DB = unknown>(
-  definition: RegistryDefinition<Models>,
-): Registry<Models, DB> {
+export function defineRegistry<Models extends Record<string, AnyModelAdapter>, DB = unknown>(definition: RegistryDefinition<Models>): Registry<Models, DB> {
   const byName = new Map<string, AnyModelAdapter>();
   const byId = new Map<number, AnyModelAdapter>();
   for (const [accessor, adapter] of Object.entries(definition.models)) {

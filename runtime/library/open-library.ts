@@ -42,7 +42,10 @@ export interface LibraryOptions<R extends Registry<any, any>> {
  * const library = await openLibrary({ dir: 'data/laptop', libraryId, deviceId, registry });
  */
 export async function openLibrary<R extends Registry<any, any>>(options: LibraryOptions<R>): Promise<Library<R>> {
-  for (const [name, value] of [['libraryId', options.libraryId], ['deviceId', options.deviceId]] as const) {
+  for (const [name, value] of [
+    ['libraryId', options.libraryId],
+    ['deviceId', options.deviceId],
+  ] as const) {
     if (!isUuid(value)) throw new InvalidArgumentError(name, value, 'a lower-case UUID');
   }
   const durability = options.durability ?? 'full';

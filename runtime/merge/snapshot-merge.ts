@@ -81,7 +81,8 @@ function mergeRecord(merge: Merge, snapshot: SnapshotRecord): void {
   if (!model) throw new UnknownModelError(snapshot.model);
   const { adapter } = model;
   const at: RecordPlace = { model, record: snapshot.record, device: null };
-  if (snapshot.deleteClock !== null && snapshot.deleteClock.length !== HLC_BYTES) throw new InvalidChangeError(`${describe(at)}: deleteClock is not ${HLC_BYTES} bytes`);
+  if (snapshot.deleteClock !== null && snapshot.deleteClock.length !== HLC_BYTES)
+    throw new InvalidChangeError(`${describe(at)}: deleteClock is not ${HLC_BYTES} bytes`);
   if (snapshot.deleted) {
     remove(merge, applyDelete(store, model, snapshot.record, snapshot.deleteClock));
     return;
@@ -169,6 +170,7 @@ function checkedValues(values: Readonly<Record<string, SqlValue>> | null, at: Re
     count += 1;
   }
   // Each name is a distinct field of the kind: as many as the model has means all of them.
-  if (count !== (perDevice ? model.deviceFields : model.values).length) throw new InvalidChangeError(`${describe(at)}: a snapshot record carries every ${kind} field`);
+  if (count !== (perDevice ? model.deviceFields : model.values).length)
+    throw new InvalidChangeError(`${describe(at)}: a snapshot record carries every ${kind} field`);
   return values;
 }

@@ -71,7 +71,11 @@ export class ProtocolDispatcher {
       return;
     }
     if (envelope.schemaHash !== identity.schemaHash) {
-      this.#invalidFrame(peer, 'schema-mismatch', `message for schema ${envelope.schemaHash.slice(0, 12)}; this device has ${identity.schemaHash.slice(0, 12)} (upgrade both to the same schemas)`);
+      this.#invalidFrame(
+        peer,
+        'schema-mismatch',
+        `message for schema ${envelope.schemaHash.slice(0, 12)}; this device has ${identity.schemaHash.slice(0, 12)} (upgrade both to the same schemas)`,
+      );
       return;
     }
     this.#invalid.delete(peer);

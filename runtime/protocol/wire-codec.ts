@@ -27,7 +27,13 @@ const TYPE_BY_CODE = new Map(Object.entries(MESSAGE_TYPES).map(([name, code]) =>
 
 export function encodeEnvelope(envelope: Envelope): Buffer {
   const { message } = envelope;
-  return packr.pack([envelope.version, uuidToBytes(envelope.libraryId), Buffer.from(envelope.schemaHash, 'hex'), MESSAGE_TYPES[message.type], encodeBody(message)]);
+  return packr.pack([
+    envelope.version,
+    uuidToBytes(envelope.libraryId),
+    Buffer.from(envelope.schemaHash, 'hex'),
+    MESSAGE_TYPES[message.type],
+    encodeBody(message),
+  ]);
 }
 
 export function decodeEnvelope(bytes: Uint8Array, maxBytes: number = DEFAULT_MAX_FRAME_BYTES): Envelope {
@@ -43,7 +49,10 @@ export function decodeEnvelope(bytes: Uint8Array, maxBytes: number = DEFAULT_MAX
     const frame = array(decoded, 'frame', 5);
     const version = uint(frame[0], 'version');
     if (version !== PROTOCOL_VERSION) {
-      throw new WireError('unsupported-version', `protocol version ${version} is not supported (this device speaks ${PROTOCOL_VERSION}); upgrade the older device`);
+      throw new WireError(
+        'unsupported-version',
+        `protocol version ${version} is not supported (this device speaks ${PROTOCOL_VERSION}); upgrade the older device`,
+      );
     }
     const libraryId = uuid(frame[1], 'libraryId');
     const schemaHash = fixedBytes(frame[2], 'schemaHash', 32).toString('hex');

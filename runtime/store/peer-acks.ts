@@ -12,9 +12,13 @@ export class PeerAcks {
   readonly #peers: Database.Statement;
 
   constructor(db: Database.Database) {
-    this.#ack = db.prepare('INSERT INTO _sync_peer_ack (peer, origin, seq) VALUES (?, ?, ?) ON CONFLICT (peer, origin) DO UPDATE SET seq = max(seq, excluded.seq)');
+    this.#ack = db.prepare(
+      'INSERT INTO _sync_peer_ack (peer, origin, seq) VALUES (?, ?, ?) ON CONFLICT (peer, origin) DO UPDATE SET seq = max(seq, excluded.seq)',
+    );
     this.#acked = db.prepare('SELECT origin, seq FROM _sync_peer_ack WHERE peer = ?');
-    this.#seen = db.prepare('INSERT INTO _sync_peer (peer, last_seen) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)');
+    this.#seen = db.prepare(
+      'INSERT INTO _sync_peer (peer, last_seen) VALUES (?, ?) ON CONFLICT (peer) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)',
+    );
     this.#peers = db.prepare('SELECT peer, last_seen AS lastSeen FROM _sync_peer ORDER BY peer');
   }
 

@@ -89,7 +89,17 @@ const initial: Migration = {
       .execute();
   },
   async down(db: Kysely<any>): Promise<void> {
-    for (const table of ['_sync_model', '_sync_pruned', '_sync_peer', '_sync_parked', '_sync_tombstone', '_sync_peer_ack', '_sync_cursor', '_sync_log', '_sync_state']) {
+    for (const table of [
+      '_sync_model',
+      '_sync_pruned',
+      '_sync_peer',
+      '_sync_parked',
+      '_sync_tombstone',
+      '_sync_peer_ack',
+      '_sync_cursor',
+      '_sync_log',
+      '_sync_state',
+    ]) {
       await db.schema.dropTable(table).execute();
     }
   },

@@ -48,7 +48,19 @@ export function emptyHistogram(): LatencyHistogram {
 }
 
 export function emptyPeerMetrics(): PeerMetrics {
-  return { sent: 0, received: 0, applied: 0, retried: 0, failed: 0, parked: 0, acked: 0, refused: 0, lag: 0, lastError: null, broadcastLatency: emptyHistogram() };
+  return {
+    sent: 0,
+    received: 0,
+    applied: 0,
+    retried: 0,
+    failed: 0,
+    parked: 0,
+    acked: 0,
+    refused: 0,
+    lag: 0,
+    lastError: null,
+    broadcastLatency: emptyHistogram(),
+  };
 }
 
 function recordLatency(histogram: LatencyHistogram, ms: number): void {

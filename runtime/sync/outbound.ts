@@ -13,7 +13,7 @@
  *   bounded by the window and rebuilt after a restart.
  */
 import type { ChangeEntry } from '../core/change-entry.js';
-import { raise, vectorKey, type VersionVector } from '../core/version-vector.js';
+import { mergeVectors, raise, vectorKey, type VersionVector } from '../core/version-vector.js';
 import type { SyncMessage } from '../protocol/messages.js';
 import type { TimerHandle } from '../transports/transport.js';
 import type { Backoff } from './backoff.js';
@@ -31,16 +31,15 @@ interface Page {
 type SharedPages = Map<string, Page>;
 
 /** Where sending to a peer goes on from: `max(acked, sent)` per origin, past all of its own entries. */
-export function sendFrom(state: PeerState): Map<string, number> {
-  const from = new Map(state.acked);
-  for (const [origin, seq] of state.sent) raise(from, origin, seq);
+function sendFrom(state: PeerState): Map<string, number> {
+  const from = mergeVectors(state.acked, state.sent);
   // An origin holds its own entries: sending them back would only echo them.
   from.set(state.id, Number.MAX_SAFE_INTEGER);
   return from;
 }
 
 /** Entries sent and not yet acknowledged (by seq distance; entries past a gap count too). */
-export function inFlight(state: PeerState): number {
+function inFlight(state: PeerState): number {
   let count = 0;
   for (const [origin, seq] of state.sent) count += Math.max(0, seq - (state.acked.get(origin) ?? 0));
   return count;

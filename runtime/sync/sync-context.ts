@@ -26,7 +26,10 @@ export class SyncContext {
     this.scheduler = options.scheduler ?? systemScheduler;
     this.options = resolveOptions(options);
     const device = port.deviceId.slice(0, 8);
-    this.#log = options.log ?? ((event) => event.level === 'warn' && console.warn(`syncgen ${device} ${event.peer ? `peer ${event.peer.slice(0, 8)} ` : ''}${event.event}: ${event.detail}`));
+    this.#log =
+      options.log ??
+      ((event) =>
+        event.level === 'warn' && console.warn(`syncgen ${device} ${event.peer ? `peer ${event.peer.slice(0, 8)} ` : ''}${event.event}: ${event.detail}`));
   }
 
   /** Whether the engine still runs on an open library. */
@@ -61,7 +64,10 @@ export class SyncContext {
     const state = this.peer(peer);
     let timer: TimerHandle | null = null;
     const timeout = new Promise<never>((_, reject) => {
-      timer = this.scheduler.setTimer(() => reject(new TransportError('send-timeout', `send timed out after ${this.options.sendTimeoutMs} ms`)), this.options.sendTimeoutMs);
+      timer = this.scheduler.setTimer(
+        () => reject(new TransportError('send-timeout', `send timed out after ${this.options.sendTimeoutMs} ms`)),
+        this.options.sendTimeoutMs,
+      );
     });
     Promise.race([this.transport.send(peer, frame), timeout])
       .then(() => (timer as TimerHandle | null)?.cancel())

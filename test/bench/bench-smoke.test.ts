@@ -12,9 +12,16 @@ import { temporaryDirectory } from '../support/libraries.js';
 
 test('every figure runs with tiny sizes and writes its results', () => {
   const out = path.join(temporaryDirectory('bench'), 'smoke.json');
-  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_DIR, 'bench', 'run.ts'), '--smoke', '--out', out], { cwd: REPO_DIR, encoding: 'utf8', timeout: 180_000 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_DIR, 'bench', 'run.ts'), '--smoke', '--out', out], {
+    cwd: REPO_DIR,
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   assert.is(run.status, 0, `${run.stdout}\n${run.stderr}`);
-  const results = JSON.parse(readFileSync(out, 'utf8')) as { figures: { id: number; rows: { sample: { median: number } }[] }[]; versions: Record<string, string> };
+  const results = JSON.parse(readFileSync(out, 'utf8')) as {
+    figures: { id: number; rows: { sample: { median: number } }[] }[];
+    versions: Record<string, string>;
+  };
   assert.equal([...new Set(results.figures.map((figure) => figure.id))].sort(), [1, 2, 3, 4, 5, 6, 7]);
   assert.ok(results.figures.every((figure) => figure.rows.length > 0 && figure.rows.every((row) => Number.isFinite(row.sample.median))));
   assert.ok(results.versions.sqlite && results.versions['better-sqlite3']);

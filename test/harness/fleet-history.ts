@@ -40,7 +40,10 @@ export type Command =
 const MAX_CLOCK_OFFSET_MS = 2 * 60_000;
 
 export const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 12, arbitrary: fc.record({ kind: fc.constant('write' as const), device: fc.nat(), writes: fc.array(randomWrite, { minLength: 1, maxLength: 8 }) }) },
+  {
+    weight: 12,
+    arbitrary: fc.record({ kind: fc.constant('write' as const), device: fc.nat(), writes: fc.array(randomWrite, { minLength: 1, maxLength: 8 }) }),
+  },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 3000 }) }) },
   {
     weight: 1,
@@ -55,7 +58,14 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'heal' as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), device: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const), device: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('clock' as const), device: fc.nat(), offsetMs: fc.integer({ min: -MAX_CLOCK_OFFSET_MS, max: MAX_CLOCK_OFFSET_MS }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('clock' as const),
+      device: fc.nat(),
+      offsetMs: fc.integer({ min: -MAX_CLOCK_OFFSET_MS, max: MAX_CLOCK_OFFSET_MS }),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'join' as const }) },
 );
 
@@ -115,8 +125,7 @@ export interface FleetDriver {
  */
 export async function executeHistory(driver: FleetDriver, commands: readonly Command[], problems: SyncEvent[], quietLimitMs: number): Promise<HistoryResult> {
   const committed: ChangeEntry[] = [];
-  const watch = (device: Device) =>
-    device.library.outbox.subscribe((entries) => committed.push(...entries.filter((entry) => entry.origin === device.id)));
+  const watch = (device: Device) => device.library.outbox.subscribe((entries) => committed.push(...entries.filter((entry) => entry.origin === device.id)));
   driver.devices().forEach(watch);
   const pick = (index: number) => driver.devices()[index % driver.devices().length]!;
   const live = () => driver.devices().filter((device) => !device.library.closed);
@@ -169,7 +178,8 @@ export async function executeHistory(driver: FleetDriver, commands: readonly Com
   driver.setFaults({ drop: 0, duplicate: 0, maxDelayMs: 1 });
   for (const device of [...driver.devices()]) if (device.library.closed) watch(await driver.restart(device.id));
   const quiet = await driver.settle(quietLimitMs);
-  const vectors = () => live().map((device) => `${device.id.slice(0, 8)}: ${JSON.stringify([...device.library.outbox.cursors()])} parked ${device.library.parkedCount}`);
+  const vectors = () =>
+    live().map((device) => `${device.id.slice(0, 8)}: ${JSON.stringify([...device.library.outbox.cursors()])} parked ${device.library.parkedCount}`);
   assert.ok(quiet, `the fleet did not become quiet within ${quietLimitMs} ms:\n${vectors().join('\n')}`);
   await driver.exchangeVectors();
   return { devices: live(), committed, problems, close: () => driver.close() };
@@ -226,7 +236,10 @@ export function checkFleet({ devices, committed, problems }: HistoryResult): voi
     assert.equal(heldEntries(device.library), [], `${device.id} kept log entries every peer acknowledged`);
   }
   // 6. no unhandled error, no refusal, nothing parked
-  assert.equal(problems.map((event) => `${event.peer ?? ''} ${event.event}: ${event.detail}`), []);
+  assert.equal(
+    problems.map((event) => `${event.peer ?? ''} ${event.event}: ${event.detail}`),
+    [],
+  );
   for (const device of devices) {
     assert.is(device.library.parkedCount, 0);
     assert.is(device.sync.metrics().total.refused, 0, `${device.id} refused changes`);

@@ -53,7 +53,9 @@ export async function assertFleetProperty(options: PropertyOptions): Promise<num
   );
   if (details.failed) {
     const cause = details.errorInstance instanceof Error ? (details.errorInstance.stack ?? details.errorInstance.message) : String(details.errorInstance);
-    throw new Error(`${fc.defaultReportMessage(details) ?? 'property failed'}\n\nCaused by: ${cause}\n\nReplay with ${seedVariable}=${details.seed} ${pathVariable}=${details.counterexamplePath}.`);
+    throw new Error(
+      `${fc.defaultReportMessage(details) ?? 'property failed'}\n\nCaused by: ${cause}\n\nReplay with ${seedVariable}=${details.seed} ${pathVariable}=${details.counterexamplePath}.`,
+    );
   }
   return details.numRuns;
 }

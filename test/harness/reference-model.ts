@@ -115,7 +115,8 @@ export function predictState(registry: Registry<any, any>, committed: readonly C
     }
     for (const reference of adapter.references) {
       const value = row[reference.field];
-      if (reference.onDelete === 'setNull' && typeof value === 'string' && deleted.has(key(byName.get(reference.model)!.id, value))) row[reference.field] = null;
+      if (reference.onDelete === 'setNull' && typeof value === 'string' && deleted.has(key(byName.get(reference.model)!.id, value)))
+        row[reference.field] = null;
     }
     state[adapter.table]!.push(row);
   }

@@ -44,7 +44,17 @@ export async function runTcpHistory({ seed, devices, commands }: { seed: number;
       reconnectMaxMs: 200,
     });
     const faulty = new FaultyTransport(tcp, seed + index);
-    const sync = new PeerSync(syncPortOf(library), { ...TEST_SYNC_OPTIONS, heartbeatMs: 100, retryBaseMs: 50, retryMaxMs: 1000, pruneEveryMs: 500, retentionMs: 30_000, snapshotLag: snapshotLagFor(seed), log, transport: faulty });
+    const sync = new PeerSync(syncPortOf(library), {
+      ...TEST_SYNC_OPTIONS,
+      heartbeatMs: 100,
+      retryBaseMs: 50,
+      retryMaxMs: 1000,
+      pruneEveryMs: 500,
+      retentionMs: 30_000,
+      snapshotLag: snapshotLagFor(seed),
+      log,
+      transport: faulty,
+    });
     await sync.start();
     return { id, dir, library, sync, transport: faulty, faulty, port: tcp.address().port };
   };

@@ -25,7 +25,10 @@ const PATH = process.env.CONVERGENCE_PATH;
 
 const step = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('write' as const), device: fc.nat(), write: randomWrite }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('deliver' as const), from: fc.nat(), to: fc.nat(), share: fc.integer({ min: 0, max: 100 }), seed: fc.nat() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('deliver' as const), from: fc.nat(), to: fc.nat(), share: fc.integer({ min: 0, max: 100 }), seed: fc.nat() }),
+  },
 );
 
 const scenario = fc.record({
@@ -55,55 +58,57 @@ function applyInBatches(library: ExampleLibrary, entries: ChangeEntry[], batch: 
 }
 
 test(`property: libraries that received the same changes hold identical data (${RUNS} runs)`, async () => {
-  await fc.assert(
-    fc.asyncProperty(scenario, async ({ devices, steps, seed, duplicates, batch }) => {
-      const random = prng(seed);
-      const libraries = await Promise.all(DEVICES.slice(0, devices).map((device) => openDevice(device)));
-      const committed: ChangeEntry[] = [];
-      for (const library of libraries) library.outbox.subscribe((entries) => committed.push(...entries.filter((entry) => entry.origin === library.deviceId)));
-      try {
-        for (const item of steps) {
-          if (item.kind === 'write') {
-            applyRandomWrite(libraries[item.device % devices]!, item.write);
-            continue;
+  await fc
+    .assert(
+      fc.asyncProperty(scenario, async ({ devices, steps, seed, duplicates, batch }) => {
+        const random = prng(seed);
+        const libraries = await Promise.all(DEVICES.slice(0, devices).map((device) => openDevice(device)));
+        const committed: ChangeEntry[] = [];
+        for (const library of libraries) library.outbox.subscribe((entries) => committed.push(...entries.filter((entry) => entry.origin === library.deviceId)));
+        try {
+          for (const item of steps) {
+            if (item.kind === 'write') {
+              applyRandomWrite(libraries[item.device % devices]!, item.write);
+              continue;
+            }
+            const from = libraries[item.from % devices]!;
+            const to = libraries[item.to % devices]!;
+            if (from === to) continue;
+            const lacking = shuffle(from.outbox.missingFrom(to.outbox.cursors(), Number.MAX_SAFE_INTEGER), prng(item.seed));
+            applyInBatches(to, lacking.slice(0, Math.ceil((lacking.length * item.share) / 100)), batch, random);
           }
-          const from = libraries[item.from % devices]!;
-          const to = libraries[item.to % devices]!;
-          if (from === to) continue;
-          const lacking = shuffle(from.outbox.missingFrom(to.outbox.cursors(), Number.MAX_SAFE_INTEGER), prng(item.seed));
-          applyInBatches(to, lacking.slice(0, Math.ceil((lacking.length * item.share) / 100)), batch, random);
+          for (const to of libraries) {
+            const lacking = libraries.filter((from) => from !== to).flatMap((from) => from.outbox.missingFrom(to.outbox.cursors(), Number.MAX_SAFE_INTEGER));
+            const repeated = lacking.filter(() => random() * 100 < duplicates);
+            applyInBatches(to, shuffle([...lacking, ...repeated], random), batch, random);
+          }
+          const expected = syncedState(libraries[0]!);
+          assert.equal(expected, predictState(registry, committed), 'the reference model predicts the same state');
+          for (const library of libraries) {
+            assert.equal(syncedState(library), expected, `device ${library.deviceId} differs from device ${libraries[0]!.deviceId}`);
+            assert.is(library.parkedCount, 0, `device ${library.deviceId} has parked changes`);
+            assert.equal(library.outbox.cursors(), libraries[0]!.outbox.cursors());
+          }
+        } finally {
+          for (const library of libraries) {
+            closeReaders(library);
+            library.close();
+          }
         }
-        for (const to of libraries) {
-          const lacking = libraries.filter((from) => from !== to).flatMap((from) => from.outbox.missingFrom(to.outbox.cursors(), Number.MAX_SAFE_INTEGER));
-          const repeated = lacking.filter(() => random() * 100 < duplicates);
-          applyInBatches(to, shuffle([...lacking, ...repeated], random), batch, random);
-        }
-        const expected = syncedState(libraries[0]!);
-        assert.equal(expected, predictState(registry, committed), 'the reference model predicts the same state');
-        for (const library of libraries) {
-          assert.equal(syncedState(library), expected, `device ${library.deviceId} differs from device ${libraries[0]!.deviceId}`);
-          assert.is(library.parkedCount, 0, `device ${library.deviceId} has parked changes`);
-          assert.equal(library.outbox.cursors(), libraries[0]!.outbox.cursors());
-        }
-      } finally {
-        for (const library of libraries) {
-          closeReaders(library);
-          library.close();
-        }
-      }
-    }),
-    {
-      numRuns: RUNS,
-      ...(SEED === undefined ? {} : { seed: SEED }),
-      ...(PATH === undefined ? {} : { path: PATH }),
-      // Shrinking a long history is slow: past this time the best counterexample so far is reported.
-      interruptAfterTimeLimit: Number(process.env.CONVERGENCE_TIME_LIMIT_MS ?? 120_000),
-      markInterruptAsFailure: true,
-    },
-  ).catch((error: Error) => {
-    // fast-check's report (seed, path, shrunk counterexample) plus the failure inside the property.
-    throw new Error(`${error.message}\n\nCaused by: ${(error.cause as Error | undefined)?.stack ?? 'unknown'}`);
-  });
+      }),
+      {
+        numRuns: RUNS,
+        ...(SEED === undefined ? {} : { seed: SEED }),
+        ...(PATH === undefined ? {} : { path: PATH }),
+        // Shrinking a long history is slow: past this time the best counterexample so far is reported.
+        interruptAfterTimeLimit: Number(process.env.CONVERGENCE_TIME_LIMIT_MS ?? 120_000),
+        markInterruptAsFailure: true,
+      },
+    )
+    .catch((error: Error) => {
+      // fast-check's report (seed, path, shrunk counterexample) plus the failure inside the property.
+      throw new Error(`${error.message}\n\nCaused by: ${(error.cause as Error | undefined)?.stack ?? 'unknown'}`);
+    });
 });
 
 test.run();

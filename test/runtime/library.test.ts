@@ -16,10 +16,17 @@ test('one database file holds the model tables and the sync tables, in WAL mode 
   const dir = temporaryDirectory('file');
   const library = await openDevice(DEVICE_A, { dir, durability: 'full' });
   library.transact((tx) => tx.tag.create({ name: 'Holidays', createdAt: NOW }));
-  assert.equal(readdirSync(dir).filter((name) => name.endsWith('.db')), ['library.db']);
+  assert.equal(
+    readdirSync(dir).filter((name) => name.endsWith('.db')),
+    ['library.db'],
+  );
   const db = new Database(library.file, { readonly: true });
   const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-  assert.ok(['_sync_log', '_sync_cursor', '_sync_peer_ack', '_sync_tombstone', '_sync_parked', '_sync_state', 'tag', 'entry', 'user_metadata__device'].every((name) => tables.includes(name)));
+  assert.ok(
+    ['_sync_log', '_sync_cursor', '_sync_peer_ack', '_sync_tombstone', '_sync_parked', '_sync_state', 'tag', 'entry', 'user_metadata__device'].every((name) =>
+      tables.includes(name),
+    ),
+  );
   assert.is(db.pragma('journal_mode', { simple: true }), 'wal');
   db.close();
   library.close();
@@ -55,10 +62,14 @@ test('a local commit writes only its rows and log entries; the cursor and clock 
   const raw = new Database(first.file, { readonly: true });
   const storedCursor = () => raw.prepare('SELECT seq FROM _sync_cursor WHERE origin = ?').pluck().get(DEVICE_A);
   assert.is(storedCursor(), undefined, 'no cursor row is written by a local commit');
-  assert.throws(() => first.transact((tx) => {
-    tx.tag.update(tag.id, { name: 'Rolled back' });
-    throw new Error('abort');
-  }), /abort/);
+  assert.throws(
+    () =>
+      first.transact((tx) => {
+        tx.tag.update(tag.id, { name: 'Rolled back' });
+        throw new Error('abort');
+      }),
+    /abort/,
+  );
   assert.equal(first.outbox.cursors(), new Map([[DEVICE_A, 2]]), 'a rollback leaves the cursor where the file has it');
 
   // A peer acknowledged everything: the own entries are pruned, so the row and the stored clock must tell.
@@ -126,15 +137,21 @@ test('EXPLAIN QUERY PLAN: every statement the runtime prepares is an index looku
     }
     plans.set(source, plan);
     // `incoming` is the one-row subquery of the per-field merge.
-    for (const detail of plan) if (/^SCAN (?!CONSTANT ROW|incoming$)/.test(detail) && !/USING (COVERING )?INDEX|PRIMARY KEY/.test(detail)) scans.push(`${detail}  <=  ${source.replace(/\s+/g, ' ').slice(0, 90)}`);
+    for (const detail of plan)
+      if (/^SCAN (?!CONSTANT ROW|incoming$)/.test(detail) && !/USING (COVERING )?INDEX|PRIMARY KEY/.test(detail))
+        scans.push(`${detail}  <=  ${source.replace(/\s+/g, ' ').slice(0, 90)}`);
   }
   const planOf = (fragment: string) => [...plans].find(([source]) => source.includes(fragment))?.[1];
   assert.equal(planOf('FROM _sync_log WHERE origin = ? AND seq > ?'), ['SEARCH _sync_log USING PRIMARY KEY (origin=? AND seq>?)']);
   assert.equal(planOf('SELECT 1 FROM _sync_log WHERE origin = ? AND seq = ?'), ['SEARCH _sync_log USING PRIMARY KEY (origin=? AND seq=?)']);
   assert.equal(planOf('SELECT seq FROM _sync_cursor WHERE origin = ?'), ['SEARCH _sync_cursor USING PRIMARY KEY (origin=?)']);
   assert.equal(planOf('SELECT hlc FROM _sync_tombstone'), ['SEARCH _sync_tombstone USING PRIMARY KEY (model=? AND record=?)']);
-  assert.equal(planOf('FROM _sync_parked WHERE model = ? AND record = ?'), ['SEARCH _sync_parked USING COVERING INDEX _sync_parked_by_missing (model=? AND record=?)']);
-  assert.equal(planOf('SELECT "id" FROM "entry" WHERE "locationId" = ?'), ['SEARCH entry USING COVERING INDEX idx_entry__locationId__parentId__name (locationId=?)']);
+  assert.equal(planOf('FROM _sync_parked WHERE model = ? AND record = ?'), [
+    'SEARCH _sync_parked USING COVERING INDEX _sync_parked_by_missing (model=? AND record=?)',
+  ]);
+  assert.equal(planOf('SELECT "id" FROM "entry" WHERE "locationId" = ?'), [
+    'SEARCH entry USING COVERING INDEX idx_entry__locationId__parentId__name (locationId=?)',
+  ]);
   assert.equal(planOf('FROM "tag" WHERE "id" = ?'), ['SEARCH tag USING PRIMARY KEY (id=?)']);
   assert.equal(planOf('UPDATE "tag" SET'), ['SEARCH tag USING PRIMARY KEY (id=?)']);
   // One row per device (the version vector, the prune floor, the peers), once at open the model
@@ -168,8 +185,18 @@ test('model ids written under an old numbering are rewritten to the registry ids
   db.close();
 
   const reopened = await openDevice(DEVICE_A, { dir });
-  assert.equal(heldEntries(reopened).map((entry) => [entry.model, entry.record]), [[5, tag.id], [6, album.id], [6, album.id]]);
-  assert.equal(syncedState(reopened)._sync_tombstone!.map((row) => row.model), [6]);
+  assert.equal(
+    heldEntries(reopened).map((entry) => [entry.model, entry.record]),
+    [
+      [5, tag.id],
+      [6, album.id],
+      [6, album.id],
+    ],
+  );
+  assert.equal(
+    syncedState(reopened)._sync_tombstone!.map((row) => row.model),
+    [6],
+  );
   reopened.close();
 });
 

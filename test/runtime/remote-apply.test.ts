@@ -62,7 +62,11 @@ test('delete wins over a concurrent update with a later clock, and nothing bring
   b.transact((tx) => tx.tag.update(tag.id, { name: 'edited later' }));
   clockA.set(9_000_000);
   const outcome = deliver(b, a);
-  assert.equal([outcome.stored.length, outcome.parked, outcome.refused.map((item) => item.error.message), a.parkedCount], [1, 0, [], 0], 'an update of a deleted record is held, not parked');
+  assert.equal(
+    [outcome.stored.length, outcome.parked, outcome.refused.map((item) => item.error.message), a.parkedCount],
+    [1, 0, [], 0],
+    'an update of a deleted record is held, not parked',
+  );
   deliver(a, b);
   assert.is(a.get('tag', tag.id), undefined);
   assert.is(b.get('tag', tag.id), undefined);
@@ -138,13 +142,20 @@ test('a child that arrives after its parent was deleted follows the reference: c
   assert.is(a.get('tagOnEntry', link.id), undefined, 'cascade: the link is deleted on A, which never had it');
   assert.is(a.get('album', album.id)!.coverEntryId, null, 'setNull: the cover is cleared');
   assert.equal(syncedState(a), syncedState(b));
-  assert.equal(syncedState(a)._sync_tombstone!.map((row) => row.record).sort(), [entry.id, link.id].sort());
+  assert.equal(
+    syncedState(a)
+      ._sync_tombstone!.map((row) => row.record)
+      .sort(),
+    [entry.id, link.id].sort(),
+  );
 });
 
 test('deleting a parent cascades on every device to its children and their children', async () => {
   const { a, b } = await pair();
   const { location, entry } = seedFiles(a);
-  const child = a.transact((tx) => tx.entry.create({ locationId: location.id, parentId: entry.id, name: 'inner', kind: 'file', sizeBytes: 1, modifiedAt: NOW }));
+  const child = a.transact((tx) =>
+    tx.entry.create({ locationId: location.id, parentId: entry.id, name: 'inner', kind: 'file', sizeBytes: 1, modifiedAt: NOW }),
+  );
   deliver(a, b);
   const meta = b.transact((tx) => tx.userMetadata.create({ entryId: child.id, notes: 'b', lastOpenedAt: NOW }));
   deliver(b, a);
@@ -172,9 +183,20 @@ test('a cascade reference is fixed at create: locally refused, and a remote chan
   assert.match((error as Error).message, /^Entry\.locationId references its parent with onDelete cascade, so it is fixed when the record is created/);
   assert.equal(a.transact((tx) => tx.entry.update(entry.id, { locationId: location.id, name: 'same parent is fine' })).name, 'same parent is fine');
   deliver(a, b);
-  const forged = { origin: DEVICE_A, seq: 99, hlc: encodeHlc({ wallMs: 3_000_000, counter: 0, device: DEVICE_A }), model: 9, record: link.id, kind: 'update' as const, data: { tagId: tag.id } };
+  const forged = {
+    origin: DEVICE_A,
+    seq: 99,
+    hlc: encodeHlc({ wallMs: 3_000_000, counter: 0, device: DEVICE_A }),
+    model: 9,
+    record: link.id,
+    kind: 'update' as const,
+    data: { tagId: tag.id },
+  };
   const outcome = b.applyChanges([forged]);
-  assert.is(outcome.refused[0]!.error.message, `invalid remote change: TagOnEntry ${link.id} (${DEVICE_A}#99): tagId references its parent with onDelete cascade and cannot change after create`);
+  assert.is(
+    outcome.refused[0]!.error.message,
+    `invalid remote change: TagOnEntry ${link.id} (${DEVICE_A}#99): tagId references its parent with onDelete cascade and cannot change after create`,
+  );
   assert.equal(syncedState(a), syncedState(b));
 });
 
@@ -226,14 +248,23 @@ test('malformed entries and unknown models are refused with typed errors, the re
   const bad: [unknown, string][] = [
     ['garbage', 'invalid remote change: not an object'],
     [{ ...good, seq: 0 }, 'invalid remote change: seq 0 is not a positive integer'],
-    [{ ...good, model: 999 }, 'no model with id 999 in the registry (the peers\' schemas differ?)'],
+    [{ ...good, model: 999 }, "no model with id 999 in the registry (the peers' schemas differ?)"],
     [{ ...good, seq: 2, data: { ...good!.data, colour: 'red' } }, `invalid remote change: Tag ${tag.id} (${DEVICE_A}#2): colour is not a field it can change`],
-    [{ ...good, seq: 3, data: { ...good!.data, isPinned: 7 } }, `invalid remote change: Tag ${tag.id} (${DEVICE_A}#3): isPinned: 7 is not a value the field stores`],
-    [{ ...good, seq: 4, data: { name: 'only a name' } }, `invalid remote change: Tag ${tag.id} (${DEVICE_A}#4): insert lacks color, icon, description, isPinned, position, createdAt`],
+    [
+      { ...good, seq: 3, data: { ...good!.data, isPinned: 7 } },
+      `invalid remote change: Tag ${tag.id} (${DEVICE_A}#3): isPinned: 7 is not a value the field stores`,
+    ],
+    [
+      { ...good, seq: 4, data: { name: 'only a name' } },
+      `invalid remote change: Tag ${tag.id} (${DEVICE_A}#4): insert lacks color, icon, description, isPinned, position, createdAt`,
+    ],
     [{ ...good, seq: 5, origin: DEVICE_C }, `invalid remote change: the clock was issued by another device than the origin ${DEVICE_C}`],
   ];
   const outcome = b.applyChanges([...bad.map(([entry]) => entry), good]);
-  assert.equal(outcome.refused.map((item) => item.error.message), bad.map(([, message]) => message));
+  assert.equal(
+    outcome.refused.map((item) => item.error.message),
+    bad.map(([, message]) => message),
+  );
   assert.ok(outcome.refused.every((item) => item.error instanceof InvalidChangeError || item.error instanceof UnknownModelError));
   assert.equal([outcome.stored.length, b.get('tag', tag.id)!.name], [1, 'Holidays']);
 });

@@ -39,11 +39,17 @@ test('create fills defaults and a new key, logs one entry per change with contig
     tx.tag.update(tag.id, { color: '#ff8800' });
     tx.album.create({ name: 'Trip', createdAt: NOW, updatedAt: NOW });
   });
-  assert.equal(committed.map((entries) => entries.map((entry) => `${entry.seq}:${entry.kind}`)), [['1:insert'], ['2:update', '3:insert']]);
+  assert.equal(
+    committed.map((entries) => entries.map((entry) => `${entry.seq}:${entry.kind}`)),
+    [['1:insert'], ['2:update', '3:insert']],
+  );
   assert.equal(committed[1]![0]!.data, { color: '#ff8800' }, 'a logBased update logs the changed fields only');
   assert.equal(library.outbox.cursors(), new Map([[DEVICE_A, 3]]));
   const clocks = heldEntries(library).map((entry) => decodeHlc(entry.hlc));
-  assert.ok(clocks.every((clock, index) => index === 0 || compareHlc(clock, clocks[index - 1]!) > 0), 'each change has a later clock');
+  assert.ok(
+    clocks.every((clock, index) => index === 0 || compareHlc(clock, clocks[index - 1]!) > 0),
+    'each change has a later clock',
+  );
   library.close();
 });
 
@@ -64,7 +70,13 @@ test('a throw inside transact rolls back every row, clock and log entry of it', 
   assert.equal(library.outbox.cursors(), new Map([[DEVICE_A, 1]]));
   assert.is(heldEntries(library).length, 1);
   const next = library.transact((tx) => tx.tag.create({ name: 'after', createdAt: NOW }));
-  assert.equal(heldEntries(library).map((entry) => [entry.seq, entry.record]).at(-1), [2, next.id], 'seqs stay contiguous');
+  assert.equal(
+    heldEntries(library)
+      .map((entry) => [entry.seq, entry.record])
+      .at(-1),
+    [2, next.id],
+    'seqs stay contiguous',
+  );
   library.close();
 });
 
@@ -92,8 +104,14 @@ test('a tx cannot outlive its callback, and transact cannot nest', async () => {
   library.transact((tx) => {
     kept = tx;
   });
-  assert.instance(thrown(() => kept!.tag.create({ name: 'late', createdAt: NOW })), TransactionClosedError);
-  assert.instance(thrown(() => library.transact(() => library.transact(() => 1))), TransactionClosedError);
+  assert.instance(
+    thrown(() => kept!.tag.create({ name: 'late', createdAt: NOW })),
+    TransactionClosedError,
+  );
+  assert.instance(
+    thrown(() => library.transact(() => library.transact(() => 1))),
+    TransactionClosedError,
+  );
   library.close();
 });
 
@@ -109,11 +127,23 @@ test('device-owned data: the owner field defaults to this device; other devices 
 
   const update = thrown(() => b.transact((tx) => tx.location.update(location.id, { name: 'Mine now' })));
   assert.instance(update, NotOwnerError);
-  assert.is((update as Error).message, `Location ${location.id} is owned by device ${DEVICE_A}; device ${DEVICE_B} cannot write it (device-owned data has one writer)`);
-  assert.instance(thrown(() => b.transact((tx) => tx.location.delete(location.id))), NotOwnerError);
-  assert.instance(thrown(() => b.transact((tx) => tx.location.create({ deviceId: DEVICE_A, name: 'Forged', path: '/x', createdAt: NOW }))), NotOwnerError);
+  assert.is(
+    (update as Error).message,
+    `Location ${location.id} is owned by device ${DEVICE_A}; device ${DEVICE_B} cannot write it (device-owned data has one writer)`,
+  );
+  assert.instance(
+    thrown(() => b.transact((tx) => tx.location.delete(location.id))),
+    NotOwnerError,
+  );
+  assert.instance(
+    thrown(() => b.transact((tx) => tx.location.create({ deviceId: DEVICE_A, name: 'Forged', path: '/x', createdAt: NOW }))),
+    NotOwnerError,
+  );
   const ownerChange = thrown(() => a.transact((tx) => tx.location.update(location.id, { deviceId: DEVICE_B })));
-  assert.equal([(ownerChange as UnknownFieldError).code, (ownerChange as Error).message], ['unknown-field', 'Location.deviceId is the owner field; it cannot change']);
+  assert.equal(
+    [(ownerChange as UnknownFieldError).code, (ownerChange as Error).message],
+    ['unknown-field', 'Location.deviceId is the owner field; it cannot change'],
+  );
   a.close();
   b.close();
 });
@@ -123,18 +153,42 @@ test('refused writes: each a typed error that names the model and field, and not
   const tag = library.transact((tx) => tx.tag.create({ name: 'Holidays', createdAt: NOW }));
   const before = syncedState(library);
   const cases: [() => unknown, new (...args: never[]) => Error, string][] = [
-    [() => library.transact((tx) => tx.tag.create({ name: 'x', createdAt: NOW, colour: 'red' } as never)), UnknownFieldError, 'Tag.colour is not a field of the model'],
-    [() => library.transact((tx) => tx.tag.create({ name: 'x', createdAt: NOW, color: 'red' })), FieldValueError, 'Tag.color: expected a string matching /^#[0-9a-f]{6}$/ or null, got "red"'],
-    [() => library.transact((tx) => tx.tag.create({ createdAt: NOW } as never)), FieldValueError, 'Tag.name: is required: a create must give a string of 1 to 64 characters'],
-    [() => library.transact((tx) => tx.tag.create({ id: tag.id, name: 'x', createdAt: NOW })), RecordExistsError, `Tag ${tag.id} already exists; update it, or create with another id`],
-    [() => library.transact((tx) => tx.tag.update('00000000-0000-4000-8000-0000000000ff', { name: 'x' })), RecordNotFoundError, 'Tag 00000000-0000-4000-8000-0000000000ff does not exist'],
+    [
+      () => library.transact((tx) => tx.tag.create({ name: 'x', createdAt: NOW, colour: 'red' } as never)),
+      UnknownFieldError,
+      'Tag.colour is not a field of the model',
+    ],
+    [
+      () => library.transact((tx) => tx.tag.create({ name: 'x', createdAt: NOW, color: 'red' })),
+      FieldValueError,
+      'Tag.color: expected a string matching /^#[0-9a-f]{6}$/ or null, got "red"',
+    ],
+    [
+      () => library.transact((tx) => tx.tag.create({ createdAt: NOW } as never)),
+      FieldValueError,
+      'Tag.name: is required: a create must give a string of 1 to 64 characters',
+    ],
+    [
+      () => library.transact((tx) => tx.tag.create({ id: tag.id, name: 'x', createdAt: NOW })),
+      RecordExistsError,
+      `Tag ${tag.id} already exists; update it, or create with another id`,
+    ],
+    [
+      () => library.transact((tx) => tx.tag.update('00000000-0000-4000-8000-0000000000ff', { name: 'x' })),
+      RecordNotFoundError,
+      'Tag 00000000-0000-4000-8000-0000000000ff does not exist',
+    ],
     [() => library.transact((tx) => tx.tag.update(tag.id, { id: tag.id } as never)), UnknownFieldError, 'Tag.id is the primary key; it cannot change'],
     [
       () => library.transact((tx) => tx.tagOnEntry.create({ tagId: tag.id, entryId: '00000000-0000-4000-8000-0000000000ee', addedAt: NOW })),
       MissingReferenceError,
       'TagOnEntry.entryId references Entry 00000000-0000-4000-8000-0000000000ee, which does not exist',
     ],
-    [() => library.transact((tx) => tx.userMetadata.create({ entryId: 'not-a-uuid' })), FieldValueError, 'UserMetadata.entryId: expected a UUID (8-4-4-4-12 hex digits), got "not-a-uuid"'],
+    [
+      () => library.transact((tx) => tx.userMetadata.create({ entryId: 'not-a-uuid' })),
+      FieldValueError,
+      'UserMetadata.entryId: expected a UUID (8-4-4-4-12 hex digits), got "not-a-uuid"',
+    ],
   ];
   for (const [write, type, message] of cases) {
     const error = thrown(write);
@@ -143,10 +197,23 @@ test('refused writes: each a typed error that names the model and field, and not
   }
   assert.equal(syncedState(library), before);
 
-  assert.is(library.transact((tx) => tx.tag.delete(tag.id)), true);
-  assert.is(library.transact((tx) => tx.tag.delete(tag.id)), false, 'deleting twice is a no-op');
-  assert.instance(thrown(() => library.transact((tx) => tx.tag.update(tag.id, { name: 'back' }))), RecordDeletedError);
-  assert.instance(thrown(() => library.transact((tx) => tx.tag.create({ id: tag.id, name: 'back', createdAt: NOW }))), RecordDeletedError);
+  assert.is(
+    library.transact((tx) => tx.tag.delete(tag.id)),
+    true,
+  );
+  assert.is(
+    library.transact((tx) => tx.tag.delete(tag.id)),
+    false,
+    'deleting twice is a no-op',
+  );
+  assert.instance(
+    thrown(() => library.transact((tx) => tx.tag.update(tag.id, { name: 'back' }))),
+    RecordDeletedError,
+  );
+  assert.instance(
+    thrown(() => library.transact((tx) => tx.tag.create({ id: tag.id, name: 'back', createdAt: NOW }))),
+    RecordDeletedError,
+  );
   const deleted = thrown(() => library.transact((tx) => tx.tagOnEntry.create({ tagId: tag.id, entryId: tag.id, addedAt: NOW })));
   assert.is((deleted as Error).message, `TagOnEntry.tagId references Tag ${tag.id}, which was deleted`);
   library.close();
@@ -166,7 +233,10 @@ test('hybrid: shared fields for everyone, perDevice fields per device, logged wh
   assert.equal(entryOfB!.data, { lastOpenedAt: NOW, openCount: 0 }, "B's perDevice state travels whole");
   deliver(b, a);
   assert.equal([a.get('userMetadata', meta.id)!.openCount, a.get('userMetadata', meta.id)!.lastOpenedAt], [3, null]);
-  assert.equal([b.get('userMetadata', meta.id)!.openCount, b.get('userMetadata', meta.id)!.lastOpenedAt, b.get('userMetadata', meta.id)!.notes], [0, NOW, 'shared']);
+  assert.equal(
+    [b.get('userMetadata', meta.id)!.openCount, b.get('userMetadata', meta.id)!.lastOpenedAt, b.get('userMetadata', meta.id)!.notes],
+    [0, NOW, 'shared'],
+  );
   assert.equal(syncedState(a).user_metadata__device, syncedState(b).user_metadata__device);
   assert.is(syncedState(a).user_metadata__device!.length, 2);
   a.close();
@@ -178,7 +248,10 @@ test('reads go through a read-only connection: writing through library.db fails'
   library.transact((tx) => tx.tag.create({ name: 'Holidays', createdAt: NOW }));
   const rows = await library.db.selectFrom('tag').select(['name', 'isPinned']).execute();
   assert.equal(rows, [{ name: 'Holidays', isPinned: 0 }]);
-  const error = await library.db.deleteFrom('tag').execute().catch((caught: unknown) => caught);
+  const error = await library.db
+    .deleteFrom('tag')
+    .execute()
+    .catch((caught: unknown) => caught);
   assert.is((error as { code?: string }).code, 'SQLITE_READONLY');
   assert.is(syncedState(library).tag!.length, 1);
   library.close();

@@ -12,7 +12,9 @@ export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/', import.meta.ur
 export const REPO_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 export function fixtureCases(): string[] {
-  return readdirSync(FIXTURES_DIR).filter((name) => existsSync(path.join(FIXTURES_DIR, name, 'schema'))).sort();
+  return readdirSync(FIXTURES_DIR)
+    .filter((name) => existsSync(path.join(FIXTURES_DIR, name, 'schema')))
+    .sort();
 }
 
 function jsonFiles(directory: string, display: string): { file: string; text: string }[] {

@@ -14,7 +14,12 @@ import { openLibrary, type LibraryOptions } from '../../runtime/library/open-lib
 export type ExampleLibrary = Library<typeof registry>;
 
 export const LIBRARY_ID = '00000000-0000-4000-8000-000000000001';
-export const DEVICES = ['0000000a-0000-4000-8000-00000000000a', '0000000b-0000-4000-8000-00000000000b', '0000000c-0000-4000-8000-00000000000c', '0000000d-0000-4000-8000-00000000000d'] as const;
+export const DEVICES = [
+  '0000000a-0000-4000-8000-00000000000a',
+  '0000000b-0000-4000-8000-00000000000b',
+  '0000000c-0000-4000-8000-00000000000c',
+  '0000000d-0000-4000-8000-00000000000d',
+] as const;
 export const [DEVICE_A, DEVICE_B, DEVICE_C] = DEVICES;
 
 const directories: string[] = [];
@@ -29,10 +34,7 @@ export function temporaryDirectory(label: string): string {
 }
 
 /** Opens a device's library in `dir` (a new temporary directory by default). */
-export function openDevice(
-  deviceId: string,
-  options: Partial<Omit<LibraryOptions<typeof registry>, 'deviceId' | 'registry'>> = {},
-): Promise<ExampleLibrary> {
+export function openDevice(deviceId: string, options: Partial<Omit<LibraryOptions<typeof registry>, 'deviceId' | 'registry'>> = {}): Promise<ExampleLibrary> {
   return openLibrary({ dir: options.dir ?? temporaryDirectory('device'), libraryId: LIBRARY_ID, deviceId, registry, durability: 'normal', ...options });
 }
 
@@ -78,7 +80,9 @@ export function syncedState(library: ExampleLibrary): Record<string, Record<stri
     const state: Record<string, Record<string, unknown>[]> = {};
     for (const table of tables.filter((name) => !name.includes('migration'))) {
       const rows = db.prepare(`SELECT * FROM "${table}" ORDER BY 1, 2`).all() as Record<string, unknown>[];
-      state[table] = rows.map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, Buffer.isBuffer(value) ? value.toString('hex') : value])));
+      state[table] = rows.map((row) =>
+        Object.fromEntries(Object.entries(row).map(([key, value]) => [key, Buffer.isBuffer(value) ? value.toString('hex') : value])),
+      );
     }
     return state;
   } finally {

@@ -75,7 +75,10 @@ function valueFor(field: FieldDescriptor, random: () => number, uuid: () => stri
 /** Ids of a model's records on this device, in key order; only this device's own when `onlyOwn`. */
 function recordIds(library: ExampleLibrary, adapter: AnyModelAdapter, onlyOwn = false): string[] {
   const owner = adapter.owner === null ? 'NULL' : `"${adapter.owner}"`;
-  const rows = readRows(library, `SELECT "${adapter.primaryKey}" AS id, ${owner} AS owner FROM "${adapter.table}" ORDER BY 1`) as { id: string; owner: string | null }[];
+  const rows = readRows(library, `SELECT "${adapter.primaryKey}" AS id, ${owner} AS owner FROM "${adapter.table}" ORDER BY 1`) as {
+    id: string;
+    owner: string | null;
+  }[];
   return rows.filter((row) => !onlyOwn || row.owner === library.deviceId).map((row) => row.id);
 }
 
@@ -107,7 +110,10 @@ export function applyRandomWrite(library: ExampleLibrary, write: RandomWrite): s
     const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20)}`;
   };
-  const writer = (tx: unknown) => (tx as Record<string, { create(input: unknown): { id: string }; update(id: string, patch: unknown): unknown; delete(id: string): boolean }>)[adapter.accessor]!;
+  const writer = (tx: unknown) =>
+    (tx as Record<string, { create(input: unknown): { id: string }; update(id: string, patch: unknown): unknown; delete(id: string): boolean }>)[
+      adapter.accessor
+    ]!;
   const ownOnly = adapter.owner !== null;
   const candidates = recordIds(library, adapter, ownOnly);
   const target = candidates[write.pick % Math.max(1, candidates.length)];
@@ -136,14 +142,19 @@ export function applyRandomWrite(library: ExampleLibrary, write: RandomWrite): s
   try {
     switch (write.action) {
       case 'create': {
-        if (adapter.name === 'Device' && (candidates.length > 0 || readRows(library, 'SELECT 1 FROM _sync_tombstone WHERE record = ?', library.deviceId).length > 0)) {
+        if (
+          adapter.name === 'Device' &&
+          (candidates.length > 0 || readRows(library, 'SELECT 1 FROM _sync_tombstone WHERE record = ?', library.deviceId).length > 0)
+        ) {
           return `skip: ${adapter.name} exists or was deleted`;
         }
         const ownerReference = adapter.references.find((reference) => reference.field === adapter.owner);
         if (ownerReference && !recordIds(library, library.registry.byName(ownerReference.model)!).includes(library.deviceId)) {
           return `skip: no ${ownerReference.model} record of this device yet`;
         }
-        const fields = adapter.fields.filter((field) => field.name !== adapter.primaryKey && field.name !== adapter.owner && (!field.optionalOnCreate || random() < 0.6));
+        const fields = adapter.fields.filter(
+          (field) => field.name !== adapter.primaryKey && field.name !== adapter.owner && (!field.optionalOnCreate || random() < 0.6),
+        );
         const input = valuesFor(fields);
         if (!input) return `skip: no parent for ${adapter.name}`;
         const created = library.transact((tx) => writer(tx).create(input));

@@ -17,8 +17,15 @@ test('three devices in three processes converge, one of them after going offline
   });
   assert.is(run.status, 0, `${run.stdout}\n${run.stderr}`);
   const lines = run.stdout.trim().split('\n');
-  for (const step of ['step 1', 'step 2', 'step 3', 'step 4']) assert.ok(lines.some((line) => line.startsWith(`  ✓ ${step}:`)), `${step} converged`);
-  assert.match(lines.at(-1)!, /^✓ all three devices hold identical data: digest [0-9a-f]{64}, version vector \{"0000000a-[^}]*:29,"0000000b-[^}]*:27,"0000000c-[^}]*:26\}$/);
+  for (const step of ['step 1', 'step 2', 'step 3', 'step 4'])
+    assert.ok(
+      lines.some((line) => line.startsWith(`  ✓ ${step}:`)),
+      `${step} converged`,
+    );
+  assert.match(
+    lines.at(-1)!,
+    /^✓ all three devices hold identical data: digest [0-9a-f]{64}, version vector \{"0000000a-[^}]*:29,"0000000b-[^}]*:27,"0000000c-[^}]*:26\}$/,
+  );
   const devices = lines.filter((line) => /^ {2}(laptop|desktop|phone) +\d/.test(line));
   assert.is(devices.length, 3);
   assert.is(new Set(devices.map((line) => line.replace(/^ {2}\w+ +/, ''))).size, 1, 'the same row counts and digest on every device');

@@ -26,14 +26,19 @@ function recordEntries(fleet: SimulatedFleet, from: string, to: string): ChangeE
 
 /** Sends one message from a device's transport, as its sync engine would. */
 function sendMessage(device: Device, peer: string, message: SyncMessage): Promise<void> {
-  return device.transport.send(peer, encodeEnvelope({ version: PROTOCOL_VERSION, libraryId: device.library.libraryId, schemaHash: device.library.registry.schemaHash, message }));
+  return device.transport.send(
+    peer,
+    encodeEnvelope({ version: PROTOCOL_VERSION, libraryId: device.library.libraryId, schemaHash: device.library.registry.schemaHash, message }),
+  );
 }
 
 function seedFiles(device: Device, entries = 3) {
   device.library.transact((tx) => tx.device.create({ name: device.id.slice(0, 8), os: 'linux', createdAt: NOW }));
   const location = device.library.transact((tx) => tx.location.create({ name: 'Photos', path: '/photos', createdAt: NOW }));
   const files = device.library.transact((tx) =>
-    Array.from({ length: entries }, (_, index) => tx.entry.create({ locationId: location.id, name: `IMG_${index}.jpg`, kind: 'file', sizeBytes: 1000 + index, modifiedAt: NOW })),
+    Array.from({ length: entries }, (_, index) =>
+      tx.entry.create({ locationId: location.id, name: `IMG_${index}.jpg`, kind: 'file', sizeBytes: 1000 + index, modifiedAt: NOW }),
+    ),
   );
   return { location, files };
 }
@@ -44,7 +49,10 @@ test('1. state-based: A creates a Location with Entries, B holds identical rows'
   const { location, files } = seedFiles(a, 5);
   assert.ok(await fleet.settle());
   assert.equal(b.library.get('location', location.id), location);
-  assert.equal(files.map((file) => b.library.get('entry', file.id)), files);
+  assert.equal(
+    files.map((file) => b.library.get('entry', file.id)),
+    files,
+  );
   assertConverged(fleet.devices, assert.equal);
   assert.is(b.sync.metrics().peers[DEVICE_A]!.applied, 7, 'the device record, the location and five entries');
   await fleet.close();
@@ -91,9 +99,15 @@ test('3. partition recovery: changes and deletes on both sides, healed: converge
   assert.ok(await fleet.settle());
   assertConverged(fleet.devices, assert.equal);
   for (const device of [a, b]) {
-    assert.equal([device.library.get('entry', files[0]!.id), device.library.get('tag', tags[1]!.id), device.library.get('tag', tags[2]!.id)], [undefined, undefined, undefined]);
+    assert.equal(
+      [device.library.get('entry', files[0]!.id), device.library.get('tag', tags[1]!.id), device.library.get('tag', tags[2]!.id)],
+      [undefined, undefined, undefined],
+    );
     assert.equal(syncedState(device.library).tag_on_entry, [], 'the link to a deleted entry went with it');
-    assert.equal(syncedState(device.library).album!.map((album) => album.coverEntryId), [null]);
+    assert.equal(
+      syncedState(device.library).album!.map((album) => album.coverEntryId),
+      [null],
+    );
   }
   const retried = a.sync.metrics().total.retried + b.sync.metrics().total.retried;
   assert.ok(fleet.network.stats.dropped > 0 && retried > 0, 'lost frames were retried');
@@ -113,7 +127,11 @@ test('4. partial resume: 1000 changes, disconnected at 500, the transfer resumes
   const resent = recordEntries(fleet, DEVICE_A, DEVICE_B);
   fleet.network.heal();
   assert.ok(await fleet.settle());
-  assert.equal(resent.map((entry) => entry.seq), Array.from({ length: 500 }, (_, index) => 501 + index), 'exactly 501..1000, once each');
+  assert.equal(
+    resent.map((entry) => entry.seq),
+    Array.from({ length: 500 }, (_, index) => 501 + index),
+    'exactly 501..1000, once each',
+  );
   assert.is(heldEntries(b.library).length, 1000);
   assert.is(syncedState(b.library).tag!.length, 1000);
   assertConverged(fleet.devices, assert.equal);
@@ -132,7 +150,10 @@ test('5. three devices: the origin goes offline after B got its changes; C recei
   fleet.network.heal();
   assert.ok(await fleet.settle());
   assert.equal(c.library.outbox.cursors().get(DEVICE_A), 6);
-  assert.equal(relayed.filter((entry) => entry.origin === DEVICE_A).map((entry) => entry.seq), [1, 2, 3, 4, 5, 6]);
+  assert.equal(
+    relayed.filter((entry) => entry.origin === DEVICE_A).map((entry) => entry.seq),
+    [1, 2, 3, 4, 5, 6],
+  );
   assertConverged([b, c], assert.equal);
   await fleet.close();
 });
@@ -177,7 +198,10 @@ test('pruning: entries every peer acked leave the log; a device back after the r
   const c = await fleet.restart(DEVICE_C);
   assert.ok(await fleet.settle());
   assertConverged(fleet.live(), assert.equal);
-  assert.equal([c.library.get('entry', files[0]!.id), c.library.get('tag', tag.id)!.name, c.library.get('album', album.id)!.name], [undefined, 'after', 'while C was away']);
+  assert.equal(
+    [c.library.get('entry', files[0]!.id), c.library.get('tag', tag.id)!.name, c.library.get('album', album.id)!.name],
+    [undefined, 'after', 'while C was away'],
+  );
   await fleet.close();
 });
 
@@ -257,7 +281,8 @@ test('the handler answers SharedChangeRequest and StateRequest; an unknown model
   fleet.network.observe((from, _to, frame) => {
     const { message } = decodeEnvelope(frame);
     if (from !== DEVICE_A) return;
-    if (message.type === 'SharedChangeResponse') replies.push(`${message.type} ${message.entries.map((entry) => entry.seq).join(',')} complete=${message.complete}`);
+    if (message.type === 'SharedChangeResponse')
+      replies.push(`${message.type} ${message.entries.map((entry) => entry.seq).join(',')} complete=${message.complete}`);
     if (message.type === 'StateResponse') replies.push(`${message.type} model ${message.model}: ${message.records.length} records, next ${message.next}`);
     if (message.type === 'Error') replies.push(`${message.type} ${message.code}: ${message.message}`);
   });
@@ -296,10 +321,7 @@ test('a message for another library, and changes with a clock beyond the drift b
   });
   await ahead.transport.send(DEVICE_A, foreign);
   await fleet.network.scheduler.advance(100);
-  assert.equal(errors.slice(0, 2), [
-    'clock-drift: 1 of 1 entries refused; first: clock of ',
-    'wrong-library: message for library 00000000-0000-4000-8',
-  ]);
+  assert.equal(errors.slice(0, 2), ['clock-drift: 1 of 1 entries refused; first: clock of ', 'wrong-library: message for library 00000000-0000-4000-8']);
   assert.equal(syncedState(a.library).tag, [], 'nothing from the future was applied');
   // The sender keeps retrying the refused change, so each retry is refused and answered again.
   assert.is(a.sync.metrics().peers[DEVICE_B]!.refused, errors.length);

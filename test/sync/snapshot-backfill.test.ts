@@ -27,7 +27,9 @@ async function populate(fleet: SimulatedFleet, files: number): Promise<void> {
   a.library.transact((tx) => tx.device.create({ name: 'a', os: 'linux', createdAt: NOW }));
   const location = a.library.transact((tx) => tx.location.create({ name: 'Photos', path: '/photos', createdAt: NOW }));
   const entries = a.library.transact((tx) =>
-    Array.from({ length: files }, (_, index) => tx.entry.create({ locationId: location.id, name: `IMG_${index}.jpg`, kind: 'file', sizeBytes: 1000 + index, modifiedAt: NOW })),
+    Array.from({ length: files }, (_, index) =>
+      tx.entry.create({ locationId: location.id, name: `IMG_${index}.jpg`, kind: 'file', sizeBytes: 1000 + index, modifiedAt: NOW }),
+    ),
   );
   const tags = a.library.transact((tx) => Array.from({ length: 10 }, (_, index) => tx.tag.create({ name: `tag ${index}`, createdAt: NOW })));
   a.library.transact((tx) => {
@@ -74,7 +76,13 @@ async function joinLosingFirstPage(fleet: SimulatedFleet, id: string, options: P
     disconnect: (peer) => inner.disconnect(peer),
     close: () => inner.close(),
   };
-  const sync = new PeerSync(syncPortOf(library), { ...TEST_SYNC_OPTIONS, ...options, transport, scheduler: fleet.network.scheduler, random: () => fleet.network.random() });
+  const sync = new PeerSync(syncPortOf(library), {
+    ...TEST_SYNC_OPTIONS,
+    ...options,
+    transport,
+    scheduler: fleet.network.scheduler,
+    random: () => fleet.network.random(),
+  });
   const device = { id, dir: '', library, sync, transport, dropped: () => dropped };
   fleet.devices.push(device);
   await sync.start();
@@ -92,13 +100,27 @@ function messagesTo(fleet: SimulatedFleet, to: string): { from: string; type: st
   return seen;
 }
 
-test('the rule: a snapshot when behind a prune floor, or lacking more than snapshotLag entries and half of the peer\'s', () => {
-  const peer = vector([[DEVICE_A, 100], [DEVICE_B, 20]]);
-  assert.is(snapshotReason(new Map(), peer, new Map(), 50), '120 of the peer\'s 120 entries missing');
+test("the rule: a snapshot when behind a prune floor, or lacking more than snapshotLag entries and half of the peer's", () => {
+  const peer = vector([
+    [DEVICE_A, 100],
+    [DEVICE_B, 20],
+  ]);
+  assert.is(snapshotReason(new Map(), peer, new Map(), 50), "120 of the peer's 120 entries missing");
   assert.is(snapshotReason(new Map(), peer, new Map(), 120), null, 'not more than snapshotLag');
-  assert.is(snapshotReason(vector([[DEVICE_A, 50]]), peer, new Map(), 50), '70 of the peer\'s 120 entries missing');
+  assert.is(snapshotReason(vector([[DEVICE_A, 50]]), peer, new Map(), 50), "70 of the peer's 120 entries missing");
   assert.is(snapshotReason(vector([[DEVICE_A, 70]]), peer, new Map(), 40), null, '50 missing is more than the lag, but less than half');
-  assert.is(snapshotReason(vector([[DEVICE_A, 99], [DEVICE_B, 20]]), peer, vector([[DEVICE_B, 21]]), 8192), 'behind the peer\'s pruned log for 1 origin(s)');
+  assert.is(
+    snapshotReason(
+      vector([
+        [DEVICE_A, 99],
+        [DEVICE_B, 20],
+      ]),
+      peer,
+      vector([[DEVICE_B, 21]]),
+      8192,
+    ),
+    "behind the peer's pruned log for 1 origin(s)",
+  );
 });
 
 test('a new device pulls a snapshot instead of replaying the log, with a lost page asked again: same state, the vector claimed, nothing replayed', async () => {
@@ -122,7 +144,10 @@ test('a new device pulls a snapshot instead of replaying the log, with a lost pa
   assert.is(c.sync.metrics().total.applied, 0);
   assert.is(c.library.parkedCount, 0);
   assert.equal(
-    events.slice(before).filter((event) => event.event.startsWith('snapshot')).map((event) => event.event),
+    events
+      .slice(before)
+      .filter((event) => event.event.startsWith('snapshot'))
+      .map((event) => event.event),
     ['snapshot needed', 'snapshot merged'],
     'one snapshot, and no other device pulled one',
   );
@@ -173,14 +198,20 @@ test('a change parked on the serving device is not claimed: the new device gets 
   a.library.applyChanges(heldEntries(d));
   a.library.transact((tx) => tx.device.create({ name: 'a', os: 'linux', createdAt: NOW }));
   const location = a.library.transact((tx) => tx.location.create({ name: 'Photos', path: '/photos', createdAt: NOW }));
-  const files = a.library.transact((tx) => [0, 1, 2].map((index) => tx.entry.create({ locationId: location.id, name: `IMG_${index}.jpg`, kind: 'file', sizeBytes: 1, modifiedAt: NOW })));
+  const files = a.library.transact((tx) =>
+    [0, 1, 2].map((index) => tx.entry.create({ locationId: location.id, name: `IMG_${index}.jpg`, kind: 'file', sizeBytes: 1, modifiedAt: NOW })),
+  );
   const link = a.library.transact((tx) => tx.tagOnEntry.create({ tagId: tag.id, entryId: files[0]!.id, addedAt: NOW }));
   const fromA: ChangeEntry[] = heldEntries(a.library).filter((entry) => entry.origin === DEVICE_A);
   const linkSeq = fromA.at(-1)!.seq;
   b.library.applyChanges(fromA);
-  assert.is(b.library.parkedCount, 1, 'the link waits on B for D\'s Tag');
+  assert.is(b.library.parkedCount, 1, "the link waits on B for D's Tag");
   assert.is(b.library.outbox.cursors().get(DEVICE_A), linkSeq);
-  assert.is(syncPortOf(b.library).snapshotPage(registry.models.tag.id, null, 10).reflects.get(DEVICE_A), linkSeq - 1, 'B\'s snapshot reflects A only below the parked link');
+  assert.is(
+    syncPortOf(b.library).snapshotPage(registry.models.tag.id, null, 10).reflects.get(DEVICE_A),
+    linkSeq - 1,
+    "B's snapshot reflects A only below the parked link",
+  );
 
   const claims: number[] = [];
   fleet.network.observe((from, to, frame) => {
@@ -191,7 +222,7 @@ test('a change parked on the serving device is not claimed: the new device gets 
   assert.ok(await fleet.network.scheduler.runUntil(() => (c.library.outbox.cursors().get(DEVICE_A) ?? 0) === linkSeq && c.library.parkedCount === 1, 20_000));
   assert.ok(claims.length > 0 && claims.every((seq) => seq === linkSeq - 1), `every page reflected A:${linkSeq - 1} (${claims.join(', ')})`);
   assert.equal(syncPortOf(c.library).pruneFloor().get(DEVICE_A), linkSeq - 1, 'C claimed A below the link...');
-  assert.is(c.library.get('tagOnEntry', link.id), undefined, '...and got the link itself from B\'s log, parked as on B');
+  assert.is(c.library.get('tagOnEntry', link.id), undefined, "...and got the link itself from B's log, parked as on B");
 
   fleet.network.heal();
   assert.ok(await fleet.settle());

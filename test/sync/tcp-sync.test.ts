@@ -33,7 +33,9 @@ test('1 over TCP: A creates a Location with Entries, B holds identical rows', as
   assert.ok(await waitFor(() => b.sync.connectedPeers().includes(DEVICE_A)));
   a.library.transact((tx) => tx.device.create({ name: 'A', os: 'linux', createdAt: NOW }));
   const location = a.library.transact((tx) => tx.location.create({ name: 'Photos', path: '/photos', createdAt: NOW }));
-  const files = a.library.transact((tx) => [1, 2, 3].map((n) => tx.entry.create({ locationId: location.id, name: `IMG_${n}.jpg`, kind: 'file', sizeBytes: n, modifiedAt: NOW })));
+  const files = a.library.transact((tx) =>
+    [1, 2, 3].map((n) => tx.entry.create({ locationId: location.id, name: `IMG_${n}.jpg`, kind: 'file', sizeBytes: n, modifiedAt: NOW })),
+  );
   assert.ok(await waitFor(() => sameVectors([a, b]) && b.library.get('entry', files[2]!.id) !== undefined));
   assert.equal(b.library.get('location', location.id), location);
   assertConverged([a, b], assert.equal);
@@ -58,7 +60,10 @@ test('7 over TCP: the wrong secret, the wrong library and a newer protocol versi
   const a = await device(DEVICE_A, { events });
   const cases = [
     { options: { secret: 'not the secret' }, reason: /^authentication failed: the peer does not hold this library's secret$/ },
-    { options: { libraryId: '00000000-0000-4000-8000-0000000000ff' }, reason: /^wrong library: 00000000-0000-4000-8000-0000000000ff is not 00000000-0000-4000-8000-000000000001$/ },
+    {
+      options: { libraryId: '00000000-0000-4000-8000-0000000000ff' },
+      reason: /^wrong library: 00000000-0000-4000-8000-0000000000ff is not 00000000-0000-4000-8000-000000000001$/,
+    },
     { options: { protocolVersion: PROTOCOL_VERSION + 1 }, reason: /^protocol version 3 is not supported \(this device speaks 2\); upgrade the older device$/ },
   ];
   for (const { options, reason } of cases) {

@@ -15,7 +15,16 @@ const scenarios = fc.record({ seed: fc.nat(), devices: fc.integer({ min: 2, max:
 
 test(`property over TCP: whole devices under faults converge with no lost writes (${RUNS} runs)`, async () => {
   // A fixed seed keeps CI reproducible; real time makes shrinking too slow, so the first failure is reported as is.
-  await assertFleetProperty({ runs: RUNS, scenarios, run: runTcpHistory, seedVariable: 'FLEET_TCP_SEED', pathVariable: 'FLEET_TCP_PATH', defaultSeed: 20261124, endOnFailure: true, failAfterSeconds: 240 });
+  await assertFleetProperty({
+    runs: RUNS,
+    scenarios,
+    run: runTcpHistory,
+    seedVariable: 'FLEET_TCP_SEED',
+    pathVariable: 'FLEET_TCP_PATH',
+    defaultSeed: 20261124,
+    endOnFailure: true,
+    failAfterSeconds: 240,
+  });
 });
 
 test.run();

@@ -41,7 +41,10 @@ test('receive: a remote clock beyond the drift bound is refused with a typed err
   const error = (result as { error: ClockDriftError }).error;
   assert.instance(error, ClockDriftError);
   assert.is(error.code, 'clock-drift');
-  assert.is(error.message, `clock of device ${B} is 60001 ms ahead of this device's wall clock (the bound is 60000 ms); its change is refused until the clocks agree (check the devices' time settings)`);
+  assert.is(
+    error.message,
+    `clock of device ${B} is 60001 ms ahead of this device's wall clock (the bound is 60000 ms); its change is refused until the clocks agree (check the devices' time settings)`,
+  );
   assert.equal(receive(at(1000, 0), at(61_000, 0, B), 1000, 60_000).ok, true, 'exactly at the bound is accepted');
 });
 
@@ -50,8 +53,14 @@ test('encoding: 24 bytes, device id included, round trip; malformed bytes are a 
   const bytes = encodeHlc(clock);
   assert.is(bytes.toString('hex'), `0123456789abbeef${B.replace(/-/g, '')}`);
   assert.equal(decodeHlc(bytes), clock);
-  assert.throws(() => decodeHlc(Buffer.alloc(23)), (error: unknown) => error instanceof HlcFormatError && error.message === 'invalid HLC: expected 24 bytes, got 23');
-  assert.throws(() => initialHlc('A-DEVICE'), (error: unknown) => error instanceof HlcFormatError);
+  assert.throws(
+    () => decodeHlc(Buffer.alloc(23)),
+    (error: unknown) => error instanceof HlcFormatError && error.message === 'invalid HLC: expected 24 bytes, got 23',
+  );
+  assert.throws(
+    () => initialHlc('A-DEVICE'),
+    (error: unknown) => error instanceof HlcFormatError,
+  );
 });
 
 const device = fc.uuid({ version: 4 }).map((id) => id.toLowerCase());
@@ -78,7 +87,11 @@ test('property: the order is total and antisymmetric; equal only for identical c
 test('property: any sequence of sends and receives is strictly increasing, whatever the wall clock does', () => {
   const step = fc.oneof(
     fc.record({ kind: fc.constant('send' as const), now: fc.integer({ min: 0, max: 10_000 }) }),
-    fc.record({ kind: fc.constant('receive' as const), now: fc.integer({ min: 0, max: 10_000 }), remote: hlc.map((clock) => ({ ...clock, wallMs: clock.wallMs % 12_000 })) }),
+    fc.record({
+      kind: fc.constant('receive' as const),
+      now: fc.integer({ min: 0, max: 10_000 }),
+      remote: hlc.map((clock) => ({ ...clock, wallMs: clock.wallMs % 12_000 })),
+    }),
   );
   fc.assert(
     fc.property(fc.array(step, { maxLength: 60 }), (steps) => {

@@ -45,12 +45,18 @@ const snapshotRecord: fc.Arbitrary<SnapshotRecord> = fc.record({
 const messages: Record<keyof typeof MESSAGE_TYPES, fc.Arbitrary<SyncMessage>> = {
   StateChange: entry.map((item) => ({ type: 'StateChange', entry: item })),
   StateBatch: fc.array(entry, { maxLength: 5 }).map((entries) => ({ type: 'StateBatch', entries })),
-  StateRequest: fc.record({ model: fc.nat(65535), after: fc.option(uuid, { nil: null }), limit: fc.nat(10_000) }).map((body) => ({ type: 'StateRequest', ...body })),
-  StateResponse: fc.record({ model: fc.nat(65535), records: fc.array(snapshotRecord, { maxLength: 3 }), next: fc.option(uuid, { nil: null }), reflects: vector }).map((body) => ({ type: 'StateResponse', ...body })),
+  StateRequest: fc
+    .record({ model: fc.nat(65535), after: fc.option(uuid, { nil: null }), limit: fc.nat(10_000) })
+    .map((body) => ({ type: 'StateRequest', ...body })),
+  StateResponse: fc
+    .record({ model: fc.nat(65535), records: fc.array(snapshotRecord, { maxLength: 3 }), next: fc.option(uuid, { nil: null }), reflects: vector })
+    .map((body) => ({ type: 'StateResponse', ...body })),
   SharedChange: entry.map((item) => ({ type: 'SharedChange', entry: item })),
   SharedChangeBatch: fc.array(entry, { maxLength: 5 }).map((entries) => ({ type: 'SharedChangeBatch', entries })),
   SharedChangeRequest: fc.record({ after: vector, limit: fc.nat(10_000) }).map((body) => ({ type: 'SharedChangeRequest', ...body })),
-  SharedChangeResponse: fc.record({ entries: fc.array(entry, { maxLength: 5 }), complete: fc.boolean() }).map((body) => ({ type: 'SharedChangeResponse', ...body })),
+  SharedChangeResponse: fc
+    .record({ entries: fc.array(entry, { maxLength: 5 }), complete: fc.boolean() })
+    .map((body) => ({ type: 'SharedChangeResponse', ...body })),
   AckSharedChanges: vector.map((upTo) => ({ type: 'AckSharedChanges', upTo })),
   Heartbeat: fc.record({ watermark: vector, sentAt: fc.nat(), floor: vector }).map((body) => ({ type: 'Heartbeat', ...body })),
   RecordRequest: fc.array(fc.record({ model: fc.nat(65535), record: uuid }), { maxLength: 4 }).map((records) => ({ type: 'RecordRequest', records })),
@@ -103,12 +109,21 @@ test('typed refusals: version, unknown type, oversized, wrong field type, not Me
   const packr = new Packr({ useRecords: false });
   const frame = (version: number, type: number, body: unknown) => packr.pack([version, Buffer.alloc(16), Buffer.alloc(32), type, body]);
   const version = wireError(frame(PROTOCOL_VERSION + 1, 10, [[], 0, []]));
-  assert.equal([version.code, version.message], ['unsupported-version', 'protocol version 3 is not supported (this device speaks 2); upgrade the older device']);
-  assert.equal([wireError(frame(PROTOCOL_VERSION, 99, [])).code, wireError(frame(PROTOCOL_VERSION, 99, [])).message], ['unknown-type', 'unknown message type 99']);
+  assert.equal(
+    [version.code, version.message],
+    ['unsupported-version', 'protocol version 3 is not supported (this device speaks 2); upgrade the older device'],
+  );
+  assert.equal(
+    [wireError(frame(PROTOCOL_VERSION, 99, [])).code, wireError(frame(PROTOCOL_VERSION, 99, [])).message],
+    ['unknown-type', 'unknown message type 99'],
+  );
   assert.equal(wireError(sample(), 10).code, 'oversized');
   const mistyped = wireError(frame(PROTOCOL_VERSION, 10, [[], 'soon', []]));
   assert.equal([mistyped.code, mistyped.message], ['malformed', 'sentAt: expected a non-negative integer']);
-  assert.equal(wireError(frame(PROTOCOL_VERSION, 5, [Buffer.alloc(16), 1, Buffer.alloc(23), 1, Buffer.alloc(16), 1, null])).message, 'entry.hlc: expected 24 bytes');
+  assert.equal(
+    wireError(frame(PROTOCOL_VERSION, 5, [Buffer.alloc(16), 1, Buffer.alloc(23), 1, Buffer.alloc(16), 1, null])).message,
+    'entry.hlc: expected 24 bytes',
+  );
   assert.equal(wireError(Buffer.from([0xc1])).code, 'malformed');
   assert.equal(wireError(new Uint8Array(0)).code, 'malformed');
 });

@@ -209,5 +209,10 @@ function linkKey(a: string, b: string): string {
 }
 
 function withDefaults(faults: SimulatedFaults): Required<SimulatedFaults> {
-  return { drop: faults.drop ?? 0, duplicate: faults.duplicate ?? 0, minDelayMs: faults.minDelayMs ?? 1, maxDelayMs: faults.maxDelayMs ?? faults.minDelayMs ?? 1 };
+  return {
+    drop: faults.drop ?? 0,
+    duplicate: faults.duplicate ?? 0,
+    minDelayMs: faults.minDelayMs ?? 1,
+    maxDelayMs: faults.maxDelayMs ?? faults.minDelayMs ?? 1,
+  };
 }

@@ -62,7 +62,8 @@ export function readHandshake(frame: Buffer): HandshakeMessage {
   } catch {
     return { kind: 'garbage' };
   }
-  if (Array.isArray(message) && message[0] === 'syncgen-refused') return { kind: 'refused', reason: String(message[1]), code: String(message[2] ?? 'refused-by-peer') };
+  if (Array.isArray(message) && message[0] === 'syncgen-refused')
+    return { kind: 'refused', reason: String(message[1]), code: String(message[2] ?? 'refused-by-peer') };
   return { kind: 'message', message };
 }
 
@@ -73,11 +74,17 @@ export function checkHello(identity: HandshakeIdentity, message: unknown): { pee
   }
   const [, version, libraryId, deviceId, schemaHash, nonce] = message as unknown[];
   if (version !== PROTOCOL_VERSION) {
-    return { code: 'unsupported-version', reason: `protocol version ${String(version)} is not supported (this device speaks ${PROTOCOL_VERSION}); upgrade the older device` };
+    return {
+      code: 'unsupported-version',
+      reason: `protocol version ${String(version)} is not supported (this device speaks ${PROTOCOL_VERSION}); upgrade the older device`,
+    };
   }
   if (libraryId !== identity.libraryId) return { code: 'wrong-library', reason: `wrong library: ${String(libraryId)} is not ${identity.libraryId}` };
   if (schemaHash !== identity.schemaHash) {
-    return { code: 'schema-mismatch', reason: `schema mismatch: ${String(schemaHash).slice(0, 12)} is not ${identity.schemaHash.slice(0, 12)}; upgrade both devices to the same schemas` };
+    return {
+      code: 'schema-mismatch',
+      reason: `schema mismatch: ${String(schemaHash).slice(0, 12)} is not ${identity.schemaHash.slice(0, 12)}; upgrade both devices to the same schemas`,
+    };
   }
   if (!isUuid(deviceId) || deviceId === identity.deviceId) return { code: 'invalid-device-id', reason: `invalid device id ${JSON.stringify(deviceId)}` };
   if (!(nonce instanceof Uint8Array) || nonce.length !== 32) return { code: 'not-a-peer', reason: 'invalid handshake nonce' };
