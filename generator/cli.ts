@@ -1,7 +1,7 @@
 /**
- * `syncgen generate [--schema dir] [--out dir] [--snapshots dir] [--check] [--allow-breaking]`
+ * `syncgen generate [--schema dir] [--out dir] [--history dir] [--check] [--allow-breaking]`
  *
- * A thin shell around `generate`: it reads the schemas and snapshots, type-checks the result,
+ * A thin shell around `generate`: it reads the schemas and their history, type-checks the result,
  * then writes it, or with `--check` only compares it with the disk. Exit codes: 0 done or up to
  * date, 1 schema error or stale output, 2 wrong usage.
  */
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { GeneratorError } from './errors.js';
 import { generate } from './generate.js';
-import { checkOutput, PROBLEM_TEXT, readSchemas, readSnapshots, writeOutput, type Layout } from './output-files.js';
+import { checkOutput, PROBLEM_TEXT, readHistorySources, readSchemas, writeOutput, type Layout } from './output-files.js';
 import { typecheckGenerated } from './typecheck.js';
 
 const USAGE = `Usage: syncgen generate [options]
@@ -17,7 +17,7 @@ const USAGE = `Usage: syncgen generate [options]
 Options:
   --schema <dir>      model schemas, one JSON Schema file per model (default: schema)
   --out <dir>         generated code; emptied and rewritten (default: generated)
-  --snapshots <dir>   migration history, checked in (default: <schema>/snapshots)
+  --history <dir>     schema history (the storage layout after each migration), checked in (default: <schema>/history)
   --check             write nothing; exit 1 naming every file that is not what the schemas generate
   --allow-breaking    accept breaking schema changes and generate migrations that rebuild tables
   --help              show this help`;
@@ -39,7 +39,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       options: {
         schema: { type: 'string', default: 'schema' },
         out: { type: 'string', default: 'generated' },
-        snapshots: { type: 'string' },
+        history: { type: 'string' },
         check: { type: 'boolean', default: false },
         'allow-breaking': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -62,16 +62,16 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   const layout: Layout = {
     schemaDir,
     outDir: path.resolve(io.cwd, values.out),
-    snapshotsDir: values.snapshots === undefined ? path.join(schemaDir, 'snapshots') : path.resolve(io.cwd, values.snapshots),
+    historyDir: values.history === undefined ? path.join(schemaDir, 'history') : path.resolve(io.cwd, values.history),
     display: (absolute) => path.relative(io.cwd, absolute).split(path.sep).join('/') || '.',
   };
   const fixCommand = `npx syncgen generate${values.schema !== 'schema' ? ` --schema ${values.schema}` : ''}${values.out !== 'generated' ? ` --out ${values.out}` : ''}`;
 
   try {
     const files = await generate(readSchemas(layout), {
-      snapshots: readSnapshots(layout),
+      history: readHistorySources(layout),
       allowBreaking: values['allow-breaking'],
-      snapshotsDir: layout.display(layout.snapshotsDir),
+      historyDir: layout.display(layout.historyDir),
     });
     if (values.check) {
       const problems = checkOutput(files, layout);
@@ -86,7 +86,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     }
     typecheckGenerated(files, layout.outDir);
     const { written, removed } = writeOutput(files, layout);
-    const migration = files.find((file) => file.kind === 'snapshot');
+    const migration = files.find((file) => file.kind === 'history');
     io.out(
       `syncgen: ${written === 0 && removed === 0 ? 'up to date' : `wrote ${written} file${written === 1 ? '' : 's'}, removed ${removed}`} ` +
         `in ${layout.display(layout.outDir)}/` +

@@ -105,13 +105,13 @@ export class ImpossibleMigrationError extends GeneratorError {
   }
 }
 
-/** A schema snapshot file (the migration history) that cannot be read. */
-export class SnapshotError extends GeneratorError {
+/** A file of the schema history (the record of every migration) that cannot be read. */
+export class HistoryError extends GeneratorError {
   constructor(
     readonly file: string,
     problem: string,
   ) {
-    super('invalid-snapshot', `${file}: ${problem}. Snapshots are the migration history: restore it from version control.`);
+    super('invalid-history', `${file}: ${problem}. The schema history is the migration record: restore it from version control.`);
   }
 }
 

@@ -1,51 +1,55 @@
 /**
- * The generator's pure core: schema sources (and the snapshot history) in, generated files out.
+ * The generator's pure core: schema sources (and the schema history) in, generated files out.
  * No file system, no clock, no environment: the same input always gives byte-identical output.
  */
-import { emitAdapter } from './emit-adapter.js';
-import { emitDatabase } from './emit-database.js';
-import { emitMigrations } from './emit-migrations.js';
-import { emitIndex, emitRegistry } from './emit-registry.js';
-import { emitModelType } from './emit-types.js';
+import { emitAdapter } from './emit/emit-adapter.js';
+import { emitDatabase } from './emit/emit-database.js';
+import { emitMigrations } from './emit/emit-migrations.js';
+import { emitIndex, emitRegistry } from './emit/emit-registry.js';
+import { emitModelType } from './emit/emit-types.js';
+import type { GeneratedFile } from './emit/generated-file.js';
 import { BreakingChangeError, GeneratorError, ImpossibleMigrationError } from './errors.js';
-import type { GeneratedFile } from './generated-file.js';
+import { diffLayouts } from './history/layout-diff.js';
+import { migrationName } from './history/migration-name.js';
+import { readHistory } from './history/read-history.js';
+import { serializeVersion, type HistorySource } from './history/version-file.js';
+import { modelLayouts } from './layout/storage-layout.js';
 import { compareText } from './naming.js';
-import { diffSnapshots, migrationName } from './schema-diff.js';
-import { validateSchemas, type SchemaSource } from './schema-validator.js';
-import { modelSnapshots, readHistory, serializeSnapshot, type SnapshotSource } from './snapshot.js';
+import { validateSchemas, type SchemaSource } from './validate/validate-schemas.js';
 
 export interface GenerateOptions {
-  /** The checked-in snapshot files: the migration history so far. */
-  readonly snapshots?: readonly SnapshotSource[];
+  /** The checked-in schema history files: every migration so far. */
+  readonly history?: readonly HistorySource[];
   /** Accept breaking schema changes and generate table rebuilds for them. */
   readonly allowBreaking?: boolean;
-  /** How the snapshot directory is named in file headers (default `schema/snapshots`). */
-  readonly snapshotsDir?: string;
+  /** How the history directory is named in file headers (default `schema/history`). */
+  readonly historyDir?: string;
 }
 
 /**
  * Validates the schemas and makes every generated file. When the schemas' storage differs from
- * the last snapshot, the result also holds the next snapshot (kind `snapshot`) and its migration.
+ * the last version in the history, the result also holds the next history file (kind `history`)
+ * and its migration.
  *
  * @example
- * const files = await generate([{ file: 'schema/tag.json', text }], { snapshots: [] });
+ * const files = await generate([{ file: 'schema/tag.json', text }], { history: [] });
  */
 export async function generate(schemas: readonly SchemaSource[], options: GenerateOptions = {}): Promise<GeneratedFile[]> {
   if (schemas.length === 0) {
     throw new GeneratorError('no-schemas', 'no schema files were found: add one JSON Schema file per model (e.g. schema/tag.json)');
   }
   const models = validateSchemas(schemas);
-  const history = readHistory(options.snapshots ?? []);
-  const current = modelSnapshots(models);
-  const diff = diffSnapshots(history.at(-1)?.models ?? [], current);
+  const history = readHistory(options.history ?? []);
+  const current = modelLayouts(models);
+  const diff = diffLayouts(history.at(-1)?.models ?? [], current);
   if (diff.impossible.length > 0) throw new ImpossibleMigrationError(diff.impossible);
   if (diff.breaking.length > 0 && !options.allowBreaking) throw new BreakingChangeError(diff.breaking);
 
   const files: GeneratedFile[] = [];
   if (diff.steps.length > 0) {
-    const snapshot = { migration: migrationName(history.length + 1, diff.steps), models: current };
-    history.push(snapshot);
-    files.push({ path: `${snapshot.migration}.json`, content: serializeSnapshot(snapshot), kind: 'snapshot' });
+    const version = { migration: migrationName(history.length + 1, diff.steps), models: current };
+    history.push(version);
+    files.push({ path: `${version.migration}.json`, content: serializeVersion(version), kind: 'history' });
   }
   const origin = schemaOrigin(schemas);
   for (const model of models) {
@@ -55,7 +59,7 @@ export async function generate(schemas: readonly SchemaSource[], options: Genera
     emitDatabase(models, origin),
     emitRegistry(models, origin),
     emitIndex(models, origin),
-    ...emitMigrations(history, options.snapshotsDir ?? 'schema/snapshots'),
+    ...emitMigrations(history, options.historyDir ?? 'schema/history'),
   );
   return files.sort((a, b) => compareText(a.kind, b.kind) || compareText(a.path, b.path));
 }

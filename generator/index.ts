@@ -1,21 +1,21 @@
 /**
  * syncgen's generator, for programs that drive it (`syncgen/generator`). The CLI is `syncgen generate`.
  */
+export type { GeneratedFile } from './emit/generated-file.js';
 export { generate, type GenerateOptions } from './generate.js';
-export type { GeneratedFile } from './generated-file.js';
-export type { SchemaSource } from './schema-validator.js';
-export { validateSchemas } from './schema-validator.js';
-export type { SnapshotSource } from './snapshot.js';
+export type { HistorySource } from './history/version-file.js';
 export { typecheckGenerated } from './typecheck.js';
+export type { SchemaSource } from './validate/validate-schemas.js';
+export { validateSchemas } from './validate/validate-schemas.js';
 export {
   BreakingChangeError,
   formatIssue,
   GeneratedCodeError,
   GeneratorError,
+  HistoryError,
   ImpossibleMigrationError,
   SCHEMA_ISSUE_CODES,
   SchemaValidationError,
-  SnapshotError,
   type BreakingChange,
   type SchemaIssue,
   type SchemaIssueCode,

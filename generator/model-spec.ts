@@ -49,6 +49,14 @@ export interface IndexDefinition {
   readonly unique: boolean;
 }
 
+/** What identifies a model and owns its records, the same on every device (a hash and the history both record it). */
+export type ModelIdentity = Pick<ModelSpec, 'name' | 'id' | 'strategy' | 'primaryKey' | 'owner'>;
+
+/** A model's identity alone, keys in this order (the order of the schema hash's input and of a history file). */
+export function modelIdentity(model: ModelSpec): ModelIdentity {
+  return { name: model.name, id: model.id, strategy: model.strategy, primaryKey: model.primaryKey, owner: model.owner };
+}
+
 /** The fields that live in the model's main table (all but a hybrid model's perDevice fields). */
 export function sharedFields(model: ModelSpec): FieldSpec[] {
   return model.fields.filter((field) => !field.perDevice);

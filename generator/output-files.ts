@@ -1,21 +1,22 @@
 /**
- * The generator's file system side: reading schemas and snapshots, comparing generated files with
- * what is on disk (`--check`), and writing them. The output directory belongs to the generator:
- * files it no longer makes are removed, and it refuses to touch a file it did not write.
+ * The generator's file system side, for the CLI: reading schemas and the schema history, comparing
+ * generated files with what is on disk (`--check`), and writing them. The output directory belongs
+ * to the generator: files it no longer makes are removed, and it refuses to touch a file it did not
+ * write.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GeneratorError } from './errors.js';
-import { isGeneratedContent, wasEditedByHand, type GeneratedFile } from './generated-file.js';
+import { isGeneratedContent, wasEditedByHand, type GeneratedFile } from './emit/generated-file.js';
+import type { HistorySource } from './history/version-file.js';
 import { compareText } from './naming.js';
-import type { SchemaSource } from './schema-validator.js';
-import type { SnapshotSource } from './snapshot.js';
+import type { SchemaSource } from './validate/validate-schemas.js';
 
 /** Where things are, and how to print each path for the user. */
 export interface Layout {
   readonly schemaDir: string;
   readonly outDir: string;
-  readonly snapshotsDir: string;
+  readonly historyDir: string;
   /** Turns an absolute path into what the user sees (relative to the working directory). */
   readonly display: (absolute: string) => string;
 }
@@ -36,8 +37,8 @@ export function readSchemas(layout: Layout): SchemaSource[] {
   return readJsonFiles(layout.schemaDir, layout.display);
 }
 
-export function readSnapshots(layout: Layout): SnapshotSource[] {
-  return readJsonFiles(layout.snapshotsDir, layout.display);
+export function readHistorySources(layout: Layout): HistorySource[] {
+  return readJsonFiles(layout.historyDir, layout.display);
 }
 
 export interface OutputProblem {
@@ -50,8 +51,8 @@ export function checkOutput(files: readonly GeneratedFile[], layout: Layout): Ou
   const problems: OutputProblem[] = [];
   const expected = new Set<string>();
   for (const file of files) {
-    if (file.kind === 'snapshot') {
-      problems.push({ kind: 'migration-due', file: layout.display(path.join(layout.snapshotsDir, file.path)) });
+    if (file.kind === 'history') {
+      problems.push({ kind: 'migration-due', file: layout.display(path.join(layout.historyDir, file.path)) });
       continue;
     }
     const target = path.join(layout.outDir, file.path);
@@ -78,7 +79,7 @@ export const PROBLEM_TEXT: Record<OutputProblem['kind'], string> = {
 };
 
 /**
- * Writes the files: new snapshots into the snapshot directory, code into the output directory,
+ * Writes the files: new history files into the history directory, code into the output directory,
  * whose other generated files are removed. Refuses (and writes nothing) when the output directory
  * holds a file that syncgen did not generate.
  */
@@ -94,7 +95,7 @@ export function writeOutput(files: readonly GeneratedFile[], layout: Layout): { 
   const targets = new Set<string>();
   let written = 0;
   for (const file of files) {
-    const target = path.join(file.kind === 'snapshot' ? layout.snapshotsDir : layout.outDir, file.path);
+    const target = path.join(file.kind === 'history' ? layout.historyDir : layout.outDir, file.path);
     targets.add(target);
     if (existsSync(target) && readFileSync(target, 'utf8') === file.content) continue;
     mkdirSync(path.dirname(target), { recursive: true });

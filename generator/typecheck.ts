@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { Project, ts } from 'ts-morph';
 import { GeneratedCodeError } from './errors.js';
-import type { GeneratedFile } from './generated-file.js';
+import type { GeneratedFile } from './emit/generated-file.js';
 
 /**
  * @param outDir absolute directory the files would be written to: imports such as

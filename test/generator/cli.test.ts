@@ -33,9 +33,9 @@ async function project(): Promise<string> {
 const NOTE_WITH_PINNED = (text: string) =>
   text.replace('"archivedAt":', '"pinned": { "type": "boolean", "default": false },\n    "archivedAt":');
 
-test('generate writes the files and the first snapshot; a second run is a no-op; --check passes', async () => {
+test('generate writes the files and the first history file; a second run is a no-op; --check passes', async () => {
   const directory = await project();
-  assert.ok(existsSync(path.join(directory, 'schema', 'snapshots', '0001_initial.json')));
+  assert.ok(existsSync(path.join(directory, 'schema', 'history', '0001_initial.json')));
   assert.equal(await syncgen(directory, 'generate'), { code: 0, out: ['syncgen: up to date in generated/'], err: [] });
   assert.equal(await syncgen(directory, 'generate', '--check'), { code: 0, out: ['syncgen: generated/ is up to date with schema/'], err: [] });
 });
@@ -74,7 +74,7 @@ test('--check names the files a schema change makes stale, and the migration tha
     '  generated/migrations/index.ts: out of date: the schemas now generate something else',
     '  generated/registry.ts: out of date: the schemas now generate something else',
     '  generated/types/note.ts: out of date: the schemas now generate something else',
-    '  schema/snapshots/0002_add_note_pinned.json: missing: the schemas changed since the last generate, so a new migration is due',
+    '  schema/history/0002_add_note_pinned.json: missing: the schemas changed since the last generate, so a new migration is due',
     'Run `npx syncgen generate` to fix.',
   ]);
   const regenerate = await syncgen(directory, 'generate');

@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { expectedFiles, fixtureCases, generateFixture, writeExpected } from '../support/fixtures.js';
+import { expectedFiles, fixtureCases, generateFixture, writeExpected } from './golden-fixtures.js';
 
 const cases = fixtureCases();
 
@@ -18,11 +18,11 @@ for (const name of cases) {
     if (process.env.UPDATE_GOLDEN === '1') writeExpected(name, files);
     const expected = expectedFiles(name);
     const code = new Map(files.filter((file) => file.kind === 'code').map((file) => [file.path, file.content]));
-    const snapshots = new Map(files.filter((file) => file.kind === 'snapshot').map((file) => [file.path, file.content]));
+    const history = new Map(files.filter((file) => file.kind === 'history').map((file) => [file.path, file.content]));
     assert.equal([...code.keys()].sort(), [...expected.code.keys()].sort(), 'the same set of generated files');
     for (const [path, content] of code) assert.fixture(content, expected.code.get(path)!, path);
-    assert.equal([...snapshots.keys()], [...expected.snapshots.keys()], 'the same new snapshots');
-    for (const [path, content] of snapshots) assert.fixture(content, expected.snapshots.get(path)!, path);
+    assert.equal([...history.keys()], [...expected.history.keys()], 'the same new history files');
+    for (const [path, content] of history) assert.fixture(content, expected.history.get(path)!, path);
   });
 
   test(`${name}: two runs give byte-identical output`, async () => {
@@ -32,10 +32,10 @@ for (const name of cases) {
   });
 }
 
-test('schema-change: the changed schema appends migration 0002 and its snapshot', async () => {
+test('schema-change: the changed schema appends migration 0002 and its history file', async () => {
   const files = await generateFixture('schema-change');
   assert.equal(
-    files.filter((file) => file.kind === 'snapshot' || file.path.startsWith('migrations/')).map((file) => file.path),
+    files.filter((file) => file.kind === 'history' || file.path.startsWith('migrations/')).map((file) => file.path),
     ['migrations/0001_initial.ts', 'migrations/0002_add_tag_icon_and_more.ts', 'migrations/index.ts', '0002_add_tag_icon_and_more.json'],
   );
 });

@@ -1,7 +1,7 @@
 /**
  * Schema evolution: additive changes append a migration; breaking ones are refused by name unless
  * allowed, and then rebuild tables keeping their rows (run on a real SQLite file); a change no
- * migration can make is refused always; a broken snapshot history is named.
+ * migration can make is refused always; a broken schema history is named.
  */
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type Migration } from 'kysely';
@@ -10,9 +10,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BreakingChangeError, ImpossibleMigrationError, SnapshotError } from '../../generator/errors.js';
+import type { GeneratedFile } from '../../generator/emit/generated-file.js';
+import { BreakingChangeError, HistoryError, ImpossibleMigrationError } from '../../generator/errors.js';
 import { generate } from '../../generator/generate.js';
-import type { GeneratedFile } from '../../generator/generated-file.js';
 import { scratchDir } from '../support/fixtures.js';
 
 type Schema = Record<string, unknown>;
@@ -32,9 +32,9 @@ function tag(change: (properties: Record<string, Schema>, schema: Schema) => voi
 async function evolve(history: { file: string; text: string }[], schemas: Schema[], allowBreaking = false) {
   const files = await generate(
     schemas.map((schema) => ({ file: `schema/${String(schema.title).toLowerCase()}.json`, text: JSON.stringify(schema) })),
-    { snapshots: history, allowBreaking },
+    { history, allowBreaking },
   );
-  const added = files.filter((file) => file.kind === 'snapshot').map((file) => ({ file: `schema/snapshots/${file.path}`, text: file.content }));
+  const added = files.filter((file) => file.kind === 'history').map((file) => ({ file: `schema/history/${file.path}`, text: file.content }));
   return { files, history: [...history, ...added], migration: added[0]?.file.replace(/^.*\/(.*)\.json$/, '$1') };
 }
 
@@ -156,16 +156,16 @@ test('an allowed model id change makes a migration with no table change', async 
 
 test('a broken history is named: a gap in the numbering, bad JSON, a name that does not match', async () => {
   const history = await base();
-  const gap = [{ file: 'schema/snapshots/0002_initial.json', text: history[0]!.text.replace('0001_initial', '0002_initial') }];
-  await assertSnapshotError(gap, 'schema/snapshots/0002_initial.json: expected migration number 0001 here; the history has a gap or a duplicate');
-  await assertSnapshotError([{ file: 'schema/snapshots/0001_initial.json', text: '{' }], /^schema\/snapshots\/0001_initial\.json: not valid JSON/);
-  await assertSnapshotError([{ file: 'schema/snapshots/0001_first.json', text: history[0]!.text }], 'schema/snapshots/0001_first.json: the file name does not match its migration "0001_initial"');
+  const gap = [{ file: 'schema/history/0002_initial.json', text: history[0]!.text.replace('0001_initial', '0002_initial') }];
+  await assertHistoryError(gap, 'schema/history/0002_initial.json: expected migration number 0001 here; the history has a gap or a duplicate');
+  await assertHistoryError([{ file: 'schema/history/0001_initial.json', text: '{' }], /^schema\/history\/0001_initial\.json: not valid JSON/);
+  await assertHistoryError([{ file: 'schema/history/0001_first.json', text: history[0]!.text }], 'schema/history/0001_first.json: the file name does not match its migration "0001_initial"');
 });
 
-async function assertSnapshotError(history: { file: string; text: string }[], expected: string | RegExp) {
+async function assertHistoryError(history: { file: string; text: string }[], expected: string | RegExp) {
   const error = await evolve(history, [tag()]).catch((caught: unknown) => caught);
-  assert.instance(error, SnapshotError);
-  const message = (error as Error).message.replace(/\. Snapshots are the migration history.*$/, '');
+  assert.instance(error, HistoryError);
+  const message = (error as Error).message.replace(/\. The schema history is the migration record.*$/, '');
   if (typeof expected === 'string') assert.is(message, expected);
   else assert.match(message, expected);
 }

@@ -7,7 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { GeneratedCodeError } from '../../generator/errors.js';
 import { typecheckGenerated } from '../../generator/typecheck.js';
-import { generateFixture, scratchDir } from '../support/fixtures.js';
+import { scratchDir } from '../support/fixtures.js';
+import { generateFixture } from './golden-fixtures.js';
 
 test('generated code that type-checks passes, and a template bug is caught with its location', async () => {
   const outDir = path.join(scratchDir('typecheck'), 'generated');

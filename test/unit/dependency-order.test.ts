@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dependencyOrder } from '../../generator/dependency-order.js';
 import type { ModelSpec } from '../../generator/model-spec.js';
-import { validateSchemas } from '../../generator/schema-validator.js';
+import { validateSchemas } from '../../generator/validate/validate-schemas.js';
 import { REPO_DIR } from '../support/fixtures.js';
 
 function model(name: string, references: [field: string, target: string, nullable: boolean][]): ModelSpec {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { formatIssue, SchemaValidationError, type SchemaIssue } from '../../generator/errors.js';
-import { validateSchemas } from '../../generator/schema-validator.js';
+import { validateSchemas } from '../../generator/validate/validate-schemas.js';
 import { REPO_DIR } from '../support/fixtures.js';
 
 type Schema = Record<string, unknown>;
