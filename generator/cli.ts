@@ -6,7 +6,7 @@
  * date, 1 schema error or stale output, 2 wrong usage.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { GeneratorError } from './errors.js';
 import { generate } from './generate.js';
 import { checkOutput, PROBLEM_TEXT, readHistorySources, readSchemas, writeOutput, type Layout } from './output-files.js';
@@ -30,21 +30,23 @@ interface Io {
 
 const processIo: Io = { cwd: process.cwd(), out: (line) => console.log(line), err: (line) => console.error(line) };
 
+const OPTIONS = {
+  schema: { type: 'string', default: 'schema' },
+  out: { type: 'string', default: 'generated' },
+  history: { type: 'string' },
+  check: { type: 'boolean', default: false },
+  'allow-breaking': { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} satisfies ParseArgsConfig['options'];
+
+function parseArguments(argv: readonly string[]) {
+  return parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS });
+}
+
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseArguments>;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        schema: { type: 'string', default: 'schema' },
-        out: { type: 'string', default: 'generated' },
-        history: { type: 'string' },
-        check: { type: 'boolean', default: false },
-        'allow-breaking': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    });
+    parsed = parseArguments(argv);
   } catch (error) {
     io.err(`syncgen: ${(error as Error).message}\n\n${USAGE}`);
     return 2;

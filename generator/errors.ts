@@ -62,10 +62,7 @@ export class GeneratorError extends Error {
 /** The schemas have problems; `issues` lists every one of them. */
 export class SchemaValidationError extends GeneratorError {
   constructor(readonly issues: readonly SchemaIssue[]) {
-    super(
-      'invalid-schema',
-      `${issues.length} schema problem${issues.length === 1 ? '' : 's'}:\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`,
-    );
+    super('invalid-schema', `${issues.length} schema problem${issues.length === 1 ? '' : 's'}:\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
   }
 }
 
@@ -118,9 +115,6 @@ export class HistoryError extends GeneratorError {
 /** Generated code that does not type-check: a bug in a template or in the runtime's types. */
 export class GeneratedCodeError extends GeneratorError {
   constructor(readonly diagnostics: readonly string[]) {
-    super(
-      'generated-code-invalid',
-      `the generated code does not type-check (nothing was written):\n${diagnostics.map((d) => `  ${d}`).join('\n')}`,
-    );
+    super('generated-code-invalid', `the generated code does not type-check (nothing was written):\n${diagnostics.map((d) => `  ${d}`).join('\n')}`);
   }
 }

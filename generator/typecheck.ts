@@ -31,7 +31,5 @@ export function typecheckGenerated(files: readonly GeneratedFile[], outDir: stri
   const diagnostics = generated.flatMap((sourceFile) => sourceFile.getPreEmitDiagnostics());
   if (diagnostics.length === 0) return;
   const host = { getCanonicalFileName: (name: string) => name, getCurrentDirectory: () => outDir, getNewLine: () => '\n' };
-  throw new GeneratedCodeError(
-    diagnostics.map((diagnostic) => ts.formatDiagnostic(diagnostic.compilerObject, host).trim()),
-  );
+  throw new GeneratedCodeError(diagnostics.map((diagnostic) => ts.formatDiagnostic(diagnostic.compilerObject, host).trim()));
 }

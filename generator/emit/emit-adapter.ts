@@ -39,14 +39,16 @@ export function emitAdapter(model: ModelSpec): GeneratedFile {
     references: model.fields.flatMap((field) => {
       if (!field.reference) return [];
       const statements = referenceSql(model, field.name);
-      return [{
-        field: field.name,
-        model: field.reference.model,
-        onDelete: field.reference.onDelete,
-        nullable: field.nullable,
-        selectChildren: statements.selectChildren,
-        clearReference: field.reference.onDelete === 'setNull' ? `\`${statements.clearReference}\`` : 'null',
-      }];
+      return [
+        {
+          field: field.name,
+          model: field.reference.model,
+          onDelete: field.reference.onDelete,
+          nullable: field.nullable,
+          selectChildren: statements.selectChildren,
+          clearReference: field.reference.onDelete === 'setNull' ? `\`${statements.clearReference}\`` : 'null',
+        },
+      ];
     }),
     sql,
     merge: sql.merge === null ? 'null' : `\`${sql.merge}\``,

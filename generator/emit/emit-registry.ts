@@ -13,7 +13,9 @@ export function emitRegistry(models: readonly ModelSpec[], origin: string): Gene
   const view = {
     models,
     schemaHash: schemaHash(models),
-    dependencyOrder: dependencyOrder(models).map((model) => tsString(model.accessor)).join(', '),
+    dependencyOrder: dependencyOrder(models)
+      .map((model) => tsString(model.accessor))
+      .join(', '),
   };
   return codeFile('registry.ts', origin, templates.registry(view));
 }

@@ -10,7 +10,17 @@ import { tsLiteral, tsString } from './ts-literal.js';
 
 /** A view with every step kind present (null where absent): the templates run in strict mode. */
 export function stepView(step: MigrationStep) {
-  const view = { createTable: null, dropTable: null, addColumn: null, dropColumn: null, createIndex: null, dropIndex: null, rebuildTable: null, renumberModel: null, irreversible: null };
+  const view = {
+    createTable: null,
+    dropTable: null,
+    addColumn: null,
+    dropColumn: null,
+    createIndex: null,
+    dropIndex: null,
+    rebuildTable: null,
+    renumberModel: null,
+    irreversible: null,
+  };
   switch (step.op) {
     case 'createTable':
       return { ...view, createTable: tableView(step.table) };

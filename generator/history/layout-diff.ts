@@ -70,12 +70,19 @@ function modelChanges(old: ModelLayout, current: ModelLayout, impossible: string
     } else if (now.table !== table) {
       changes.push({ code: 'field-moved', model, field, description: `${model}.${field} moved between shared and perDevice storage` });
     } else if (now.column.type !== column.type || now.column.kind !== column.kind || now.column.nullable !== column.nullable) {
-      changes.push({ code: 'field-changed', model, field, description: `${model}.${field} changed from ${describeColumn(column)} to ${describeColumn(now.column)}` });
+      changes.push({
+        code: 'field-changed',
+        model,
+        field,
+        description: `${model}.${field} changed from ${describeColumn(column)} to ${describeColumn(now.column)}`,
+      });
     }
   }
   for (const [field, { column }] of newFields) {
     if (!oldFields.has(field) && !column.nullable && column.default === undefined) {
-      impossible.push(`${model}.${field} is a new required field without a default: existing ${model} records have no value for it. Give it a "default", or allow null.`);
+      impossible.push(
+        `${model}.${field} is a new required field without a default: existing ${model} records have no value for it. Give it a "default", or allow null.`,
+      );
     }
   }
   return changes;

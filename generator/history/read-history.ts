@@ -41,7 +41,10 @@ function parseVersion(source: HistorySource): SchemaVersion {
   if (root.syncgenHistory !== HISTORY_FORMAT) fail(`unknown history format ${JSON.stringify(root.syncgenHistory)}`);
   const migration = root.migration;
   if (typeof migration !== 'string' || !MIGRATION_NAME.test(migration)) fail('"migration" must be a name like 0001_initial');
-  const stem = source.file.split(/[\\/]/).pop()!.replace(/\.json$/, '');
+  const stem = source.file
+    .split(/[\\/]/)
+    .pop()!
+    .replace(/\.json$/, '');
   if (stem !== migration) fail(`the file name does not match its migration "${String(migration)}"`);
   if (!Array.isArray(root.models)) fail('"models" must be an array');
   const models = (root.models as unknown[]).map((item, position) => {

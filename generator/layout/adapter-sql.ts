@@ -66,10 +66,7 @@ function upsertAssignments(table: string, values: readonly string[]): string[] {
     const clock = quote(clockColumn(field));
     const incoming = `coalesce(excluded.${clock}, excluded.${quote(CREATE_CLOCK_COLUMN)})`;
     const wins = `${incoming} > ${currentClock(field, table)}`;
-    return [
-      `${quote(field)} = iif(${wins}, excluded.${quote(field)}, ${table}.${quote(field)})`,
-      `${clock} = iif(${wins}, ${incoming}, ${table}.${clock})`,
-    ];
+    return [`${quote(field)} = iif(${wins}, excluded.${quote(field)}, ${table}.${quote(field)})`, `${clock} = iif(${wins}, ${incoming}, ${table}.${clock})`];
   });
 }
 

@@ -52,9 +52,7 @@ export interface ModelLayout extends ModelIdentity {
 
 /** Every model's storage, sorted by name (the order a history file lists them in). */
 export function modelLayouts(models: readonly ModelSpec[]): ModelLayout[] {
-  return [...models]
-    .sort((a, b) => compareText(a.name, b.name))
-    .map((model) => ({ ...modelIdentity(model), tables: modelTables(model) }));
+  return [...models].sort((a, b) => compareText(a.name, b.name)).map((model) => ({ ...modelIdentity(model), tables: modelTables(model) }));
 }
 
 /** The tables of a model, main table first. */
@@ -92,7 +90,14 @@ export function modelTables(model: ModelSpec): TableSpec[] {
 }
 
 function valueColumn(field: FieldSpec): ColumnSpec {
-  const column: ColumnSpec = { name: field.name, type: FIELD_KINDS[field.kind].sqlType(field), nullable: field.nullable, role: 'value', field: field.name, kind: field.kind };
+  const column: ColumnSpec = {
+    name: field.name,
+    type: FIELD_KINDS[field.kind].sqlType(field),
+    nullable: field.nullable,
+    role: 'value',
+    field: field.name,
+    kind: field.kind,
+  };
   if (field.default === undefined) return column;
   return { ...column, default: codecFor(field).encode(field.default) as string | number };
 }
@@ -101,9 +106,7 @@ function valueColumn(field: FieldSpec): ColumnSpec {
  * (deleting a parent looks up its children by that field). */
 function mainIndexes(model: ModelSpec): IndexSpec[] {
   const declared = model.indexes.map((index) => index.fields);
-  const references = model.fields
-    .filter((field) => field.reference && !declared.some((fields) => fields[0] === field.name))
-    .map((field) => [field.name]);
+  const references = model.fields.filter((field) => field.reference && !declared.some((fields) => fields[0] === field.name)).map((field) => [field.name]);
   const byName = new Map<string, IndexSpec>();
   for (const fields of [...declared, ...references]) {
     const name = `idx_${model.table}__${fields.join('__')}`;

@@ -10,18 +10,30 @@ import { escapePointer } from './schema-json.js';
 
 /** Checks that need every model: names, ids, references and cycles. */
 export function checkAcrossModels(models: readonly ModelSpec[], declared: ReadonlySet<string>, issues: IssueList): void {
-  const byName = new Map<string, ModelSpec>();
-  const byId = new Map<number, ModelSpec>();
-  for (const model of models) {
-    const sameName = byName.get(model.name);
-    if (sameName) {
-      issues.add('duplicate-model-name', model.file, '/title', `the model name ${model.name} is also declared by ${sameName.file}`, 'Give each model its own title');
-    } else byName.set(model.name, model);
-    const sameId = byId.get(model.id);
-    if (sameId) {
-      issues.add('duplicate-model-id', model.file, '/x-sync/id', `the model id ${model.id} is also used by ${sameId.name} (${sameId.file})`, `Give ${model.name} an id that no other model uses`);
-    } else byId.set(model.id, model);
-  }
+  const byName = firstByKey(
+    models,
+    (model) => model.name,
+    (model, first) =>
+      issues.add(
+        'duplicate-model-name',
+        model.file,
+        '/title',
+        `the model name ${model.name} is also declared by ${first.file}`,
+        'Give each model its own title',
+      ),
+  );
+  firstByKey(
+    models,
+    (model) => model.id,
+    (model, first) =>
+      issues.add(
+        'duplicate-model-id',
+        model.file,
+        '/x-sync/id',
+        `the model id ${model.id} is also used by ${first.name} (${first.file})`,
+        `Give ${model.name} an id that no other model uses`,
+      ),
+  );
   for (const model of models) {
     for (const field of model.fields) {
       if (field.reference && !declared.has(field.reference.model)) {
@@ -46,4 +58,15 @@ export function checkAcrossModels(models: readonly ModelSpec[], declared: Readon
       'Make one of these reference fields nullable ("type": ["string", "null"]) so a record can be created before its referent',
     );
   }
+}
+
+/** The first model of each key; every later model with a key already taken goes to `duplicate`. */
+function firstByKey<K>(models: readonly ModelSpec[], key: (model: ModelSpec) => K, duplicate: (model: ModelSpec, first: ModelSpec) => void): Map<K, ModelSpec> {
+  const first = new Map<K, ModelSpec>();
+  for (const model of models) {
+    const taken = first.get(key(model));
+    if (taken) duplicate(model, taken);
+    else first.set(key(model), model);
+  }
+  return first;
 }

@@ -23,7 +23,8 @@ interface Problem {
 const VALUE_RULES: { readonly [K in ConstraintKeyword]: (value: unknown) => Problem | undefined } = {
   minLength: nonNegativeInteger('minLength'),
   maxLength: nonNegativeInteger('maxLength'),
-  pattern: (value) => (typeof value === 'string' && compiles(value) ? undefined : { problem: 'pattern is not a valid regular expression', fix: 'Fix the pattern' }),
+  pattern: (value) =>
+    typeof value === 'string' && compiles(value) ? undefined : { problem: 'pattern is not a valid regular expression', fix: 'Fix the pattern' },
   minimum: finiteNumber('minimum'),
   maximum: finiteNumber('maximum'),
   exclusiveMinimum: finiteNumber('exclusiveMinimum'),
@@ -60,7 +61,8 @@ function kindsTaking(keyword: ConstraintKeyword): string {
 }
 
 function nonNegativeInteger(keyword: ConstraintKeyword): (value: unknown) => Problem | undefined {
-  return (value) => (Number.isSafeInteger(value) && (value as number) >= 0 ? undefined : { problem: `${keyword} must be a non-negative integer`, fix: `Fix "${keyword}"` });
+  return (value) =>
+    Number.isSafeInteger(value) && (value as number) >= 0 ? undefined : { problem: `${keyword} must be a non-negative integer`, fix: `Fix "${keyword}"` };
 }
 
 function finiteNumber(keyword: ConstraintKeyword): (value: unknown) => Problem | undefined {

@@ -31,7 +31,12 @@ export function fieldType(schema: Json, at: string, report: Report): FieldType |
   if (schema.enum !== undefined) return enumType(schema, declared as string[], types, at, report);
 
   if (declared.length === 0) {
-    report('unstorable-type', at, 'the field has no type', 'Add "type": "string", "integer", "number", "boolean", "object" or "array" (add "null" to allow null)');
+    report(
+      'unstorable-type',
+      at,
+      'the field has no type',
+      'Add "type": "string", "integer", "number", "boolean", "object" or "array" (add "null" to allow null)',
+    );
     return undefined;
   }
   if (types.length === 0) {
@@ -39,7 +44,12 @@ export function fieldType(schema: Json, at: string, report: Report): FieldType |
     return undefined;
   }
   if (types.length > 1) {
-    report('unstorable-type', `${at}/type`, `a field holds one type, not ${types.join(' or ')}`, 'Pick one type (with "null" for optional values), or use "type": "object" to store mixed values as JSON');
+    report(
+      'unstorable-type',
+      `${at}/type`,
+      `a field holds one type, not ${types.join(' or ')}`,
+      'Pick one type (with "null" for optional values), or use "type": "object" to store mixed values as JSON',
+    );
     return undefined;
   }
   const typeName = types[0]!;
@@ -51,7 +61,12 @@ export function fieldType(schema: Json, at: string, report: Report): FieldType |
   const kind = kindDeclaredAs(typeName, format as string | undefined);
   if (kind === undefined) {
     // Every type name declares a kind on its own, so only a string format can be unknown here.
-    report('unstorable-type', `${at}/format`, `the string format ${JSON.stringify(format)} is not supported`, suggestion(String(format), FORMATS, 'Use one of'));
+    report(
+      'unstorable-type',
+      `${at}/format`,
+      `the string format ${JSON.stringify(format)} is not supported`,
+      suggestion(String(format), FORMATS, 'Use one of'),
+    );
     return undefined;
   }
   return { nullable: declared.includes('null'), enumValues: undefined, jsonShape: kind === 'json' ? (typeName as 'object' | 'array') : undefined, kind };
@@ -68,12 +83,22 @@ function enumType(schema: Json, declared: readonly string[], types: readonly str
   const allText = nonNull.length > 0 && nonNull.every((value) => typeof value === 'string');
   const allIntegers = nonNull.length > 0 && nonNull.every((value) => Number.isSafeInteger(value));
   if (!allText && !allIntegers) {
-    report('unstorable-type', `${at}/enum`, 'enum values must be all strings or all integers (null may be added)', 'Split the values, or store them as JSON with "type": "object"');
+    report(
+      'unstorable-type',
+      `${at}/enum`,
+      'enum values must be all strings or all integers (null may be added)',
+      'Split the values, or store them as JSON with "type": "object"',
+    );
     return undefined;
   }
   const valueType = allText ? 'string' : 'integer';
   if (types.some((typeName) => typeName !== valueType)) {
-    report('unstorable-type', `${at}/type`, `the type ${JSON.stringify(schema.type)} does not match the ${valueType} enum values`, `Use "type": "${valueType}" or remove "type"`);
+    report(
+      'unstorable-type',
+      `${at}/type`,
+      `the type ${JSON.stringify(schema.type)} does not match the ${valueType} enum values`,
+      `Use "type": "${valueType}" or remove "type"`,
+    );
     return undefined;
   }
   if (declared.includes('null') && !values.includes(null)) {

@@ -28,7 +28,12 @@ export function parseField(name: string, schema: unknown, required: boolean, str
   checkKeywords(schema, at, [...FIELD_KEYWORDS, ...COMPOSITION_KEYWORDS], 'keyword', report);
   const composition = Object.keys(schema).filter((keyword) => COMPOSITION_KEYWORDS.includes(keyword));
   for (const keyword of composition) {
-    report('unstorable-type', `${at}/${escapePointer(keyword)}`, `"${keyword}" gives a field no single column type`, 'Use one "type" (with "null" for optional values), "enum", or "type": "object" / "array" for JSON');
+    report(
+      'unstorable-type',
+      `${at}/${escapePointer(keyword)}`,
+      `"${keyword}" gives a field no single column type`,
+      'Use one "type" (with "null" for optional values), "enum", or "type": "object" / "array" for JSON',
+    );
   }
   const type = composition.length > 0 ? undefined : fieldType(schema, at, report);
   const sync = schema['x-sync'];
@@ -43,7 +48,12 @@ export function parseField(name: string, schema: unknown, required: boolean, str
     }
     perDevice = sync.perDevice === true;
     if (perDevice && strategy !== undefined && strategy !== 'hybrid') {
-      report('per-device-not-hybrid', `${at}/x-sync/perDevice`, `a perDevice field in a ${strategy} model`, 'Set the model\'s "strategy" to "hybrid", or remove perDevice');
+      report(
+        'per-device-not-hybrid',
+        `${at}/x-sync/perDevice`,
+        `a perDevice field in a ${strategy} model`,
+        'Set the model\'s "strategy" to "hybrid", or remove perDevice',
+      );
     }
     reference = parseReference(sync, at, type, perDevice, report);
   }
@@ -67,11 +77,21 @@ export function parseField(name: string, schema: unknown, required: boolean, str
       codecFor(spec).encode(spec.default);
     } catch (error) {
       if (!(error instanceof ValueError)) throw error;
-      report('invalid-default', `${at}/default`, `the default ${JSON.stringify(spec.default)} is not ${error.expected}`, 'Give a default that the field can hold');
+      report(
+        'invalid-default',
+        `${at}/default`,
+        `the default ${JSON.stringify(spec.default)} is not ${error.expected}`,
+        'Give a default that the field can hold',
+      );
     }
   }
   if (!required && !spec.nullable && spec.default === undefined) {
-    report('optional-without-default', at, `"${name}" is not required but has neither a default nor null in its type`, `Add it to "required", give it a "default", or allow null with "type": [..., "null"]`);
+    report(
+      'optional-without-default',
+      at,
+      `"${name}" is not required but has neither a default nor null in its type`,
+      `Add it to "required", give it a "default", or allow null with "type": [..., "null"]`,
+    );
   } else if (perDevice && !spec.nullable && spec.default === undefined) {
     report('optional-without-default', at, `the perDevice field "${name}" has no value on devices that never set it`, 'Give it a "default", or allow null');
   }

@@ -31,7 +31,12 @@ export function parseIndexes(value: unknown, fields: ReadonlyMap<string, FieldSp
     names.forEach((fieldName: string, fieldPosition) => {
       const field = fields.get(fieldName);
       if (!field) {
-        report('unknown-field', `${at}/fields/${fieldPosition}`, `the index names "${fieldName}", which is not a field`, suggestion(fieldName, [...fields.keys()], 'Name one of'));
+        report(
+          'unknown-field',
+          `${at}/fields/${fieldPosition}`,
+          `the index names "${fieldName}", which is not a field`,
+          suggestion(fieldName, [...fields.keys()], 'Name one of'),
+        );
         valid = false;
       } else if (field.perDevice) {
         report('invalid-value', `${at}/fields/${fieldPosition}`, `the perDevice field "${fieldName}" cannot be indexed`, 'Index shared fields only');
@@ -39,7 +44,12 @@ export function parseIndexes(value: unknown, fields: ReadonlyMap<string, FieldSp
       }
     });
     if (index.unique !== undefined && index.unique !== false) {
-      report('unsafe-unique-index', `${at}/unique`, 'a unique index cannot hold across devices that write and apply changes in different orders', 'Remove "unique", and derive the primary key from the unique fields (e.g. a UUIDv5) so equal records share one key');
+      report(
+        'unsafe-unique-index',
+        `${at}/unique`,
+        'a unique index cannot hold across devices that write and apply changes in different orders',
+        'Remove "unique", and derive the primary key from the unique fields (e.g. a UUIDv5) so equal records share one key',
+      );
       valid = false;
     }
     if (valid) indexes.push({ fields: names as string[], unique: false });

@@ -10,9 +10,27 @@ import { escapePointer, type Json } from './schema-json.js';
 
 export const MODEL_KEYWORDS = ['$schema', '$id', '$comment', 'title', 'description', 'type', 'properties', 'required', 'additionalProperties', 'x-sync'];
 export const FIELD_KEYWORDS = [
-  'type', 'format', 'enum', 'default', 'description', 'title', '$comment', 'examples', 'deprecated',
-  'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'pattern',
-  'items', 'properties', 'required', 'additionalProperties', 'x-sync',
+  'type',
+  'format',
+  'enum',
+  'default',
+  'description',
+  'title',
+  '$comment',
+  'examples',
+  'deprecated',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'items',
+  'properties',
+  'required',
+  'additionalProperties',
+  'x-sync',
 ];
 /** Valid JSON Schema, but a field built with them has no single column type. */
 export const COMPOSITION_KEYWORDS = ['$ref', 'oneOf', 'anyOf', 'allOf', 'not', 'const', 'if', 'then', 'else', 'patternProperties'];

@@ -21,25 +21,50 @@ export function checkPrimaryKey(primaryKey: unknown, properties: Json, fields: R
   }
   const key = fields.get(primaryKey);
   if (key && (key.kind !== 'uuid' || key.nullable)) {
-    report('primary-key-not-uuid', `/properties/${escapePointer(primaryKey)}`, `the primary key "${primaryKey}" is not a non-null UUID`, 'Declare it as { "type": "string", "format": "uuid" }');
+    report(
+      'primary-key-not-uuid',
+      `/properties/${escapePointer(primaryKey)}`,
+      `the primary key "${primaryKey}" is not a non-null UUID`,
+      'Declare it as { "type": "string", "format": "uuid" }',
+    );
   }
   if (key?.perDevice) {
-    report('invalid-value', `/properties/${escapePointer(primaryKey)}/x-sync/perDevice`, 'the primary key cannot be perDevice', 'Remove perDevice from the primary key');
+    report(
+      'invalid-value',
+      `/properties/${escapePointer(primaryKey)}/x-sync/perDevice`,
+      'the primary key cannot be perDevice',
+      'Remove perDevice from the primary key',
+    );
   }
 }
 
 /** `strategy` is undefined when the model's own is missing or unknown (already reported). */
 export function checkOwner(owner: unknown, strategy: Strategy | undefined, properties: Json, fields: ReadonlyMap<string, FieldSpec>, report: Report): void {
   if (strategy === 'stateBased' && owner === undefined) {
-    report('missing-owner', '/x-sync/owner', 'a stateBased model needs the field that holds its owning device', 'Add "owner": "<field>" naming a uuid field with the device id (a Device model may name its own primary key)');
+    report(
+      'missing-owner',
+      '/x-sync/owner',
+      'a stateBased model needs the field that holds its owning device',
+      'Add "owner": "<field>" naming a uuid field with the device id (a Device model may name its own primary key)',
+    );
   } else if (owner !== undefined && strategy !== undefined && strategy !== 'stateBased') {
     report('invalid-owner', '/x-sync/owner', `a ${strategy} model has no owning device`, 'Remove "owner", or make the model stateBased');
   } else if (owner !== undefined) {
     const ownerField = typeof owner === 'string' ? fields.get(owner) : undefined;
     if (typeof owner !== 'string' || !(owner in properties)) {
-      report('unknown-field', '/x-sync/owner', `the owner ${JSON.stringify(owner)} names no field of the model`, suggestion(String(owner), Object.keys(properties), 'Name one of'));
+      report(
+        'unknown-field',
+        '/x-sync/owner',
+        `the owner ${JSON.stringify(owner)} names no field of the model`,
+        suggestion(String(owner), Object.keys(properties), 'Name one of'),
+      );
     } else if (ownerField && (ownerField.kind !== 'uuid' || ownerField.nullable)) {
-      report('invalid-owner', `/properties/${escapePointer(owner)}`, `the owner field "${owner}" is not a non-null UUID`, 'Declare it as { "type": "string", "format": "uuid" }');
+      report(
+        'invalid-owner',
+        `/properties/${escapePointer(owner)}`,
+        `the owner field "${owner}" is not a non-null UUID`,
+        'Declare it as { "type": "string", "format": "uuid" }',
+      );
     }
   }
 }

@@ -47,7 +47,12 @@ export function parseModel(file: string, text: string, issues: IssueList, declar
     if (sync !== undefined) {
       report('invalid-value', '/x-sync', 'x-sync must be an object', 'Write "x-sync": { "id": 1, "strategy": "logBased", "primaryKey": "id" }');
     } else if (!Object.keys(root).some((key) => !MODEL_KEYWORDS.includes(key) && isNear(key, 'x-sync'))) {
-      report('missing-keyword', '/x-sync', 'the model has no x-sync block', 'Add "x-sync": { "id": <stable number>, "strategy": "stateBased" | "logBased" | "hybrid", "primaryKey": "<uuid field>" }');
+      report(
+        'missing-keyword',
+        '/x-sync',
+        'the model has no x-sync block',
+        'Add "x-sync": { "id": <stable number>, "strategy": "stateBased" | "logBased" | "hybrid", "primaryKey": "<uuid field>" }',
+      );
     }
     return undefined;
   }
@@ -71,7 +76,12 @@ export function parseModel(file: string, text: string, issues: IssueList, declar
   checkPrimaryKey(sync.primaryKey, properties, byName, report);
   checkOwner(sync.owner, strategy, properties, byName, report);
   if (strategy === 'hybrid' && !fields.some((field) => field.perDevice)) {
-    report('hybrid-without-per-device', '/x-sync/strategy', 'a hybrid model has no perDevice field', 'Mark the fields each device keeps for itself with "x-sync": { "perDevice": true }, or use "logBased"');
+    report(
+      'hybrid-without-per-device',
+      '/x-sync/strategy',
+      'a hybrid model has no perDevice field',
+      'Mark the fields each device keeps for itself with "x-sync": { "perDevice": true }, or use "logBased"',
+    );
   }
   const indexes = parseIndexes(sync.indexes, byName, report);
 
@@ -96,7 +106,11 @@ export function parseModel(file: string, text: string, issues: IssueList, declar
     owner,
     fields: ordered,
     indexes,
-    typeSchema: typeSchema(name, root, ordered.map((field) => field.name)),
+    typeSchema: typeSchema(
+      name,
+      root,
+      ordered.map((field) => field.name),
+    ),
   };
 }
 
@@ -118,7 +132,12 @@ function checkModelObject(root: Json, report: Report): void {
 
 function checkModelId(id: unknown, report: Report): void {
   if (id === undefined) {
-    report('missing-keyword', '/x-sync/id', 'the model has no numeric id', `Add "id": a number from 1 to ${MAX_MODEL_ID} that no other model uses and that never changes`);
+    report(
+      'missing-keyword',
+      '/x-sync/id',
+      'the model has no numeric id',
+      `Add "id": a number from 1 to ${MAX_MODEL_ID} that no other model uses and that never changes`,
+    );
   } else if (!Number.isInteger(id) || (id as number) < 1 || (id as number) > MAX_MODEL_ID) {
     report('invalid-value', '/x-sync/id', `the model id ${JSON.stringify(id)} is not an integer from 1 to ${MAX_MODEL_ID}`, 'Use a small positive integer');
   }
@@ -127,7 +146,12 @@ function checkModelId(id: unknown, report: Report): void {
 /** The strategy when it is one of the known ones; a missing or unknown one is reported. */
 function parseStrategy(strategy: unknown, report: Report): Strategy | undefined {
   if (strategy === undefined) {
-    report('missing-keyword', '/x-sync/strategy', 'the model has no strategy', 'Add "strategy": "stateBased" (one device owns each record), "logBased" (shared) or "hybrid"');
+    report(
+      'missing-keyword',
+      '/x-sync/strategy',
+      'the model has no strategy',
+      'Add "strategy": "stateBased" (one device owns each record), "logBased" (shared) or "hybrid"',
+    );
   } else if (!STRATEGIES.includes(strategy as Strategy)) {
     report('invalid-value', '/x-sync/strategy', `unknown strategy ${JSON.stringify(strategy)}`, suggestion(String(strategy), STRATEGIES, 'Use one of'));
   }

@@ -8,7 +8,13 @@ export const FIELD_NAME = /^[a-z][A-Za-z0-9]*$/;
 
 /** `user metadata` → `UserMetadata`. */
 export function pascalCase(name: string): string {
-  return name.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('') || 'Model';
+  return (
+    name
+      .split(/[^A-Za-z0-9]+/)
+      .filter(Boolean)
+      .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+      .join('') || 'Model'
+  );
 }
 
 /** `created_at` → `createdAt`. */

@@ -24,13 +24,23 @@ export function parseReference(sync: Json, at: string, type: FieldType | undefin
     return undefined;
   }
   if (type && type.kind !== 'uuid') {
-    report('invalid-reference', `${at}/x-sync/references`, `a reference must be a uuid field, not ${type.kind}`, 'Declare the field as { "type": "string", "format": "uuid" }');
+    report(
+      'invalid-reference',
+      `${at}/x-sync/references`,
+      `a reference must be a uuid field, not ${type.kind}`,
+      'Declare the field as { "type": "string", "format": "uuid" }',
+    );
   }
   if (perDevice) {
     report('invalid-reference', `${at}/x-sync/references`, 'a perDevice field cannot reference another model', 'Move the reference to a shared field');
   }
   if (onDelete === undefined) {
-    report('missing-keyword', `${at}/x-sync/onDelete`, `the reference to ${references} does not say what happens when the ${references} is deleted`, 'Add "onDelete": "cascade" (delete this record too) or "setNull" (clear this field)');
+    report(
+      'missing-keyword',
+      `${at}/x-sync/onDelete`,
+      `the reference to ${references} does not say what happens when the ${references} is deleted`,
+      'Add "onDelete": "cascade" (delete this record too) or "setNull" (clear this field)',
+    );
     return undefined;
   }
   if (!ON_DELETE.includes(onDelete as OnDelete)) {
@@ -38,7 +48,12 @@ export function parseReference(sync: Json, at: string, type: FieldType | undefin
     return undefined;
   }
   if (onDelete === 'setNull' && type && !type.nullable) {
-    report('invalid-reference', `${at}/x-sync/onDelete`, 'onDelete setNull on a field that cannot be null', 'Allow null with "type": ["string", "null"], or use "cascade"');
+    report(
+      'invalid-reference',
+      `${at}/x-sync/onDelete`,
+      'onDelete setNull on a field that cannot be null',
+      'Allow null with "type": ["string", "null"], or use "cascade"',
+    );
   }
   return { model: references, onDelete: onDelete as OnDelete };
 }

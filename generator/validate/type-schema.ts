@@ -27,9 +27,10 @@ function stripAnnotations(value: unknown, top: boolean): unknown {
   const result: Json = {};
   for (const [key, item] of Object.entries(value)) {
     if (key === 'x-sync' || key === 'default' || key === 'examples' || (key === 'title' && !top)) continue;
-    result[key] = key === 'properties' && isObject(item)
-      ? Object.fromEntries(Object.entries(item).map(([k, v]) => [k, stripAnnotations(v, false)]))
-      : stripAnnotations(item, false);
+    result[key] =
+      key === 'properties' && isObject(item)
+        ? Object.fromEntries(Object.entries(item).map(([k, v]) => [k, stripAnnotations(v, false)]))
+        : stripAnnotations(item, false);
   }
   return result;
 }

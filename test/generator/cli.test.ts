@@ -30,8 +30,7 @@ async function project(): Promise<string> {
   return directory;
 }
 
-const NOTE_WITH_PINNED = (text: string) =>
-  text.replace('"archivedAt":', '"pinned": { "type": "boolean", "default": false },\n    "archivedAt":');
+const NOTE_WITH_PINNED = (text: string) => text.replace('"archivedAt":', '"pinned": { "type": "boolean", "default": false },\n    "archivedAt":');
 
 test('generate writes the files and the first history file; a second run is a no-op; --check passes', async () => {
   const directory = await project();
@@ -96,7 +95,10 @@ test('a deleted schema leaves no orphan (model removal needs --allow-breaking)',
 
   const refused = await syncgen(directory, 'generate');
   assert.is(refused.code, 1);
-  assert.match(refused.err[0]!, /^syncgen: the schema change is breaking:\n {2}model-removed: the model Label was removed \(its tables and data would be dropped\)\n/);
+  assert.match(
+    refused.err[0]!,
+    /^syncgen: the schema change is breaking:\n {2}model-removed: the model Label was removed \(its tables and data would be dropped\)\n/,
+  );
   const allowed = await syncgen(directory, 'generate', '--allow-breaking');
   assert.equal(allowed.out, ['syncgen: wrote 6 files, removed 2 in generated/; new migration 0003_drop_label']);
   assert.ok(!existsSync(path.join(directory, 'generated', 'adapters', 'label.ts')));

@@ -86,10 +86,19 @@ test('log-based fixture: migrations run, per-field LWW upsert and merge, referen
   assert.is(merge.run(mergeRow(noteAdapter, { ...note, priority: 2 }, only('priority', 4))).changes, 1, 'the row matched; its newer priority stays');
   assert.is(merge.run(mergeRow(noteAdapter, { ...note, id: uuid(99) }, only('title', 9))).changes, 0, 'merge never inserts');
 
-  const rows = await db.selectFrom('note').select(['title', 'body', 'priority', 'labels', '_hlc', '_hlc_title', '_hlc_body', '_hlc_priority']).where('folderId', '=', uuid(1)).execute();
-  assert.equal(rows, [{ title: 'Shopping', body: null, priority: 3, labels: '["home"]', _hlc: clock(5), _hlc_title: clock(6), _hlc_body: null, _hlc_priority: clock(7) }]);
+  const rows = await db
+    .selectFrom('note')
+    .select(['title', 'body', 'priority', 'labels', '_hlc', '_hlc_title', '_hlc_body', '_hlc_priority'])
+    .where('folderId', '=', uuid(1))
+    .execute();
+  assert.equal(rows, [
+    { title: 'Shopping', body: null, priority: 3, labels: '["home"]', _hlc: clock(5), _hlc_title: clock(6), _hlc_body: null, _hlc_priority: clock(7) },
+  ]);
   const stored = sqlite.prepare(noteAdapter.sql.selectById).get(uuid(2)) as Record<string, SqlValue>;
-  assert.equal(noteAdapter.fields.map((field) => field.codec.decode(stored[field.name]!)), [uuid(2), uuid(1), 'Shopping', null, ['home'], 3, null]);
+  assert.equal(
+    noteAdapter.fields.map((field) => field.codec.decode(stored[field.name]!)),
+    [uuid(2), uuid(1), 'Shopping', null, ['home'], 3, null],
+  );
 
   // References: the note's folder finds it as a child; a setNull reference is cleared.
   const [toFolder] = noteAdapter.references;
@@ -105,7 +114,10 @@ test('log-based fixture: migrations run, per-field LWW upsert and merge, referen
   assert.is(sqlite.prepare(noteAdapter.sql.exists).get(uuid(2)), undefined);
 
   // The registry puts parents first; the create input type leaves out what may be omitted.
-  assert.equal(shared.registry.dependencyOrder.map((adapter) => adapter.name), ['Folder', 'Note']);
+  assert.equal(
+    shared.registry.dependencyOrder.map((adapter) => adapter.name),
+    ['Folder', 'Note'],
+  );
   const input: CreateInput<typeof noteAdapter> = { folderId: uuid(1), title: 'Only the required fields' };
   assert.is(input.title, 'Only the required fields');
   await db.destroy();
@@ -115,7 +127,16 @@ test('state-based fixture: an older or equal owner version never overwrites a ne
   const { sqlite, db } = openDatabase<owned.Database>();
   await migrate(db, owned.migrations);
   const { bookmarkAdapter } = owned;
-  const bookmark: owned.Bookmark = { id: uuid(1), deviceId: uuid(7), path: '/photos', label: null, pinned: false, sortKey: 0, openCount: 0, createdAt: '2024-05-01T12:00:00Z' };
+  const bookmark: owned.Bookmark = {
+    id: uuid(1),
+    deviceId: uuid(7),
+    path: '/photos',
+    label: null,
+    pinned: false,
+    sortKey: 0,
+    openCount: 0,
+    createdAt: '2024-05-01T12:00:00Z',
+  };
   const upsert = sqlite.prepare(bookmarkAdapter.sql.upsert);
   const row = (value: owned.Bookmark, version: number) => [...bookmarkAdapter.fields.map((field) => field.codec.encode(value[field.name])), clock(version)];
   upsert.run(row({ ...bookmark, label: 'v2' }, 2));
@@ -138,7 +159,13 @@ test('hybrid fixture: shared fields in the main table, each device its own row o
   upsertDevice.run(uuid(1), uuid(7), 0.5, '2024-05-01T12:00:00Z', clock(1));
   upsertDevice.run(uuid(1), uuid(8), 0.9, null, clock(1));
   assert.is(upsertDevice.run(uuid(1), uuid(8), 0.1, null, clock(0)).changes, 0, 'an older per-device version loses');
-  assert.equal(sqlite.prepare(device.selectByRecord).all(uuid(1)).map((row) => (row as { progress: number }).progress), [0.5, 0.9]);
+  assert.equal(
+    sqlite
+      .prepare(device.selectByRecord)
+      .all(uuid(1))
+      .map((row) => (row as { progress: number }).progress),
+    [0.5, 0.9],
+  );
   assert.equal(await db.selectFrom('reading_state').select(['title', 'bookmarked']).execute(), [{ title: 'Report', bookmarked: 1 }]);
   assert.is(sqlite.prepare(device.deleteByRecord).run(uuid(1)).changes, 2);
   await db.destroy();
@@ -149,19 +176,30 @@ test('schema-change fixture: 0002 adds columns to a database at 0001, keeps its 
   assert.equal(await migrate(db, changed.migrations, '0001_initial'), ['Up 0001_initial Success']);
   sqlite.prepare('INSERT INTO tag (id, name, color, _hlc) VALUES (?, ?, ?, ?)').run(uuid(1), 'old', null, clock(1));
   assert.equal(await migrate(db, changed.migrations), ['Up 0002_add_tag_icon_and_more Success']);
-  assert.equal(await db.selectFrom('tag').select(['name', 'icon', 'isPinned', '_hlc_icon']).execute(), [{ name: 'old', icon: null, isPinned: 0, _hlc_icon: null }]);
+  assert.equal(await db.selectFrom('tag').select(['name', 'icon', 'isPinned', '_hlc_icon']).execute(), [
+    { name: 'old', icon: null, isPinned: 0, _hlc_icon: null },
+  ]);
   const indexes = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tag' AND sql IS NOT NULL").all();
   assert.equal(indexes, [{ name: 'idx_tag__name' }]);
   // A field added later has the record's create clock: an update of it (always later than the create) wins.
   const { tagAdapter } = changed;
   const fields = tagAdapter.fields.slice(1).map((field) => field.name);
-  sqlite.prepare(tagAdapter.sql.merge!).run(mergeRow(tagAdapter, { id: uuid(1), name: 'old', color: null, icon: 'star', isPinned: false }, fields.map((f) => (f === 'icon' ? clock(2) : null))));
+  sqlite.prepare(tagAdapter.sql.merge!).run(
+    mergeRow(
+      tagAdapter,
+      { id: uuid(1), name: 'old', color: null, icon: 'star', isPinned: false },
+      fields.map((f) => (f === 'icon' ? clock(2) : null)),
+    ),
+  );
   assert.equal(await db.selectFrom('tag').select(['icon', '_hlc_icon']).execute(), [{ icon: 'star', _hlc_icon: clock(2) }]);
 
   const migrator = new Migrator({ db, provider: changed.migrations });
   const down = await migrator.migrateDown();
   assert.is(down.error, undefined);
-  const columns = sqlite.prepare('SELECT name FROM pragma_table_info(?)').all('tag').map((row) => (row as { name: string }).name);
+  const columns = sqlite
+    .prepare('SELECT name FROM pragma_table_info(?)')
+    .all('tag')
+    .map((row) => (row as { name: string }).name);
   assert.equal(columns, ['id', 'name', 'color', '_hlc', '_hlc_name', '_hlc_color']);
   await db.destroy();
 });

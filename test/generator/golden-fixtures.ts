@@ -9,7 +9,9 @@ import { generate, type GenerateOptions } from '../../generator/generate.js';
 import { FIXTURES_DIR, readTree } from '../support/fixtures.js';
 
 export function fixtureCases(): string[] {
-  return readdirSync(FIXTURES_DIR).filter((name) => existsSync(path.join(FIXTURES_DIR, name, 'schema'))).sort();
+  return readdirSync(FIXTURES_DIR)
+    .filter((name) => existsSync(path.join(FIXTURES_DIR, name, 'schema')))
+    .sort();
 }
 
 function jsonFiles(directory: string, display: string): { file: string; text: string }[] {

@@ -68,26 +68,48 @@ test('additive changes append a numbered migration: new model, new nullable or d
   const album = { ...tag(), title: 'Album', 'x-sync': { id: 2, strategy: 'logBased', primaryKey: 'id' } };
   const model = await evolve(history, [tag(), album]);
   assert.is(model.migration, '0002_create_album');
-  const third = await evolve(field.history, [tag((p) => ((p.icon = { type: ['string', 'null'] }), (p.rank = { type: ['integer', 'null'] })))]);
-  assert.is(third.migration, '0003_add_tag_rank');
-  assert.equal(third.files.filter((file) => file.path.startsWith('migrations/0')).map((file) => file.path), [
-    'migrations/0001_initial.ts',
-    'migrations/0002_add_tag_icon.ts',
-    'migrations/0003_add_tag_rank.ts',
+  const third = await evolve(field.history, [
+    tag((p) => {
+      p.icon = { type: ['string', 'null'] };
+      p.rank = { type: ['integer', 'null'] };
+    }),
   ]);
+  assert.is(third.migration, '0003_add_tag_rank');
+  assert.equal(
+    third.files.filter((file) => file.path.startsWith('migrations/0')).map((file) => file.path),
+    ['migrations/0001_initial.ts', 'migrations/0002_add_tag_icon.ts', 'migrations/0003_add_tag_rank.ts'],
+  );
 });
 
 test('breaking changes are refused, each named', async () => {
   const history = await base();
-  assert.equal(await breakingChanges(history, [tag((p) => delete p.color)]), ['field-removed: Tag.color was removed or renamed (a rename is a removal plus an addition)']);
-  assert.equal(await breakingChanges(history, [tag((p) => ((p.colour = p.color!), delete p.color))]), [
+  assert.equal(await breakingChanges(history, [tag((p) => delete p.color)]), [
     'field-removed: Tag.color was removed or renamed (a rename is a removal plus an addition)',
   ]);
-  assert.equal(await breakingChanges(history, [tag((p) => (p.color = { type: ['integer', 'null'] }))]), ['field-changed: Tag.color changed from string or null to integer or null']);
-  assert.equal(await breakingChanges(history, [tag((p) => (p.color = { type: 'string', default: '#000000' }))]), ['field-changed: Tag.color changed from string or null to string']);
+  assert.equal(
+    await breakingChanges(history, [
+      tag((p) => {
+        p.colour = p.color!;
+        delete p.color;
+      }),
+    ]),
+    ['field-removed: Tag.color was removed or renamed (a rename is a removal plus an addition)'],
+  );
+  assert.equal(await breakingChanges(history, [tag((p) => (p.color = { type: ['integer', 'null'] }))]), [
+    'field-changed: Tag.color changed from string or null to integer or null',
+  ]);
+  assert.equal(await breakingChanges(history, [tag((p) => (p.color = { type: 'string', default: '#000000' }))]), [
+    'field-changed: Tag.color changed from string or null to string',
+  ]);
   assert.equal(await breakingChanges(history, [tag((_, s) => ((s['x-sync'] as Schema).id = 7))]), ['model-id-changed: Tag: the model id changed from 1 to 7']);
   assert.equal(
-    await breakingChanges(history, [tag((p, s) => ((p.deviceId = { type: 'string', format: 'uuid', default: '00000000-0000-4000-8000-000000000000' }), ((s['x-sync'] as Schema).strategy = 'stateBased'), ((s['x-sync'] as Schema).owner = 'deviceId')))]),
+    await breakingChanges(history, [
+      tag((p, s) => {
+        p.deviceId = { type: 'string', format: 'uuid', default: '00000000-0000-4000-8000-000000000000' };
+        (s['x-sync'] as Schema).strategy = 'stateBased';
+        (s['x-sync'] as Schema).owner = 'deviceId';
+      }),
+    ]),
     ['strategy-changed: Tag: the strategy changed from "logBased" to "stateBased"', 'owner-changed: Tag: the owner field changed from null to "deviceId"'],
   );
   const error = await evolve(history, [tag((p) => delete p.color)]).catch((caught: unknown) => caught);
@@ -97,7 +119,16 @@ test('breaking changes are refused, each named', async () => {
 
 test('a new required field without a default can never be migrated', async () => {
   const history = await base();
-  const error = await evolve(history, [tag((p, s) => ((p.slug = { type: 'string' }), (s.required as string[]).push('slug')))], true).catch((caught: unknown) => caught);
+  const error = await evolve(
+    history,
+    [
+      tag((p, s) => {
+        p.slug = { type: 'string' };
+        (s.required as string[]).push('slug');
+      }),
+    ],
+    true,
+  ).catch((caught: unknown) => caught);
   assert.instance(error, ImpossibleMigrationError);
   assert.equal((error as ImpossibleMigrationError).descriptions, [
     'Tag.slug is a new required field without a default: existing Tag records have no value for it. Give it a "default", or allow null.',
@@ -128,7 +159,16 @@ test('an allowed breaking change rebuilds the table: rows kept in the new shape,
 
 test('a rebuild that drops a required field cannot be reverted, and its down says why', async () => {
   const history = await base();
-  const dropped = await evolve(history, [tag((p, s) => (delete p.name, (s.required = ['id'])))], true);
+  const dropped = await evolve(
+    history,
+    [
+      tag((p, s) => {
+        delete p.name;
+        s.required = ['id'];
+      }),
+    ],
+    true,
+  );
   const { sqlite, migrator, db } = await migrationDatabase(dropped.files);
   assert.is((await migrator.migrateToLatest()).error, undefined);
   sqlite.prepare('INSERT INTO tag (id, color) VALUES (?, ?)').run('a', '#fff');
@@ -159,7 +199,10 @@ test('a broken history is named: a gap in the numbering, bad JSON, a name that d
   const gap = [{ file: 'schema/history/0002_initial.json', text: history[0]!.text.replace('0001_initial', '0002_initial') }];
   await assertHistoryError(gap, 'schema/history/0002_initial.json: expected migration number 0001 here; the history has a gap or a duplicate');
   await assertHistoryError([{ file: 'schema/history/0001_initial.json', text: '{' }], /^schema\/history\/0001_initial\.json: not valid JSON/);
-  await assertHistoryError([{ file: 'schema/history/0001_first.json', text: history[0]!.text }], 'schema/history/0001_first.json: the file name does not match its migration "0001_initial"');
+  await assertHistoryError(
+    [{ file: 'schema/history/0001_first.json', text: history[0]!.text }],
+    'schema/history/0001_first.json: the file name does not match its migration "0001_initial"',
+  );
 });
 
 async function assertHistoryError(history: { file: string; text: string }[], expected: string | RegExp) {

@@ -68,9 +68,17 @@ test('the example schemas are valid and give eleven models sorted by name', () =
   assert.equal(
     models.map((model) => `${model.name}:${model.id}:${model.strategy}`),
     [
-      'Album:6:logBased', 'Collection:7:logBased', 'Device:1:stateBased', 'Entry:4:stateBased', 'EntryInAlbum:10:logBased',
-      'EntryInCollection:11:logBased', 'Location:3:stateBased', 'Tag:5:logBased', 'TagOnEntry:9:logBased',
-      'UserMetadata:8:hybrid', 'Volume:2:stateBased',
+      'Album:6:logBased',
+      'Collection:7:logBased',
+      'Device:1:stateBased',
+      'Entry:4:stateBased',
+      'EntryInAlbum:10:logBased',
+      'EntryInCollection:11:logBased',
+      'Location:3:stateBased',
+      'Tag:5:logBased',
+      'TagOnEntry:9:logBased',
+      'UserMetadata:8:hybrid',
+      'Volume:2:stateBased',
     ],
   );
 });
@@ -115,7 +123,12 @@ test('missing primary key', () => {
   const issue = only({ 'schema/tag.json': tag((s) => delete sync(s).primaryKey) });
   assert.equal(
     [issue.code, issue.pointer, issue.problem, issue.fix],
-    ['missing-primary-key', '/x-sync/primaryKey', 'the model has no primary key', 'Set "primaryKey" to a field declared as { "type": "string", "format": "uuid" }'],
+    [
+      'missing-primary-key',
+      '/x-sync/primaryKey',
+      'the model has no primary key',
+      'Set "primaryKey" to a field declared as { "type": "string", "format": "uuid" }',
+    ],
   );
 });
 
@@ -147,7 +160,9 @@ test('an owner on a logBased model, and an owner field that is not a UUID', () =
 test('reference to an unknown model: suggests the near model', () => {
   const issue = only({
     'schema/location.json': location(),
-    'schema/tag.json': tag((s) => (props(s).locationId = { type: ['string', 'null'], format: 'uuid', 'x-sync': { references: 'Locaton', onDelete: 'setNull' } })),
+    'schema/tag.json': tag(
+      (s) => (props(s).locationId = { type: ['string', 'null'], format: 'uuid', 'x-sync': { references: 'Locaton', onDelete: 'setNull' } }),
+    ),
   });
   assert.equal(issue, {
     code: 'unknown-reference',
@@ -193,7 +208,10 @@ test('a required self-reference is a cycle; a nullable one is not', () => {
       props(s).parentId = { type: nullable ? ['string', 'null'] : 'string', format: 'uuid', 'x-sync': { references: 'Tag', onDelete: 'cascade' } };
       (s.required as string[]).push('parentId');
     });
-  assert.is(only({ 'schema/tag.json': selfRef(false) }).problem, 'required references form a cycle: Tag.parentId → Tag; no record in it could be created first');
+  assert.is(
+    only({ 'schema/tag.json': selfRef(false) }).problem,
+    'required references form a cycle: Tag.parentId → Tag; no record in it could be created first',
+  );
   assert.is(validateSchemas([{ file: 'schema/tag.json', text: JSON.stringify(selfRef(true)) }]).length, 1);
 });
 
@@ -232,7 +250,9 @@ test('field types that cannot be stored', () => {
 });
 
 test('perDevice field in a model that is not hybrid', () => {
-  const issue = only({ 'schema/tag.json': tag((s) => (props(s).lastOpenedAt = { type: ['string', 'null'], format: 'date-time', 'x-sync': { perDevice: true } })) });
+  const issue = only({
+    'schema/tag.json': tag((s) => (props(s).lastOpenedAt = { type: ['string', 'null'], format: 'date-time', 'x-sync': { perDevice: true } })),
+  });
   assert.equal(issue, {
     code: 'per-device-not-hybrid',
     file: 'schema/tag.json',
@@ -249,7 +269,10 @@ test('hybrid model without a perDevice field', () => {
 
 test('a field a create may omit, with neither default nor null', () => {
   const issue = only({ 'schema/tag.json': tag((s) => (props(s).color = { type: 'string' })) });
-  assert.equal([issue.code, issue.pointer, issue.problem], ['optional-without-default', '/properties/color', '"color" is not required but has neither a default nor null in its type']);
+  assert.equal(
+    [issue.code, issue.pointer, issue.problem],
+    ['optional-without-default', '/properties/color', '"color" is not required but has neither a default nor null in its type'],
+  );
 });
 
 test('a default the field cannot hold', () => {
@@ -272,7 +295,10 @@ test('references: missing onDelete, setNull on a required field, a reference on 
   const noOnDelete = only(withRef({ type: ['string', 'null'], format: 'uuid', 'x-sync': { references: 'Location' } }));
   assert.equal([noOnDelete.code, noOnDelete.pointer], ['missing-keyword', '/properties/locationId/x-sync/onDelete']);
   const setNull = issuesOf(withRef({ type: 'string', format: 'uuid', 'x-sync': { references: 'Location', onDelete: 'setNull' } }));
-  assert.equal(setNull.map((issue) => issue.code), ['optional-without-default', 'invalid-reference']);
+  assert.equal(
+    setNull.map((issue) => issue.code),
+    ['optional-without-default', 'invalid-reference'],
+  );
   const notUuid = only(withRef({ type: ['integer', 'null'], 'x-sync': { references: 'Location', onDelete: 'setNull' } }));
   assert.equal([notUuid.code, notUuid.problem], ['invalid-reference', 'a reference must be a uuid field, not integer']);
 });
