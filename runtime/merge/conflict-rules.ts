@@ -11,7 +11,7 @@
  * | deletes win: a deleted record never comes back | `isDeleted` (and `delete-cascade.ts` for what a delete takes with it) |
  * | a reference to a deleted record: `cascade` deletes the referrer, `setNull` clears the field | `resolveReferences` |
  * | a reference to a record that has not arrived waits for it | `resolveReferences` (`wait`) |
- * | last writer wins per field, by HLC; a newer owner version replaces the state | the merge and upsert SQL of each adapter (`generator/adapter-sql.ts`), run by `ModelStore` |
+ * | last writer wins per field, by HLC; a newer owner version replaces the state | the merge and upsert SQL of each adapter (`generator/layout/adapter-sql.ts`), run by `ModelStore` |
  *
  * Why a cascade reference is fixed: a device that hears of a parent's delete must reach the same
  * verdict on the child whatever else it has heard, which a movable child would not allow.
