@@ -27,7 +27,6 @@ export type { PeerSync } from './sync/peer-sync.js';
 export type { PeerSyncOptions, SyncEvent } from './sync/options.js';
 export { LATENCY_BUCKETS_MS, type LatencyHistogram, type PeerMetrics, type SyncMetrics } from './sync/metrics.js';
 export { systemScheduler, type Scheduler, type TimerHandle, type Transport, type TransportHandlers } from './transports/transport.js';
-export { MAX_CONSECUTIVE_INVALID } from './protocol/dispatch.js';
 // The error tree: every error the runtime throws or reports is a `SyncError` with a code of `SYNC_ERROR_CODES`.
 export * from './core/errors.js';
 export { ClockDriftError, HlcFormatError } from './core/hlc.js';

@@ -2,6 +2,7 @@
  * One adapter per model: its fields with their codecs, references and prepared SQL, rendered from
  * `templates/adapter.hbs`.
  */
+import type { Strategy } from '../../runtime/contract/model-adapter.js';
 import { clockColumn } from '../../runtime/contract/storage-columns.js';
 import { modelSql, referenceSql } from '../layout/adapter-sql.js';
 import type { ModelSpec } from '../model-spec.js';
@@ -10,11 +11,12 @@ import { codeFile, type GeneratedFile } from './generated-file.js';
 import { templates } from './templates.js';
 import { tsLiteral, tsString, tsUnion } from './ts-literal.js';
 
-const STRATEGY_DOC = {
+/** One line per strategy (a new strategy without its line fails `tsc`). */
+const STRATEGY_DOC: { readonly [S in Strategy]: string } = {
   stateBased: 'each record is written only by the device in its owner field; peers mirror it, newest owner version wins.',
   logBased: 'any device writes; concurrent edits resolve per field, highest HLC wins; deletes are final.',
   hybrid: 'shared fields sync like logBased; perDevice fields are kept per device, each written only by its device.',
-} as const;
+};
 
 export function emitAdapter(model: ModelSpec): GeneratedFile {
   const sql = modelSql(model);
