@@ -51,6 +51,12 @@ export function changedCascadeReference(model: ModelStore, current: Readonly<Val
   return null;
 }
 
+/** The first cascade reference that `values` carry, or null (an update may carry one only to repeat it). */
+export function carriedCascadeReference(model: ModelStore, values: Readonly<Values>): ReferenceDescriptor | null {
+  for (const reference of model.adapter.references) if (reference.onDelete === 'cascade' && reference.field in values) return reference;
+  return null;
+}
+
 /** Whether `values` set any reference (only then can a change's references affect it). */
 export function setsReference(model: ModelStore, values: Readonly<Values>): boolean {
   for (const reference of model.adapter.references) if (reference.field in values) return true;

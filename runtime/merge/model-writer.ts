@@ -13,7 +13,7 @@ import type { AnyModelAdapter, CreateInput, RecordOf, UpdateInput } from '../con
 import type { ModelStore, Values } from '../store/model-store.js';
 import { readRecord } from '../store/read-record.js';
 import type { Store } from '../store/store.js';
-import { changedCascadeReference, checkOwner, isDeleted, referenceState } from './conflict-rules.js';
+import { carriedCascadeReference, changedCascadeReference, checkOwner, isDeleted, referenceState } from './conflict-rules.js';
 import { deleteWithChildren } from './delete-cascade.js';
 import { encodeField } from './field-values.js';
 import { releaseParked } from './release-parked.js';
@@ -104,7 +104,7 @@ export function modelWriter(store: Store, model: ModelStore, active: () => Write
       const moved = changedCascadeReference(model, row, changed);
       if (moved) throw new UnknownFieldError(model.name, moved.field, CASCADE_FIXED);
       // Repeated unchanged, a cascade reference is left out of the entry: it never changes, and peers refuse an update that carries one.
-      for (const reference of adapter.references) if (reference.onDelete === 'cascade' && reference.field in changed) delete changed[reference.field];
+      for (let carried = carriedCascadeReference(model, changed); carried; carried = carriedCascadeReference(model, changed)) delete changed[carried.field];
       checkReferences(store, model, changed);
       if (Object.keys(changed).length === 0) return record(id) as never;
       const hlc = store.clock.tick();

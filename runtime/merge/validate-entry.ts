@@ -9,10 +9,9 @@ import { InvalidChangeError, UnknownModelError } from '../core/errors.js';
 import { decodeHlc, HLC_BYTES, type Hlc } from '../core/hlc.js';
 import type { SqlValue } from '../core/sql-value.js';
 import { isUuid } from '../core/uuid.js';
-import type { ReferenceDescriptor } from '../contract/model-adapter.js';
 import type { ModelStore, Values } from '../store/model-store.js';
 import type { Store } from '../store/store.js';
-import { changedCascadeReference, checkOwner } from './conflict-rules.js';
+import { carriedCascadeReference, changedCascadeReference, checkOwner } from './conflict-rules.js';
 import { valueProblem } from './field-values.js';
 
 const KINDS: readonly ChangeKind[] = ['insert', 'update', 'delete'];
@@ -54,11 +53,6 @@ export function validateEntry(store: Store, raw: unknown): { entry: ChangeEntry;
     if (current) checkOwner(model, record, current, origin);
   }
   return { entry: { origin, seq, hlc: bytes, model: modelId, record, kind: kind as ChangeKind, data: values }, model, clock };
-}
-
-function carriedCascadeReference(model: ModelStore, values: Values): ReferenceDescriptor | null {
-  for (const reference of model.adapter.references) if (reference.onDelete === 'cascade' && reference.field in values) return reference;
-  return null;
 }
 
 /** The fields a change may set (never the key), each a value its codec stores unchanged. */

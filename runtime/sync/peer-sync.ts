@@ -42,6 +42,7 @@ export class PeerSync {
   readonly #inbound: Inbound;
   readonly #heartbeats: Heartbeats;
   readonly #puller: SnapshotPuller;
+  readonly #backoff: Backoff;
   #pruneTimer: TimerHandle | null = null;
   #unsubscribe: (() => void) | null = null;
 
@@ -49,9 +50,9 @@ export class PeerSync {
   constructor(port: SyncPort, options: PeerSyncOptions) {
     const ctx = new SyncContext(port, options);
     this.#ctx = ctx;
-    const backoff = new Backoff(ctx, (state) => this.#outbound.retry(state));
-    this.#outbound = new Outbound(ctx, backoff);
-    this.#acks = new Acks(ctx, this.#outbound, backoff, this.#latency);
+    this.#backoff = new Backoff(ctx, (state) => this.#outbound.retry(state));
+    this.#outbound = new Outbound(ctx, this.#backoff);
+    this.#acks = new Acks(ctx, this.#outbound, this.#backoff, this.#latency);
     const missing = new MissingRecords(ctx);
     const server = new SnapshotServer(ctx);
     this.#puller = new SnapshotPuller(ctx);
@@ -110,7 +111,7 @@ export class PeerSync {
     this.#pruneTimer?.cancel();
     this.#acks.stop();
     for (const peer of ctx.peers.values()) {
-      peer.retryTimer?.cancel();
+      this.#backoff.cancel(peer);
       peer.snapshot?.timer?.cancel();
     }
     await ctx.transport.close();
@@ -148,8 +149,7 @@ export class PeerSync {
     state.connected = false;
     this.#puller.abandon(state);
     state.serving = null;
-    state.retryTimer?.cancel();
-    state.retryTimer = null;
+    this.#backoff.cancel(state);
     this.#ctx.info(peer, 'disconnected', reason);
   }
 
