@@ -63,7 +63,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|generated|test|bench|examples)/' },
+    exclude: { path: ['^(node_modules|generated|test|bench|examples)/', '(^|/)dist/'] },
     // Type-only imports count: a layer may not even name the types of a higher one.
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },

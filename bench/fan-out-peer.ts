@@ -4,7 +4,7 @@
  * applied, right after the commit that applied it.
  */
 import { registry } from '../generated/index.js';
-import { openLibrary, startSync } from 'syncgen/runtime';
+import { openLibrary, startSync } from 'syncgen';
 import { createTcpTransport } from 'syncgen/transports/tcp';
 
 const [dir, hub, deviceId] = process.argv.slice(2) as [string, string, string];

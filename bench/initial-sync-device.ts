@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { registry } from '../generated/index.js';
-import { openLibrary, startSync } from 'syncgen/runtime';
+import { openLibrary, startSync } from 'syncgen';
 import { createTcpTransport } from 'syncgen/transports/tcp';
 
 const [role, dir, arg1, arg2] = process.argv.slice(2) as [string, string, string, string];

@@ -4,7 +4,7 @@
  * which scripted changes to make, when to go offline, and to report its state.
  */
 import { registry } from '../generated/index.js';
-import { openLibrary, startSync, type PeerSync } from 'syncgen/runtime';
+import { openLibrary, startSync, type PeerSync } from 'syncgen';
 import { createTcpTransport } from 'syncgen/transports/tcp';
 import { scripts, type Script } from './device-scripts.js';
 

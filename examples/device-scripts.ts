@@ -3,7 +3,7 @@
  * returns the ids it created, so that later steps on other devices can refer to them.
  */
 import type { registry } from '../generated/index.js';
-import type { Library } from 'syncgen/runtime';
+import type { Library } from 'syncgen';
 
 type ExampleLibrary = Library<typeof registry>;
 type Ids = Record<string, string>;

@@ -2,8 +2,8 @@
  * The generator's intermediate form of a validated model: what the emitters and the storage
  * layout read. Built only by the schema validator, so every value here is already checked.
  */
-import type { FieldConstraints, FieldKind } from '../runtime/contract/field-kinds.js';
-import type { OnDelete, Strategy } from '../runtime/contract/model-adapter.js';
+import type { FieldConstraints, FieldKind } from 'syncgen/contract';
+import type { OnDelete, Strategy } from 'syncgen/contract';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 

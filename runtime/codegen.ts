@@ -1,6 +1,6 @@
 /**
- * The runtime's codegen surface (`syncgen/runtime/codegen`): every symbol generated code may
- * import, and nothing else. Apps import `syncgen/runtime`. The generator's templates name only
+ * The runtime's codegen surface (`syncgen/codegen`): every symbol generated code may
+ * import, and nothing else. Apps import `syncgen`. The generator's templates name only
  * these; a change here is a change of what generated code compiles against.
  */
 export { columns } from './contract/column-codecs.js';
@@ -19,3 +19,6 @@ export type {
   SqlValue,
   Strategy,
 } from './contract/model-adapter.js';
+// Generated migrations build on Kysely; they take it from here, so an app needs no direct
+// dependency on kysely and sees the same Kysely types as the runtime's.
+export { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';

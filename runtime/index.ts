@@ -1,10 +1,10 @@
 /**
- * syncgen's runtime, as apps use it (`syncgen/runtime`): open a library, write through `transact`,
- * read with typed queries, sync with peers. Generated code imports `syncgen/runtime/codegen`
+ * syncgen's runtime, as apps use it (`syncgen`): open a library, write through `transact`,
+ * read with typed queries, sync with peers. Generated code imports `syncgen/codegen`
  * instead; transports are `syncgen/transports/tcp` and `syncgen/transports/simulated`.
  *
  * @example
- * import { openLibrary, startSync } from 'syncgen/runtime';
+ * import { openLibrary, startSync } from 'syncgen';
  * import { createTcpTransport } from 'syncgen/transports/tcp';
  * import { registry } from './generated/index.js';
  *

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { registry } from '../../generated/index.js';
-import { openLibrary, startSync } from 'syncgen/runtime';
+import { openLibrary, startSync } from 'syncgen';
 import { createTcpTransport } from 'syncgen/transports/tcp';
 import type { Figure, Sample } from '../measure.js';
 

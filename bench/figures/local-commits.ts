@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { registry } from '../../generated/index.js';
-import { openLibrary } from 'syncgen/runtime';
+import { openLibrary } from 'syncgen';
 import type { AnyModelAdapter, SqlValue } from '../../runtime/contract/model-adapter.js';
 import { time, type Figure, type Sample } from '../measure.js';
 import { appIndexes, openRawStore } from '../raw-baseline.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { registry } from '../../generated/index.js';
-import { openLibrary, startSync, type Library, type PeerSync } from 'syncgen/runtime';
+import { openLibrary, startSync, type Library, type PeerSync } from 'syncgen';
 import { SimulatedNetwork } from 'syncgen/transports/simulated';
 import { summarize, type Figure } from '../measure.js';
 

@@ -13,7 +13,7 @@ import * as Y from 'yjs';
 import { registry } from '../../generated/index.js';
 import type { ChangeEntry } from '../../runtime/core/change-entry.js';
 import { encodeHlc } from '../../runtime/core/hlc.js';
-import { openLibrary } from 'syncgen/runtime';
+import { openLibrary } from 'syncgen';
 import type { AnyModelAdapter, SqlValue } from '../../runtime/contract/model-adapter.js';
 import { seededRandom } from '../../runtime/transports/simulated/seeded-random.js';
 import { summarize, time, type Figure } from '../measure.js';

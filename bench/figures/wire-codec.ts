@@ -51,7 +51,10 @@ export function sampleEntries(count: number): ChangeEntry[] {
 
 /** The same changes as a JSON API would send them: UUIDs and clocks as text. */
 function asJson(entries: readonly ChangeEntry[]): string {
-  return JSON.stringify({ type: 'SharedChangeBatch', entries: entries.map((entry) => ({ ...entry, hlc: entry.hlc.toString('hex') })) });
+  return JSON.stringify({
+    type: 'SharedChangeBatch',
+    entries: entries.map((entry) => ({ ...entry, hlc: Buffer.from(entry.hlc.buffer, entry.hlc.byteOffset, entry.hlc.byteLength).toString('hex') })),
+  });
 }
 
 export async function wireCodecFigure(options: { changes: number; runs: number }): Promise<Figure> {

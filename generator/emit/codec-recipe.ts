@@ -3,7 +3,7 @@
  * table names (`runtime/contract/field-kinds.ts`), printed as a call of the runtime's `columns`.
  * The validator builds the same codec with `codecFor` to check defaults, so the two never disagree.
  */
-import { FIELD_KINDS, type FieldShape } from '../../runtime/contract/field-kinds.js';
+import { FIELD_KINDS, type FieldShape } from 'syncgen/contract';
 import { tsLiteral } from './ts-literal.js';
 
 /** The codec as TypeScript source, e.g. `columns.nullable(columns.text({ maxLength: 64 }))`. */

@@ -2,8 +2,8 @@
  * One adapter per model: its fields with their codecs, references and prepared SQL, rendered from
  * `templates/adapter.hbs`.
  */
-import type { Strategy } from '../../runtime/contract/model-adapter.js';
-import { clockColumn } from '../../runtime/contract/storage-columns.js';
+import type { Strategy } from 'syncgen/contract';
+import { clockColumn } from 'syncgen/contract';
 import { modelSql, referenceSql } from '../layout/adapter-sql.js';
 import type { ModelSpec } from '../model-spec.js';
 import { codecSource } from './codec-recipe.js';

@@ -1,7 +1,7 @@
 /**
  * The Kysely `Database` interface: every synced table with its stored column types.
  */
-import { FIELD_KINDS } from '../../runtime/contract/field-kinds.js';
+import { FIELD_KINDS } from 'syncgen/contract';
 import { modelTables, type ColumnSpec } from '../layout/storage-layout.js';
 import type { ModelSpec } from '../model-spec.js';
 import { codeFile, type GeneratedFile } from './generated-file.js';
@@ -22,6 +22,6 @@ export function emitDatabase(models: readonly ModelSpec[], origin: string): Gene
 /** A field's column as its kind stores it; syncgen's own columns (clocks, versions, record and device keys) as SQLite holds them. */
 function columnType(column: ColumnSpec, model: ModelSpec): string {
   const field = column.role === 'key' || column.role === 'value' ? model.fields.find((candidate) => candidate.name === column.field) : undefined;
-  const type = field ? FIELD_KINDS[field.kind].storedType(field) : column.type === 'blob' ? 'Buffer' : 'string';
+  const type = field ? FIELD_KINDS[field.kind].storedType(field) : column.type === 'blob' ? 'Uint8Array' : 'string';
   return column.nullable ? `${type} | null` : type;
 }

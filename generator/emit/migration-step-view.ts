@@ -2,7 +2,7 @@
  * A migration step as the migration templates print it: the view `templates/migration-step.hbs`
  * renders, and the one-line description in the migration's summary comment.
  */
-import { assertNever } from '../../runtime/core/assert-never.js';
+import { assertNever } from 'syncgen/contract';
 import type { MigrationStep } from '../history/migration-step.js';
 import type { ColumnSpec, IndexSpec, TableSpec } from '../layout/storage-layout.js';
 import { quote } from '../naming.js';

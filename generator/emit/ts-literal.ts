@@ -2,7 +2,7 @@
  * Prints JSON-like values as TypeScript source: single-quoted strings, bare identifier keys.
  * Deterministic: keys keep their insertion order.
  */
-import { tsStringLiteral as tsString } from '../../runtime/contract/field-kinds.js';
+import { tsStringLiteral as tsString } from 'syncgen/contract';
 
 export { tsString };
 

@@ -2,7 +2,7 @@
  * Migration names (`0002_add_tag_icon`): the number that orders the history, then a slug from the
  * migration's steps so a reader of `schema/history/` sees what each one does.
  */
-import { assertNever } from '../../runtime/core/assert-never.js';
+import { assertNever } from 'syncgen/contract';
 import type { MigrationStep } from './migration-step.js';
 
 /** A migration's name: its number, then a slug (`0002_add_tag_icon`). */

@@ -3,7 +3,7 @@
  * inverted step by step, in reverse). The steps are the one vocabulary shared by the history diff,
  * which makes them, and the migration emitter, which prints them.
  */
-import { assertNever } from '../../runtime/core/assert-never.js';
+import { assertNever } from 'syncgen/contract';
 import type { ColumnSpec, IndexSpec, TableSpec } from '../layout/storage-layout.js';
 
 export type MigrationStep =

@@ -3,7 +3,7 @@
  * hand-edited or half-merged file would otherwise become a wrong migration. It reads no files:
  * sources come in as text. Any problem is one `HistoryError` naming the file.
  */
-import type { Strategy } from '../../runtime/contract/model-adapter.js';
+import type { Strategy } from 'syncgen/contract';
 import { HistoryError } from '../errors.js';
 import type { ColumnSpec, IndexSpec, TableSpec } from '../layout/storage-layout.js';
 import { compareText } from '../naming.js';

@@ -7,8 +7,8 @@
  * NULL, the record's create clock. A null incoming clock (a field the change does not touch)
  * compares as NULL and keeps the stored value.
  */
-import type { DeviceSql, ModelSql } from '../../runtime/contract/model-adapter.js';
-import { clockColumn, CREATE_CLOCK_COLUMN, DEVICE_COLUMN, deviceTableName, RECORD_COLUMN, VERSION_COLUMN } from '../../runtime/contract/storage-columns.js';
+import type { DeviceSql, ModelSql } from 'syncgen/contract';
+import { clockColumn, CREATE_CLOCK_COLUMN, DEVICE_COLUMN, deviceTableName, RECORD_COLUMN, VERSION_COLUMN } from 'syncgen/contract';
 import type { ModelSpec } from '../model-spec.js';
 import { perDeviceFields, valueFields } from '../model-spec.js';
 import { quote } from '../naming.js';

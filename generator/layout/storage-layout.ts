@@ -9,8 +9,8 @@
  *
  * Meta columns start with `_`, which field names cannot, so they never clash with fields.
  */
-import { codecFor, FIELD_KINDS, type FieldKind, type SqlType } from '../../runtime/contract/field-kinds.js';
-import { clockColumn, CREATE_CLOCK_COLUMN, DEVICE_COLUMN, deviceTableName, RECORD_COLUMN, VERSION_COLUMN } from '../../runtime/contract/storage-columns.js';
+import { codecFor, FIELD_KINDS, type FieldKind, type SqlType } from 'syncgen/contract';
+import { clockColumn, CREATE_CLOCK_COLUMN, DEVICE_COLUMN, deviceTableName, RECORD_COLUMN, VERSION_COLUMN } from 'syncgen/contract';
 import type { FieldSpec, ModelIdentity, ModelSpec } from '../model-spec.js';
 import { modelIdentity, perDeviceFields, valueFields } from '../model-spec.js';
 import { compareText } from '../naming.js';

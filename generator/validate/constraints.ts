@@ -3,7 +3,7 @@
  * runtime's field-kind table (`FIELD_KINDS[kind].constraints`), the same table the codecs that
  * enforce them are built from; this module checks each value's shape and that it applies.
  */
-import { FIELD_KINDS, type ConstraintKeyword, type FieldKind } from '../../runtime/contract/field-kinds.js';
+import { FIELD_KINDS, type ConstraintKeyword, type FieldKind } from 'syncgen/contract';
 import type { FieldConstraints } from '../model-spec.js';
 import type { Report } from './issue-list.js';
 import { JSON_TYPING_KEYWORDS } from './keywords.js';

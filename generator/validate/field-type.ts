@@ -3,7 +3,7 @@
  * which kind is the runtime's field-kind table (`FIELD_KINDS`); this module adds what the table
  * leaves to the schema: nullability, enums, and a reason for every declaration that names no kind.
  */
-import { FIELD_KINDS, kindDeclaredAs } from '../../runtime/contract/field-kinds.js';
+import { FIELD_KINDS, kindDeclaredAs } from 'syncgen/contract';
 import type { FieldSpec } from '../model-spec.js';
 import type { Report } from './issue-list.js';
 import { suggestion } from './keywords.js';

@@ -3,9 +3,9 @@
  * reference), its constraints and its default, checked with the very codec the generated adapter
  * will use, so a default the adapter would refuse never reaches a database.
  */
-import { ValueError } from '../../runtime/contract/column-codecs.js';
-import { codecFor } from '../../runtime/contract/field-kinds.js';
-import type { Strategy } from '../../runtime/contract/model-adapter.js';
+import { ValueError } from 'syncgen/contract';
+import { codecFor } from 'syncgen/contract';
+import type { Strategy } from 'syncgen/contract';
 import type { FieldSpec, JsonValue } from '../model-spec.js';
 import { parseConstraints } from './constraints.js';
 import { fieldType } from './field-type.js';

@@ -4,7 +4,7 @@
  * a fix. Field types and constraint keywords come from the runtime's field-kind table instead.
  */
 import { closest, distance } from 'fastest-levenshtein';
-import type { OnDelete, Strategy } from '../../runtime/contract/model-adapter.js';
+import type { OnDelete, Strategy } from 'syncgen/contract';
 import type { Report } from './issue-list.js';
 import { escapePointer, type Json } from './schema-json.js';
 

@@ -3,7 +3,7 @@
  * and a stateBased model's owner, which holds the device that alone may write it. Both must be
  * non-null UUID fields of the model.
  */
-import type { Strategy } from '../../runtime/contract/model-adapter.js';
+import type { Strategy } from 'syncgen/contract';
 import type { FieldSpec } from '../model-spec.js';
 import type { Report } from './issue-list.js';
 import { suggestion } from './keywords.js';

@@ -3,7 +3,7 @@
  * (id, strategy, key, owner, indexes), the required list and each field. Problems are reported, not
  * thrown; a model with any problem yields no `ModelSpec`, so later checks see only sound models.
  */
-import type { Strategy } from '../../runtime/contract/model-adapter.js';
+import type { Strategy } from 'syncgen/contract';
 import type { FieldSpec, ModelSpec } from '../model-spec.js';
 import { accessorName, fileStem, tableName } from '../naming.js';
 import { parseField } from './field.js';

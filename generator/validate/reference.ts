@@ -3,7 +3,7 @@
  * holding the referent's key, and what happens to this record when the referent is deleted.
  * Whether the referenced model exists is checked across models, once every title is known.
  */
-import type { OnDelete } from '../../runtime/contract/model-adapter.js';
+import type { OnDelete } from 'syncgen/contract';
 import type { FieldSpec } from '../model-spec.js';
 import type { FieldType } from './field-type.js';
 import type { Report } from './issue-list.js';

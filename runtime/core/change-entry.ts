@@ -20,7 +20,7 @@ export interface ChangeEntry {
   /** Position in the origin's log: 1, 2, 3, ... without gaps. */
   readonly seq: number;
   /** The change's HLC, encoded (24 bytes). */
-  readonly hlc: Buffer;
+  readonly hlc: Uint8Array;
   /** The model's numeric id. */
   readonly model: number;
   /** The record's primary key. */
@@ -35,10 +35,10 @@ export const KIND_BY_CODE: Readonly<Record<number, ChangeKind>> = { 1: 'insert',
 /** Self-contained MessagePack (no shared record structures) for data stored in the log. */
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
-export function packData(data: Readonly<Record<string, SqlValue>> | null): Buffer | null {
+export function packData(data: Readonly<Record<string, SqlValue>> | null): Uint8Array | null {
   return data === null ? null : packr.pack(data);
 }
 
-export function unpackData(bytes: Buffer | null): Record<string, SqlValue> | null {
+export function unpackData(bytes: Uint8Array | null): Record<string, SqlValue> | null {
   return bytes === null ? null : (packr.unpack(bytes) as Record<string, SqlValue>);
 }

@@ -5,7 +5,7 @@
  *
  * The classes live beside what throws them (clock errors in `hlc.ts`, value errors with the column
  * codecs, wire errors with the codec, transport refusals with the transports); the app sees them
- * all through `syncgen/runtime`.
+ * all through `syncgen`.
  */
 
 /** Every runtime error code and what it means. */

@@ -93,7 +93,7 @@ export function compareHlc(a: Hlc, b: Hlc): number {
 }
 
 /** `deviceBytes`: the clock's device as 16 bytes, when the caller keeps them (a library encodes its own device's clocks again and again). */
-export function encodeHlc(clock: Hlc, deviceBytes?: Uint8Array): Buffer {
+export function encodeHlc(clock: Hlc, deviceBytes?: Uint8Array): Uint8Array {
   const bytes = Buffer.allocUnsafe(HLC_BYTES);
   bytes.writeUIntBE(clock.wallMs, 0, 6);
   bytes.writeUInt16BE(clock.counter, 6);

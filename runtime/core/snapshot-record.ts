@@ -11,12 +11,12 @@ export interface SnapshotRecord {
   /** The record was deleted; then it has no values. */
   readonly deleted: boolean;
   /** The smallest HLC of the record's own deletes; null when only a cascade deleted it. */
-  readonly deleteClock: Buffer | null;
+  readonly deleteClock: Uint8Array | null;
   readonly values: Readonly<Record<string, SqlValue>> | null;
   /** The HLCs of the shared fields updated since the create (logBased and hybrid); the others have the create clock. */
-  readonly clocks: Readonly<Record<string, Buffer>> | null;
+  readonly clocks: Readonly<Record<string, Uint8Array>> | null;
   /** The owner's version (stateBased), or the record's create clock (logBased and hybrid). */
-  readonly version: Buffer | null;
+  readonly version: Uint8Array | null;
   /** A hybrid model's perDevice values, per device. */
   readonly devices: readonly SnapshotDeviceRow[];
 }
@@ -25,5 +25,5 @@ export interface SnapshotRecord {
 export interface SnapshotDeviceRow {
   readonly device: string;
   readonly values: Readonly<Record<string, SqlValue>>;
-  readonly version: Buffer;
+  readonly version: Uint8Array;
 }

@@ -26,7 +26,7 @@ export interface MissingRecordRef {
   readonly record: string;
 }
 
-/** What `openLibrary` hands the library it opened. */
+/** @internal What `openLibrary` hands the library it opened. */
 export interface LibraryParts<R extends Registry<any, any>> {
   readonly libraryId: string;
   readonly registry: R;
@@ -39,7 +39,7 @@ export interface LibraryParts<R extends Registry<any, any>> {
 
 const syncPorts = new WeakMap<Library<any>, LibrarySyncPort>();
 
-/** The port the sync engine uses on a library (for `startSync`, and for tests that drive the engine's calls). */
+/** @internal The port the sync engine uses on a library (for `startSync`, and for tests that drive the engine's calls). */
 export function syncPortOf(library: Library<any>): LibrarySyncPort {
   return syncPorts.get(library)!;
 }

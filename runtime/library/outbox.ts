@@ -15,6 +15,7 @@ export class Outbox {
   readonly #listeners = new Set<CommitListener>();
   readonly #reportError: (error: unknown, context: string) => void;
 
+  /** @internal The library makes its outbox. */
   constructor(log: SyncLog, reportError: (error: unknown, context: string) => void) {
     this.#log = log;
     this.#reportError = reportError;

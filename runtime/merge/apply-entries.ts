@@ -32,7 +32,7 @@ export interface ApplyOutcome {
   readonly refused: RefusedChange[];
 }
 
-/** Applies a batch; the caller runs it inside one SQLite transaction. */
+/** @internal Applies a batch; the caller runs it inside one SQLite transaction. */
 export function applyEntries(store: Store, entries: readonly unknown[]): ApplyOutcome {
   const stored: ChangeEntry[] = [];
   const refused: RefusedChange[] = [];

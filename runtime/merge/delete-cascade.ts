@@ -14,9 +14,9 @@ import { isDeleted } from './conflict-rules.js';
  * `hlc` is the record's own delete clock, or null when a cascade deletes it. Returns every record
  * tombstoned, so that changes parked on them can be released.
  */
-export function deleteWithChildren(store: Store, model: ModelStore, id: string, hlc: Buffer | null): MissingRecord[] {
+export function deleteWithChildren(store: Store, model: ModelStore, id: string, hlc: Uint8Array | null): MissingRecord[] {
   const removed: MissingRecord[] = [];
-  const pending: [ModelStore, string, Buffer | null][] = [[model, id, hlc]];
+  const pending: [ModelStore, string, Uint8Array | null][] = [[model, id, hlc]];
   while (pending.length > 0) {
     const [current, record, clock] = pending.pop()!;
     store.tombstones.add(current.adapter.id, record, clock);
@@ -38,7 +38,7 @@ export function deleteWithChildren(store: Store, model: ModelStore, id: string, 
  * children go, or, deleted already (by a cascade, or another delete), its tombstone keeps the
  * smallest clock of its own deletes. Returns the records tombstoned now.
  */
-export function applyDelete(store: Store, model: ModelStore, id: string, hlc: Buffer | null): MissingRecord[] {
+export function applyDelete(store: Store, model: ModelStore, id: string, hlc: Uint8Array | null): MissingRecord[] {
   if (!isDeleted(store, model.adapter.id, id)) return deleteWithChildren(store, model, id, hlc);
   store.tombstones.add(model.adapter.id, id, hlc);
   return [];

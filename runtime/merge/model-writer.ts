@@ -28,7 +28,7 @@ export interface ModelWriter<A extends AnyModelAdapter> {
   delete(id: string): boolean;
 }
 
-/** The open transaction's entries, logged when its callback returns. */
+/** @internal The open transaction's entries, logged when its callback returns. */
 export interface WriteSession {
   readonly entries: ChangeEntry[];
   /** This device's next seq, read once per transaction. */
@@ -39,12 +39,12 @@ const CASCADE_FIXED =
   'references its parent with onDelete cascade, so it is fixed when the record is created (whether a record is deleted with its ' +
   'parent must not depend on the order devices hear of changes); delete and re-create the record to move it';
 
-/** The writer of one model; `active` returns the open transaction's session, or throws when none is open. */
+/** @internal The writer of one model; `active` returns the open transaction's session, or throws when none is open. */
 export function modelWriter(store: Store, model: ModelStore, active: () => WriteSession): ModelWriter<AnyModelAdapter> {
   const { adapter } = model;
   const record = (id: string) => readRecord(store, model, id)!;
   // Entries are written to the log when the callback returns, all at once, in the same transaction.
-  const log = (kind: ChangeKind, id: string, hlc: Buffer, data: Values | null) => {
+  const log = (kind: ChangeKind, id: string, hlc: Uint8Array, data: Values | null) => {
     const session = active();
     if (session.nextSeq === 0) session.nextSeq = store.log.cursor(store.deviceId) + 1;
     session.entries.push({ origin: store.deviceId, seq: session.nextSeq++, hlc, model: adapter.id, record: id, kind, data });

@@ -21,6 +21,7 @@ export type ModelsOf<R> = R extends Registry<infer M, infer _DB> ? M : never;
 /** `tx.tag.create(...)`: one writer per model, by accessor. */
 export type Transaction<R extends Registry<any, any>> = { readonly [K in keyof ModelsOf<R>]: ModelWriter<ModelsOf<R>[K]> };
 
+/** @internal The library's write path (`Library.transact`). */
 export class TransactionManager<R extends Registry<any, any>> {
   readonly #store: Store;
   readonly #tx: Transaction<R>;

@@ -35,9 +35,15 @@ export function uint(value: unknown, at: string): number {
   return value;
 }
 
-export function fixedBytes(value: unknown, at: string, length: number): Buffer {
+export function fixedBytes(value: unknown, at: string, length: number): Uint8Array {
   if (!(value instanceof Uint8Array) || value.length !== length) throw malformed(at, `${length} bytes`);
   return Buffer.from(value);
+}
+
+/** `length` bytes, as lower-case hex. */
+export function hexBytes(value: unknown, at: string, length: number): string {
+  if (!(value instanceof Uint8Array) || value.length !== length) throw malformed(at, `${length} bytes`);
+  return Buffer.from(value.buffer, value.byteOffset, value.length).toString('hex');
 }
 
 export function uuid(value: unknown, at: string): string {
@@ -59,8 +65,8 @@ export function values(value: unknown, at: string): Record<string, SqlValue> {
   return result;
 }
 
-export function clockMap(value: unknown, at: string): Record<string, Buffer> {
-  const result: Record<string, Buffer> = {};
+export function clockMap(value: unknown, at: string): Record<string, Uint8Array> {
+  const result: Record<string, Uint8Array> = {};
   const map = plainMap(value, at);
   for (const key in map) result[key] = fixedBytes(map[key], `${at}.${key}`, HLC_BYTES);
   return result;

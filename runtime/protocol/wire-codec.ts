@@ -14,7 +14,7 @@ import type { SnapshotRecord } from '../core/snapshot-record.js';
 import { uuidToBytes } from '../core/uuid.js';
 import type { VersionVector } from '../core/version-vector.js';
 import { MESSAGE_TYPES, PROTOCOL_VERSION, type Envelope, type MessageType, type SyncMessage } from './messages.js';
-import { array, clockMap, fixedBytes, malformed, uint, uuid, values, WireError } from './wire-checks.js';
+import { array, clockMap, fixedBytes, hexBytes, malformed, uint, uuid, values, WireError } from './wire-checks.js';
 
 export { WireError, type WireErrorCode } from './wire-checks.js';
 
@@ -25,7 +25,7 @@ const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 const TYPE_BY_CODE = new Map(Object.entries(MESSAGE_TYPES).map(([name, code]) => [code as number, name as MessageType]));
 
-export function encodeEnvelope(envelope: Envelope): Buffer {
+export function encodeEnvelope(envelope: Envelope): Uint8Array {
   const { message } = envelope;
   return packr.pack([
     envelope.version,
@@ -55,7 +55,7 @@ export function decodeEnvelope(bytes: Uint8Array, maxBytes: number = DEFAULT_MAX
       );
     }
     const libraryId = uuid(frame[1], 'libraryId');
-    const schemaHash = fixedBytes(frame[2], 'schemaHash', 32).toString('hex');
+    const schemaHash = hexBytes(frame[2], 'schemaHash', 32);
     const code = uint(frame[3], 'type');
     const type = TYPE_BY_CODE.get(code);
     if (!type) throw new WireError('unknown-type', `unknown message type ${code}`);

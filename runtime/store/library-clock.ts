@@ -34,7 +34,7 @@ export class LibraryClock {
   }
 
   /** A new clock for a local change, encoded. */
-  tick(): Buffer {
+  tick(): Uint8Array {
     this.#last = send(this.#last, this.now());
     return encodeHlc(this.#last, this.#deviceBytes);
   }

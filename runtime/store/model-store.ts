@@ -91,7 +91,7 @@ export class ModelStore {
   }
 
   /** Plain insert of a new row; `clock` is its version (stateBased) or its create clock (logBased). */
-  insert(id: string, values: Values, clock: Buffer): void {
+  insert(id: string, values: Values, clock: Uint8Array): void {
     this.#insert.run(this.#row(id, values, clock));
   }
 
@@ -100,7 +100,7 @@ export class ModelStore {
    * logBased, a new row with `clock` as its create clock, or into an existing row each field whose
    * clock is older. `values` holds every field.
    */
-  upsert(id: string, values: Values, clock: Buffer): void {
+  upsert(id: string, values: Values, clock: Uint8Array): void {
     const row = this.#row(id, values, clock);
     if (!this.isStateBased) for (let index = 0; index < this.values.length; index += 1) row.push(null);
     this.#upsert.run(row);
@@ -111,14 +111,14 @@ export class ModelStore {
    * the fields updated since (a missing one is the create clock). Every device then holds the same
    * clock columns for the same changes.
    */
-  upsertWithClocks(id: string, values: Values, createClock: Buffer, clocks: Readonly<Record<string, Buffer>>): void {
+  upsertWithClocks(id: string, values: Values, createClock: Uint8Array, clocks: Readonly<Record<string, Uint8Array>>): void {
     const row = this.#row(id, values, createClock);
     for (const field of this.values) row.push(clocks[field.name] ?? null);
     this.#upsert.run(row);
   }
 
   /** Per-field LWW of the given fields into an existing row only; false when the row is absent. */
-  merge(id: string, values: Values, clock: Buffer): boolean {
+  merge(id: string, values: Values, clock: Uint8Array): boolean {
     const row: SqlValue[] = [];
     for (const field of this.values) {
       const touched = field.name in values;
@@ -144,12 +144,12 @@ export class ModelStore {
   }
 
   /** Writes a device's perDevice values when `version` is newer than the stored one. */
-  upsertDevice(id: string, device: string, values: Values, version: Buffer): void {
+  upsertDevice(id: string, device: string, values: Values, version: Uint8Array): void {
     this.#device!.upsert.run([id, device, ...this.deviceFields.map((field) => values[field.name] ?? null), version]);
   }
 
   /** `[key, ...values, clock]`: the bind order of `insert` and the start of `upsert`'s. */
-  #row(id: string, values: Values, clock: Buffer): SqlValue[] {
+  #row(id: string, values: Values, clock: Uint8Array): SqlValue[] {
     const row: SqlValue[] = [id];
     for (const field of this.values) row.push(values[field.name] ?? null);
     row.push(clock);

@@ -44,7 +44,7 @@ export class Tombstones {
   }
 
   /** Records a delete: `hlc` of the record's own delete entry, or null for a cascade. */
-  add(model: number, record: string, hlc: Buffer | null): void {
+  add(model: number, record: string, hlc: Uint8Array | null): void {
     this.#add.run(model, record, hlc);
   }
 }

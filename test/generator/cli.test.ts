@@ -1,25 +1,15 @@
 /**
- * The `syncgen generate` command on a real directory: writing, `--check` naming every stale,
- * edited, missing or extra file, orphans removed, foreign files protected, exit codes.
+ * The `syncgen` command line. `generate` on a real directory: writing, `--check` naming every
+ * stale, edited, missing or extra file, orphans removed, foreign files protected, exit codes. The
+ * shell around the commands: help, version, typos and wrong usage, each with its exact message and
+ * exit code, and a start-up that does not load the generator. `init` is in init.test.ts.
  */
-import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { main } from '../../generator/cli.js';
-import { FIXTURES_DIR, scratchDir } from '../support/fixtures.js';
-
-interface Run {
-  code: number;
-  out: string[];
-  err: string[];
-}
-
-async function syncgen(cwd: string, ...args: string[]): Promise<Run> {
-  const run: Run = { code: 0, out: [], err: [] };
-  run.code = await main(args, { cwd, out: (line) => run.out.push(line), err: (line) => run.err.push(line) });
-  return run;
-}
+import { FIXTURES_DIR, REPO_DIR, scratchDir } from '../support/fixtures.js';
+import { syncgen } from './run-syncgen.js';
 
 /** A project with the log-based fixture's schemas, generated once. */
 async function project(): Promise<string> {
@@ -131,19 +121,203 @@ test('schema errors exit 1 with file, pointer, problem and fix', async () => {
   );
 });
 
-test('wrong usage exits 2 with the usage text; --help exits 0', async () => {
+const GENERAL_HELP = `syncgen: typed, convergent sync of local-first SQLite data, generated from JSON Schema models
+
+Usage: syncgen <command> [options]
+
+Commands:
+  generate    write the types, adapters, registry and migrations that the models describe
+  init        start an app: example models, one per sync strategy, and the "generate" script
+  help        show the help of a command
+
+Options:
+  -h, --help       show this help
+  -v, --version    print the version of syncgen
+
+Examples:
+  syncgen init                start an app: example models in schema/ and the "generate" script
+  syncgen generate            write generated/ from the models in schema/
+  syncgen generate --check    in CI: exit 1 when generated/ is not what schema/ generates
+
+Run \`syncgen help <command>\` for the options of a command.`;
+
+const GENERATE_HELP = `Usage: syncgen generate [options]
+
+Reads the models (one JSON Schema file per model), type-checks what they generate, and rewrites
+the output directory. When the storage changed since the last run, it appends the next layout to
+the schema history, with its migration.
+
+Options:
+  --schema <dir>      model schemas, one JSON Schema file per model (default: schema)
+  --out <dir>         generated code; emptied and rewritten (default: generated)
+  --history <dir>     schema history (the storage layout after each migration), checked in (default: <schema>/history)
+  --check             write nothing; exit 1 naming every file that is not what the schemas generate
+  --allow-breaking    accept breaking schema changes and generate migrations that rebuild tables
+  -h, --help          show this help
+
+Exit codes: 0 done or up to date, 1 schema problem, breaking change or stale output, 2 wrong usage.`;
+
+const COMMANDS_HINT = 'Run `syncgen --help` for the commands.';
+const GENERATE_HINT = 'Run `syncgen generate --help` for its options.';
+
+test('--help, -h and help print the commands to stdout, exit 0; no arguments prints them to stderr, exit 2', async () => {
+  const directory = scratchDir('cli-help');
+  for (const args of [['--help'], ['-h'], ['help']]) {
+    assert.equal(await syncgen(directory, ...args), { code: 0, out: [GENERAL_HELP], err: [] }, args.join(' '));
+  }
+  assert.equal(await syncgen(directory), { code: 2, out: [], err: [GENERAL_HELP] });
+});
+
+test('help generate, generate --help, generate -h and --help generate print the command help, exit 0', async () => {
+  const directory = scratchDir('cli-help');
+  for (const args of [
+    ['help', 'generate'],
+    ['generate', '--help'],
+    ['generate', '-h'],
+    ['--help', 'generate'],
+    ['generate', '--chekc', '--help'],
+  ]) {
+    assert.equal(await syncgen(directory, ...args), { code: 0, out: [GENERATE_HELP], err: [] }, args.join(' '));
+  }
+  const initHelp = await syncgen(directory, 'help', 'init');
+  assert.is(initHelp.code, 0);
+  assert.equal(initHelp.out, (await syncgen(directory, 'init', '--help')).out);
+  assert.ok(initHelp.out[0]!.startsWith('Usage: syncgen init [options]\n'));
+  assert.match(initHelp.out[0]!, /\n {2}--schema <dir> {4}where to write the example models \(default: schema\)\n/);
+});
+
+test('--version and -v print the version of @syncgen/cli', async () => {
+  const directory = scratchDir('cli-version');
+  const manifestFile = path.join(REPO_DIR, 'generator', 'package.json');
+  const version = await syncgen(directory, '--version');
+  if (existsSync(manifestFile)) {
+    const expected = (JSON.parse(readFileSync(manifestFile, 'utf8')) as { version: string }).version;
+    assert.equal(version, { code: 0, out: [expected], err: [] });
+  } else {
+    assert.is(version.code, 0);
+    assert.match(version.out[0]!, /^\d+\.\d+\.\d+/);
+  }
+  assert.equal(await syncgen(directory, '-v'), version);
+});
+
+test('a mistyped command is named with the closest command, exit 2; a far one gets no guess', async () => {
   const directory = scratchDir('cli-usage');
-  const unknownFlag = await syncgen(directory, 'generate', '--chek');
-  assert.is(unknownFlag.code, 2);
-  assert.match(unknownFlag.err[0]!, /^syncgen: Unknown option '--chek'/);
-  const noCommand = await syncgen(directory);
-  assert.is(noCommand.code, 2);
-  assert.match(noCommand.err[0]!, /^syncgen: expected the command "generate"\n\nUsage: syncgen generate \[options\]/);
-  const help = await syncgen(directory, '--help');
-  assert.is(help.code, 0);
-  assert.match(help.out[0]!, /--allow-breaking/);
-  const missing = await syncgen(directory, 'generate');
-  assert.equal(missing, { code: 1, out: [], err: ['syncgen: the schema directory schema does not exist (pass --schema <dir>)'] });
+  assert.equal(await syncgen(directory, 'genrate'), { code: 2, out: [], err: ['syncgen: unknown command "genrate". Did you mean "generate"?', COMMANDS_HINT] });
+  assert.equal(await syncgen(directory, 'nosuch'), { code: 2, out: [], err: ['syncgen: unknown command "nosuch"', COMMANDS_HINT] });
+  assert.equal(await syncgen(directory, 'help', 'nosuch'), { code: 2, out: [], err: ['syncgen: unknown command "nosuch"', COMMANDS_HINT] });
+  assert.equal(await syncgen(directory, 'help', 'inti'), { code: 2, out: [], err: ['syncgen: unknown command "inti". Did you mean "init"?', COMMANDS_HINT] });
+});
+
+test('a mistyped option is named with the closest option of its command, exit 2', async () => {
+  const directory = scratchDir('cli-usage');
+  assert.equal(await syncgen(directory, 'generate', '--chekc'), {
+    code: 2,
+    out: [],
+    err: ['syncgen generate: unknown option "--chekc". Did you mean "--check"?', GENERATE_HINT],
+  });
+  assert.equal(await syncgen(directory, 'generate', '--schem', 'models'), {
+    code: 2,
+    out: [],
+    err: ['syncgen generate: unknown option "--schem". Did you mean "--schema"?', GENERATE_HINT],
+  });
+  assert.equal(await syncgen(directory, 'generate', '--verbose'), { code: 2, out: [], err: ['syncgen generate: unknown option "--verbose"', GENERATE_HINT] });
+  assert.equal(await syncgen(directory, 'generate', '-x'), { code: 2, out: [], err: ['syncgen generate: unknown option "-x"', GENERATE_HINT] });
+  assert.equal(await syncgen(directory, '--verison'), {
+    code: 2,
+    out: [],
+    err: ['syncgen: unknown option "--verison". Did you mean "--version"?', COMMANDS_HINT],
+  });
+  assert.equal(await syncgen(directory, '--check', 'generate'), {
+    code: 2,
+    out: [],
+    err: ['syncgen: "--check" is an option of a command; write it after the command, e.g. `syncgen generate --check`', GENERATE_HINT],
+  });
+});
+
+test('an option without its value, a flag with one, a repeated option and a stray argument exit 2, named', async () => {
+  const directory = scratchDir('cli-usage');
+  const needsValue = { code: 2, out: [], err: ['syncgen generate: option "--out" needs a value (e.g. --out generated)', GENERATE_HINT] };
+  assert.equal(await syncgen(directory, 'generate', '--out'), needsValue);
+  assert.equal(await syncgen(directory, 'generate', '--out', '--check'), needsValue);
+  assert.equal(await syncgen(directory, 'generate', '--out='), needsValue);
+  assert.equal(await syncgen(directory, 'generate', '--history'), {
+    code: 2,
+    out: [],
+    err: ['syncgen generate: option "--history" needs a value (e.g. --history schema/history)', GENERATE_HINT],
+  });
+  assert.equal(await syncgen(directory, 'generate', '--check=yes'), {
+    code: 2,
+    out: [],
+    err: ['syncgen generate: option "--check" takes no value', GENERATE_HINT],
+  });
+  assert.equal(await syncgen(directory, 'generate', '--out', 'a', '--out', 'b'), {
+    code: 2,
+    out: [],
+    err: ['syncgen generate: option "--out" is given twice', GENERATE_HINT],
+  });
+  assert.equal(await syncgen(directory, 'generate', 'models'), { code: 2, out: [], err: ['syncgen generate: unexpected argument "models"', GENERATE_HINT] });
+  assert.equal(await syncgen(directory, 'generate', 'check'), {
+    code: 2,
+    out: [],
+    err: ['syncgen generate: unexpected argument "check". Did you mean "--check"?', GENERATE_HINT],
+  });
+  assert.equal(await syncgen(directory, 'help', 'generate', 'init'), {
+    code: 2,
+    out: [],
+    err: ['syncgen help: unexpected argument "init"', 'Run `syncgen help --help` for its options.'],
+  });
+});
+
+test('generate with correct usage but no schema directory exits 1', async () => {
+  const directory = scratchDir('cli-usage');
+  assert.equal(await syncgen(directory, 'generate'), { code: 1, out: [], err: ['syncgen: the schema directory schema does not exist (pass --schema <dir>)'] });
+  assert.equal(await syncgen(directory, 'generate', '--schema=models', '--out', 'src/generated'), {
+    code: 1,
+    out: [],
+    err: ['syncgen: the schema directory models does not exist (pass --schema <dir>)'],
+  });
+});
+
+/**
+ * Start-up: everything `main` loads before a command runs, i.e. its static imports followed
+ * transitively, must not reach the generator's heavy dependencies. `generate` loads them itself,
+ * with `import()`, which this walk does not follow.
+ */
+const HEAVY_PACKAGES = ['ts-morph', 'typescript', 'handlebars', 'json-schema-to-typescript'];
+const HEAVY_MODULES = ['generator/generate.ts', 'generator/typecheck.ts'];
+// `import … from '…'` and `export … from '…'` at the start of a line; `import type` is erased, `import()` is lazy.
+const STATIC_IMPORT = /^\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm;
+
+function staticImportGraph(entry: string): { modules: Set<string>; packages: Set<string> } {
+  const modules = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string) => {
+    const relative = path.relative(REPO_DIR, file).split(path.sep).join('/');
+    if (modules.has(relative)) return;
+    modules.add(relative);
+    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(STATIC_IMPORT)) {
+      if (specifier!.startsWith('.')) visit(path.resolve(path.dirname(file), specifier!.replace(/\.js$/, '.ts')));
+      else packages.add(specifier!);
+    }
+  };
+  visit(entry);
+  return { modules, packages };
+}
+
+test('main.ts loads neither the generator nor its heavy dependencies before a command asks for them', () => {
+  const { modules, packages } = staticImportGraph(path.join(REPO_DIR, 'generator', 'cli', 'main.ts'));
+  // The walk reaches every command's declaration, so it does look where the heavy imports would be.
+  for (const reached of ['generator/cli/commands.ts', 'generator/cli/generate-command.ts', 'generator/cli/init-app.ts'])
+    assert.ok(modules.has(reached), reached);
+  assert.not.ok(modules.has('generator/cli/run-generate.ts'), 'run-generate.ts is loaded lazily');
+  assert.equal(
+    HEAVY_MODULES.filter((module) => modules.has(module)),
+    [],
+  );
+  assert.equal(
+    HEAVY_PACKAGES.filter((name) => packages.has(name)),
+    [],
+  );
 });
 
 test.run();

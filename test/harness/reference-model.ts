@@ -20,8 +20,8 @@ import type { Registry } from '../../runtime/contract/registry.js';
 
 type Row = Record<string, unknown>;
 
-const hex = (bytes: Buffer) => bytes.toString('hex');
-const later = (a: Buffer, b: Buffer) => Buffer.compare(a, b) > 0;
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+const later = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) > 0;
 
 export function predictState(registry: Registry<any, any>, committed: readonly ChangeEntry[]): Record<string, Row[]> {
   const adapters = new Map(registry.dependencyOrder.map((adapter) => [adapter.id, adapter]));
@@ -35,7 +35,7 @@ export function predictState(registry: Registry<any, any>, committed: readonly C
   }
 
   // Own deletes, then cascades to a fixed point.
-  const deleted = new Map<string, Buffer | null>();
+  const deleted = new Map<string, Uint8Array | null>();
   for (const [recordKey, list] of entries) {
     for (const entry of list) {
       if (entry.kind !== 'delete') continue;

@@ -30,7 +30,7 @@ process.once('exit', () => {
 });
 
 /**
- * A scratch directory inside the repository (so generated code there resolves `syncgen/runtime`),
+ * A scratch directory inside the repository (so generated code there resolves `syncgen`),
  * removed when the test process exits.
  */
 export function scratchDir(label: string): string {

@@ -51,7 +51,7 @@ test('receive: a remote clock beyond the drift bound is refused with a typed err
 test('encoding: 24 bytes, device id included, round trip; malformed bytes are a typed error', () => {
   const clock = at(0x0123456789ab, 0xbeef, B);
   const bytes = encodeHlc(clock);
-  assert.is(bytes.toString('hex'), `0123456789abbeef${B.replace(/-/g, '')}`);
+  assert.is(Buffer.from(bytes).toString('hex'), `0123456789abbeef${B.replace(/-/g, '')}`);
   assert.equal(decodeHlc(bytes), clock);
   assert.throws(
     () => decodeHlc(Buffer.alloc(23)),

@@ -97,7 +97,7 @@ function wireError(bytesIn: Uint8Array, maxBytes?: number): WireError {
   throw new Error('decoded');
 }
 
-const sample = (): Buffer =>
+const sample = (): Uint8Array =>
   encodeEnvelope({
     version: PROTOCOL_VERSION,
     libraryId: '00000000-0000-4000-8000-000000000001',

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# syncgen as an app gets it: build the two packages, `npm pack` them, install the tarballs into a
+# new app outside this repository, scaffold and generate with the packaged CLI, type-check the app
+# with strict flags, and sync two devices under plain `node` (no tsx, no loader).
+#
+# Installs are offline-first: the tarballs' dependencies come from npm's cache, which this
+# repository's `npm ci` filled; npm may still ask the registry for package metadata, as `npm ci`
+# itself does (`--prefer-offline`). better-sqlite3 builds from source, as in any app here.
+#
+#   bash test/package/packaged-app.sh          (after `npm ci`; .ci/run runs it after `npm test`)
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/syncgen-packaged-app.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+case "$work" in "$repo"/*) echo "the app must live outside the repository" >&2; exit 1 ;; esac
+
+fail() { echo "packaged-app: FAIL: $*" >&2; exit 1; }
+step() { echo; echo "== $*"; }
+install() { npm install --prefer-offline --no-audit --no-fund --loglevel=error "$@"; }
+# Runs a command with a hook that makes loading any of the named packages an error.
+without() { local banned="$1"; shift; SYNCGEN_BANNED="$banned" NODE_OPTIONS="--require $repo/test/package/ban-modules.cjs" "$@"; }
+seconds() { local start end; start=$(date +%s%N); "$@" >/dev/null; end=$(date +%s%N); echo "$(((end - start) / 1000000)) ms"; }
+# Outside the repository its .npmrc (which resolves syncgen to its TypeScript sources) does not apply.
+unset npm_config_node_options NODE_OPTIONS
+
+step "build and pack"
+(cd "$repo" && npm run build --silent && npm pack --workspace runtime --workspace generator --pack-destination "$work" --silent >/dev/null)
+runtime_tgz="$work/syncgen-0.1.0.tgz"
+cli_tgz="$work/syncgen-cli-0.1.0.tgz"
+for tgz in "$runtime_tgz" "$cli_tgz"; do
+  [ -f "$tgz" ] || fail "npm pack made no $(basename "$tgz")"
+  files="$(tar -tzf "$tgz" | sed 's#^package/##')"
+  echo "$(basename "$tgz"): $(du -k "$tgz" | cut -f1) kB, $(echo "$files" | wc -l) files: $(echo "$files" | sed -E 's#^(dist/[^/]+)/.*#\1/…#' | sort -u | tr '\n' ' ')"
+  bad="$(echo "$files" | grep -E '^(test|bench|examples|schema|generated|\.ci|node_modules|scratch)/|\.tsbuildinfo$|\.test\.|\.ts$' | grep -vE '\.d\.ts$' || true)"
+  [ -z "$bad" ] || fail "$(basename "$tgz") holds files an app does not need: $bad"
+  echo "$files" | grep -qx 'LICENSE' || fail "$(basename "$tgz") has no LICENSE"
+done
+tar -xzOf "$runtime_tgz" package/package.json | node -e '
+  const manifest = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  for (const [entry, target] of Object.entries(manifest.exports)) {
+    if (entry === "./package.json") continue;
+    if (!target.types?.endsWith(".d.ts") || !target.default?.endsWith(".js")) throw new Error(`exports["${entry}"] needs "types" and "default" conditions`);
+  }
+  if (manifest.exports["./generated"]) throw new Error("exports must not point at the example model set");'
+
+step "a new app: npm install the tarballs"
+mkdir "$work/app" && cd "$work/app"
+npm init -y >/dev/null
+typescript_version="$(node -p "require('$repo/node_modules/typescript/package.json').version")"
+install "$runtime_tgz"
+install --save-dev "$cli_tgz" "typescript@$typescript_version"
+[ ! -e node_modules/@types/node ] || fail "installing syncgen brought @types/node into the app"
+
+step "npx syncgen --help, --version, init, generate"
+without "ts-morph,typescript,handlebars,json-schema-to-typescript" npx syncgen --help >/dev/null || fail "syncgen --help failed or loaded the generator's toolchain"
+[ "$(npx syncgen --version)" = "0.1.0" ] || fail "syncgen --version did not print 0.1.0"
+echo "syncgen --help: $(seconds npx --no-install syncgen --help); node_modules/.bin/syncgen --help: $(seconds node_modules/.bin/syncgen --help)"
+npx syncgen init
+[ "$(node -p 'require("./package.json").scripts.generate')" = "syncgen generate" ] || fail "init did not add the generate script"
+if npx syncgen init 2>/dev/null; then fail "a second init overwrote the schemas"; fi
+echo "first generate: $(seconds npm run --silent generate)"
+diff -r schema "$repo/examples/notes/schema" || fail "init's schema/ differs from examples/notes/schema/"
+diff -r generated "$repo/examples/notes/generated" || fail "the packaged CLI generates other code than examples/notes/generated/"
+echo "no-op generate: $(seconds npx syncgen generate)"
+without "ts-morph,typescript" npx syncgen generate >/dev/null || fail "a no-op generate loaded TypeScript (the check cache missed)"
+npx syncgen generate --check >/dev/null || fail "generate --check after generate failed"
+npx syncgen generate --out "$work/elsewhere/generated" >/dev/null || fail "generate --out outside the app failed"
+cmp -s generated/registry.ts "$work/elsewhere/generated/registry.ts" || fail "--out elsewhere generated other code"
+
+step "tsc --strict --noPropertyAccessFromIndexSignature, without @types/node"
+mkdir src
+cp "$repo/examples/notes/src/"*.ts src/
+cat >tsconfig.generated.json <<'JSON'
+{
+  "compilerOptions": {
+    "target": "ES2022", "lib": ["ES2022"], "module": "NodeNext", "moduleResolution": "NodeNext",
+    "strict": true, "noPropertyAccessFromIndexSignature": true, "noUncheckedIndexedAccess": true,
+    "exactOptionalPropertyTypes": true, "skipLibCheck": false, "types": [], "noEmit": true
+  },
+  "files": ["generated/index.ts", "generated/database.ts", "src/notes.ts"]
+}
+JSON
+npx tsc -p tsconfig.generated.json || fail "generated code or syncgen's types need more than the app has"
+
+step "the example app's code, compiled by the app and run under plain node"
+npm pkg set type=module # the example uses top-level await; the check above ran as npm init's CommonJS
+install --save-dev "@types/node@$(node -p "require('$repo/node_modules/@types/node/package.json').version")"
+sed 's#"types": \["node"\]#"types": ["node"], "skipLibCheck": false#' "$repo/examples/notes/tsconfig.json" >tsconfig.json
+npx tsc -p tsconfig.json || fail "the app does not type-check"
+node dist/src/two-devices.js "$work/data" | tee "$work/run.log"
+grep -q '^converged' "$work/run.log" || fail "the two devices did not converge"
+
+step "production install"
+mkdir "$work/production" && cd "$work/production"
+npm init -y >/dev/null
+npm install --omit=dev --prefer-offline --no-audit --no-fund --loglevel=error "$runtime_tgz"
+for heavy in ts-morph typescript handlebars json-schema-to-typescript prettier tsx; do
+  [ ! -e "node_modules/$heavy" ] || fail "an app's production install holds $heavy"
+done
+echo "an app's production install (syncgen and its dependencies): $(du -sh node_modules | cut -f1), $(ls node_modules | wc -l) top-level packages"
+echo
+echo "packaged-app: OK"
