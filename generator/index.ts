@@ -1,5 +1,5 @@
 /**
- * syncgen's generator, for programs that drive it (`syncgen/generator`). The CLI is `syncgen generate`.
+ * syncgen's generator, for programs that drive it (`@syncgen/cli`). The command line is `syncgen` (`generator/cli/`).
  */
 export type { GeneratedFile } from './emit/generated-file.js';
 export { generate, type GenerateOptions } from './generate.js';

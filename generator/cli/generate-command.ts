@@ -14,7 +14,7 @@ export const generateCommand = defineCommand({
     'the schema history, with its migration.',
   options: [
     { name: 'schema', value: 'dir', default: 'schema', description: 'model schemas, one JSON Schema file per model' },
-    { name: 'out', value: 'dir', default: 'generated', description: 'generated code; emptied and rewritten' },
+    { name: 'out', value: 'dir', default: 'generated', description: 'generated code, owned by the generator (it removes stale files, refuses foreign ones)' },
     {
       name: 'history',
       value: 'dir',

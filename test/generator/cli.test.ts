@@ -149,7 +149,7 @@ the schema history, with its migration.
 
 Options:
   --schema <dir>      model schemas, one JSON Schema file per model (default: schema)
-  --out <dir>         generated code; emptied and rewritten (default: generated)
+  --out <dir>         generated code, owned by the generator (it removes stale files, refuses foreign ones) (default: generated)
   --history <dir>     schema history (the storage layout after each migration), checked in (default: <schema>/history)
   --check             write nothing; exit 1 naming every file that is not what the schemas generate
   --allow-breaking    accept breaking schema changes and generate migrations that rebuild tables

@@ -19,7 +19,7 @@ fail() { echo "packaged-app: FAIL: $*" >&2; exit 1; }
 step() { echo; echo "== $*"; }
 install() { npm install --prefer-offline --no-audit --no-fund --loglevel=error "$@"; }
 # Runs a command with a hook that makes loading any of the named packages an error.
-without() { local banned="$1"; shift; SYNCGEN_BANNED="$banned" NODE_OPTIONS="--require $repo/test/package/ban-modules.cjs" "$@"; }
+without() { local banned="$1"; shift; SYNCGEN_BANNED="$banned" NODE_OPTIONS="--import $repo/test/package/ban-modules.mjs" "$@"; }
 seconds() { local start end; start=$(date +%s%N); "$@" >/dev/null; end=$(date +%s%N); echo "$(((end - start) / 1000000)) ms"; }
 # Outside the repository its .npmrc (which resolves syncgen to its TypeScript sources) does not apply.
 unset npm_config_node_options NODE_OPTIONS
@@ -55,14 +55,15 @@ install --save-dev "$cli_tgz" "typescript@$typescript_version"
 step "npx syncgen --help, --version, init, generate"
 without "ts-morph,typescript,handlebars,json-schema-to-typescript" npx syncgen --help >/dev/null || fail "syncgen --help failed or loaded the generator's toolchain"
 [ "$(npx syncgen --version)" = "0.1.0" ] || fail "syncgen --version did not print 0.1.0"
-echo "syncgen --help: $(seconds npx --no-install syncgen --help); node_modules/.bin/syncgen --help: $(seconds node_modules/.bin/syncgen --help)"
+echo "syncgen --help (node_modules/.bin/syncgen, without npx's own start-up): $(seconds node_modules/.bin/syncgen --help)"
 npx syncgen init
 [ "$(node -p 'require("./package.json").scripts.generate')" = "syncgen generate" ] || fail "init did not add the generate script"
 if npx syncgen init 2>/dev/null; then fail "a second init overwrote the schemas"; fi
-echo "first generate: $(seconds npm run --silent generate)"
+if without "ts-morph" npx syncgen generate 2>/dev/null; then fail "the first generate ran without TypeScript: the type-check or the ban hook is broken"; fi
+echo "first generate: $(seconds node_modules/.bin/syncgen generate)"
 diff -r schema "$repo/examples/notes/schema" || fail "init's schema/ differs from examples/notes/schema/"
 diff -r generated "$repo/examples/notes/generated" || fail "the packaged CLI generates other code than examples/notes/generated/"
-echo "no-op generate: $(seconds npx syncgen generate)"
+echo "no-op generate: $(seconds node_modules/.bin/syncgen generate)"
 without "ts-morph,typescript" npx syncgen generate >/dev/null || fail "a no-op generate loaded TypeScript (the check cache missed)"
 npx syncgen generate --check >/dev/null || fail "generate --check after generate failed"
 npx syncgen generate --out "$work/elsewhere/generated" >/dev/null || fail "generate --out outside the app failed"
@@ -91,13 +92,25 @@ npx tsc -p tsconfig.json || fail "the app does not type-check"
 node dist/src/two-devices.js "$work/data" | tee "$work/run.log"
 grep -q '^converged' "$work/run.log" || fail "the two devices did not converge"
 
-step "production install"
-mkdir "$work/production" && cd "$work/production"
-npm init -y >/dev/null
-npm install --omit=dev --prefer-offline --no-audit --no-fund --loglevel=error "$runtime_tgz"
-for heavy in ts-morph typescript handlebars json-schema-to-typescript prettier tsx; do
+step "generate timings (figures for the record, not assertions)"
+for models in 11 50; do
+  mkdir -p "$work/app$models/schema" && cd "$work/app$models"
+  ln -s "$work/app/node_modules" node_modules && echo '{ "name": "timing", "private": true }' >package.json
+  cp "$repo/schema/"*.json schema/
+  # Past the example's 11 models: copies of its shared Tag model under new names and ids.
+  node -e 'const fs = require("fs"); const tag = JSON.parse(fs.readFileSync("schema/tag.json", "utf8"));
+    for (let i = 11; i < Number(process.argv[1]); i++) fs.writeFileSync(`schema/label-${i}.json`, JSON.stringify({ ...tag, title: `Label${i}`, "x-sync": { ...tag["x-sync"], id: 100 + i } }));' "$models"
+  rm -rf node_modules/.cache/syncgen
+  echo "$models models: first generate $(seconds node_modules/.bin/syncgen generate), no-op generate $(seconds node_modules/.bin/syncgen generate)"
+done
+
+step "production install: the app without its dev dependencies"
+cd "$work/app"
+npm prune --omit=dev --no-audit --no-fund --loglevel=error
+for heavy in @syncgen/cli ts-morph @ts-morph/common typescript handlebars json-schema-to-typescript prettier tsx @types/node; do
   [ ! -e "node_modules/$heavy" ] || fail "an app's production install holds $heavy"
 done
-echo "an app's production install (syncgen and its dependencies): $(du -sh node_modules | cut -f1), $(ls node_modules | wc -l) top-level packages"
+node dist/src/two-devices.js "$work/data-production" | grep -q '^converged' || fail "the app does not run on its production install"
+echo "an app's production install (syncgen and its dependencies): $(du -sh node_modules | cut -f1), $(($(npm ls --all --parseable 2>/dev/null | wc -l) - 1)) packages"
 echo
 echo "packaged-app: OK"

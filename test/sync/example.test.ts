@@ -1,5 +1,5 @@
 /**
- * The README's main job: the three-device example, run as it is (three OS processes, TCP on
+ * The repository's main job (`npm start`): the three-device example, run as it is (three OS processes, TCP on
  * loopback), must end with its convergence check passed.
  */
 import { spawnSync } from 'node:child_process';

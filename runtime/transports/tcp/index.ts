@@ -3,7 +3,8 @@
  * that authenticates both sides, and redialing with backoff.
  *
  * @example
- * const transport = createTcpTransport({ deviceId, libraryId, schemaHash: registry.schemaHash, secret, listen: { port: 4100 }, peers: ['192.168.1.20:4100'] });
+ * // host 0.0.0.0: other machines on the LAN may connect (the default, 127.0.0.1, is this machine only)
+ * const transport = createTcpTransport({ deviceId, libraryId, schemaHash: registry.schemaHash, secret, listen: { host: '0.0.0.0', port: 4100 }, peers: ['192.168.1.20:4100'] });
  * const sync = await startSync(library, { transport });
  */
 export { createTcpTransport, TcpTransport, type TcpEvent, type TcpTransportOptions } from './tcp-transport.js';
