@@ -83,6 +83,8 @@ cat >tsconfig.generated.json <<'JSON'
 }
 JSON
 npx tsc -p tsconfig.generated.json || fail "generated code or syncgen's types need more than the app has"
+# An app still on the resolution before package exports (moduleResolution node10) finds the types too.
+npx tsc -p tsconfig.generated.json --module commonjs --moduleResolution node10 || fail "syncgen's types do not resolve under moduleResolution node10"
 
 step "the example app's code, compiled by the app and run under plain node"
 npm pkg set type=module # the example uses top-level await; the check above ran as npm init's CommonJS
