@@ -31,7 +31,7 @@ cli_tgz="$work/syncgen-cli-0.1.0.tgz"
 for tgz in "$runtime_tgz" "$cli_tgz"; do
   [ -f "$tgz" ] || fail "npm pack made no $(basename "$tgz")"
   files="$(tar -tzf "$tgz" | sed 's#^package/##')"
-  echo "$(basename "$tgz"): $(du -k "$tgz" | cut -f1) kB, $(echo "$files" | wc -l) files: $(echo "$files" | sed -E 's#^(dist/[^/]+)/.*#\1/…#' | sort -u | tr '\n' ' ')"
+  echo "$(basename "$tgz"): $(($(stat -c %s "$tgz") / 1024)) kB, $(echo "$files" | wc -l) files: $(echo "$files" | sed -E 's#^(dist/[^/]+)/.*#\1/…#' | sort -u | tr '\n' ' ')"
   bad="$(echo "$files" | grep -E '^(test|bench|examples|schema|generated|\.ci|node_modules|scratch)/|\.tsbuildinfo$|\.test\.|\.ts$' | grep -vE '\.d\.ts$' || true)"
   [ -z "$bad" ] || fail "$(basename "$tgz") holds files an app does not need: $bad"
   echo "$files" | grep -qx 'LICENSE' || fail "$(basename "$tgz") has no LICENSE"
