@@ -14,7 +14,15 @@ const library = await openLibrary({ dir, libraryId: LIBRARY, deviceId, registry 
 library.outbox.subscribe((entries) => {
   for (const entry of entries) if (entry.origin !== deviceId) process.send!({ applied: entry.record });
 });
-const transport = createTcpTransport({ deviceId, libraryId: LIBRARY, schemaHash: registry.schemaHash, secret: 'bench', peers: [hub] });
+const transport = createTcpTransport({
+  deviceId,
+  libraryId: LIBRARY,
+  schemaHash: registry.schemaHash,
+  secret: 'bench',
+  credentials: library.credentials,
+  peerKeys: library.peerKeys,
+  peers: [hub],
+});
 const sync = await startSync(library, { transport, log: () => {} });
 process.send!({ ready: true });
 process.on('message', async (message: { stop?: boolean }) => {

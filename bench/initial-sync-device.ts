@@ -50,6 +50,8 @@ if (role === 'source') {
     libraryId: LIBRARY,
     schemaHash: registry.schemaHash,
     secret: 'bench',
+    credentials: library.credentials,
+    peerKeys: library.peerKeys,
     listen: { host: '127.0.0.1', port: 0 },
   });
   const t0 = performance.now();
@@ -62,7 +64,15 @@ if (role === 'source') {
 } else {
   const target = JSON.parse(arg2) as Record<string, number>;
   const library = await openLibrary({ dir, libraryId: LIBRARY, deviceId: RECEIVER, registry });
-  const transport = createTcpTransport({ deviceId: RECEIVER, libraryId: LIBRARY, schemaHash: registry.schemaHash, secret: 'bench', peers: [arg1] });
+  const transport = createTcpTransport({
+    deviceId: RECEIVER,
+    libraryId: LIBRARY,
+    schemaHash: registry.schemaHash,
+    secret: 'bench',
+    credentials: library.credentials,
+    peerKeys: library.peerKeys,
+    peers: [arg1],
+  });
   const t0 = performance.now();
   const debug = process.env.BENCH_DEBUG
     ? (event: { level: string; event: string; detail: string }) =>

@@ -39,6 +39,8 @@ const transport = createTcpTransport({
   libraryId,
   schemaHash: registry.schemaHash,
   secret,
+  credentials: library.credentials,
+  peerKeys: library.peerKeys,
   listen: { host: '127.0.0.1', port: 0 },
   reconnectBaseMs: 50,
   reconnectMaxMs: 1000,

@@ -10,10 +10,15 @@
  *
  * const library = await openLibrary({ dir: 'data/laptop', libraryId, deviceId, registry });
  * library.transact((tx) => tx.tag.create({ name: 'Holidays', createdAt: new Date().toISOString() }));
- * const sync = await startSync(library, { transport: createTcpTransport({ deviceId, libraryId, schemaHash: registry.schemaHash, secret, listen: { port: 4100 } }) });
+ * const transport = createTcpTransport({
+ *   deviceId, libraryId, schemaHash: registry.schemaHash, secret,
+ *   credentials: library.credentials, peerKeys: library.peerKeys, listen: { port: 4100 },
+ * });
+ * const sync = await startSync(library, { transport });
  */
 export { openLibrary, type LibraryOptions } from './library/open-library.js';
-export { Library, type MissingRecordRef } from './library/library.js';
+export { Library, type MissingRecordRef, type PeerKeys } from './library/library.js';
+export { DeviceCredentialsError, type DeviceCredentials } from './library/device-credentials.js';
 export { Outbox, type CommitListener } from './library/outbox.js';
 export { startSync } from './library/start-sync.js';
 export type { ModelWriter, Transaction } from './merge/transaction-manager.js';
@@ -26,7 +31,16 @@ export { formatHlc, DEFAULT_MAX_DRIFT_MS, type Hlc } from './core/hlc.js';
 export type { PeerSync } from './sync/peer-sync.js';
 export type { PeerSyncOptions, SyncEvent } from './sync/options.js';
 export { LATENCY_BUCKETS_MS, type LatencyHistogram, type PeerMetrics, type SyncMetrics } from './sync/metrics.js';
-export { systemScheduler, type Scheduler, type TimerHandle, type Transport, type TransportHandlers } from './transports/transport.js';
+export {
+  certificateFingerprint,
+  MemoryPeerKeyStore,
+  systemScheduler,
+  type PeerKeyStore,
+  type Scheduler,
+  type TimerHandle,
+  type Transport,
+  type TransportHandlers,
+} from './transports/transport.js';
 // The error tree: every error the runtime throws or reports is a `SyncError` with a code of `SYNC_ERROR_CODES`.
 export * from './core/errors.js';
 export { ClockDriftError, HlcFormatError } from './core/hlc.js';

@@ -48,6 +48,8 @@ export async function fanOutFigure(options: { peers: number; changes: number }):
     libraryId: LIBRARY,
     schemaHash: registry.schemaHash,
     secret: 'bench',
+    credentials: hub.credentials,
+    peerKeys: hub.peerKeys,
     listen: { host: '127.0.0.1', port: 0 },
   });
   const sync = await startSync(hub, { transport, log: () => {} });

@@ -18,6 +18,9 @@ export const SYNC_ERROR_CODES = {
   'invalid-registry': 'generated registry parts that disagree with each other: regenerate generated/',
   'async-transaction': 'a transact callback returned a promise; it must be synchronous',
   'transaction-closed': 'a transaction used outside its transact callback, or transact called inside another',
+  // The device's key and certificate, beside the library file.
+  'device-key-exposed': "the device's private key file (device-key.pem) can be read or written by other users: chmod 600 it",
+  'invalid-device-credentials': "the device's key or certificate is unreadable, they do not match, or they belong to another device",
   // Records and their values.
   'unknown-model': 'a model name or id that the registry does not have',
   'unknown-field': 'a field that the model does not have',
@@ -29,6 +32,9 @@ export const SYNC_ERROR_CODES = {
   'missing-reference': 'a reference to a record that does not exist or was deleted',
   'invalid-change': 'a remote change that is malformed',
   'parking-full': 'too many remote changes wait for records that have not arrived',
+  'own-origin': "a change in this device's own name sent by a peer (only this device writes its own entries)",
+  equivocation: 'a peer sent a change that differs from the one this device holds under the same origin and seq',
+  'unsolicited-response': 'a response, or a record in one, that this device did not ask that peer for',
   // Clocks.
   'clock-drift': "a remote clock too far ahead of this device's wall clock",
   'invalid-clock': 'bytes that are not an encoded HLC',
@@ -42,9 +48,13 @@ export const SYNC_ERROR_CODES = {
   'too-many-invalid': 'a peer that kept sending invalid frames, disconnected',
   // Connections.
   'not-a-peer': 'a connection that does not speak the syncgen handshake',
-  'invalid-device-id': "a peer that announced a device id that is not a lower-case UUID, or this device's own",
+  'invalid-device-id':
+    "a peer that announced a device id that is not a lower-case UUID or not its certificate's, or this device's own id with its key (a copy of its directory)",
   'authentication-failed': "a peer that could not prove it holds the library's secret",
+  'device-key-changed': "a peer that presented another key than the one this device pinned for its device id, or this device's own id with another key",
   'handshake-timeout': 'a connection that did not finish its handshake in time',
+  'too-many-connections': 'a connection closed at once because the most connections allowed were still in their handshake',
+  'idle-timeout': 'an authenticated peer that sent nothing for too long, disconnected',
   'refused-by-peer': 'the peer refused this device (its reason is in the message)',
   'not-connected': 'a send to a peer that has no open connection',
   'send-timeout': 'a send that did not complete in time',
@@ -194,5 +204,62 @@ export class InvalidChangeError extends SyncError {
 export class ParkingFullError extends SyncError {
   constructor(readonly limit: number) {
     super('parking-full', `${limit} remote changes already wait for records that have not arrived; this change is refused until they do (its sender retries)`);
+  }
+}
+
+/** A peer sent an entry in this device's own name: only this device writes its own entries, so it is never stored. */
+export class ForeignOwnEntryError extends SyncError {
+  constructor(
+    readonly origin: string,
+    readonly seq: number,
+  ) {
+    super('own-origin', `entry ${origin}#${seq} claims this device as its origin; only this device writes its own entries, so it was refused`);
+  }
+}
+
+/**
+ * A snapshot record that says this device made a change it does not hold (a state, a field, a
+ * delete or a per-device row under this device's clock, newer than what this device has): only
+ * this device writes its own changes, and it holds every one of them, so the record is refused.
+ */
+export class ForeignOwnStateError extends SyncError {
+  constructor(
+    readonly model: string,
+    readonly record: string,
+    what: string,
+  ) {
+    super('own-origin', `${model} ${record}: a snapshot record claims ${what} by this device that it never made; refused`);
+  }
+}
+
+/**
+ * A second, different version of an entry this device holds (same origin and seq, other content):
+ * some member sent different devices different changes under one name. The first version is kept.
+ * `held` and `received` are content digests of the two versions; `peer` sent the second (null
+ * when the entries were applied directly, not by the sync engine).
+ */
+export class EquivocationError extends SyncError {
+  constructor(
+    readonly origin: string,
+    readonly seq: number,
+    readonly held: string,
+    readonly received: string,
+    readonly peer: string | null = null,
+  ) {
+    super(
+      'equivocation',
+      `entry ${origin}#${seq}${peer === null ? '' : ` from peer ${peer}`} differs from the one held (content ${received.slice(0, 16)}, held ${held.slice(0, 16)}): ` +
+        'some device sent different changes under one origin and seq; the one held is kept',
+    );
+  }
+}
+
+/** A response (or a record in one) that this device did not ask that peer for, or no longer waits for: never merged. */
+export class UnsolicitedResponseError extends SyncError {
+  constructor(
+    readonly peer: string,
+    readonly what: string,
+  ) {
+    super('unsolicited-response', `${what} from peer ${peer} answers no request this device is waiting for; it was not merged`);
   }
 }

@@ -27,6 +27,9 @@ export interface PortHost {
   makeDurable(): void;
 }
 
+/** Thrown inside a merge to roll it back: a record was refused. */
+const REFUSED = Symbol('refused');
+
 export class LibrarySyncPort implements SyncPort {
   readonly deviceId: string;
   readonly libraryId: string;
@@ -147,9 +150,10 @@ export class LibrarySyncPort implements SyncPort {
   }
 
   /**
-   * Merges snapshot records in one transaction; with `claim`, then records that everything up to
-   * that version vector is held (what every page of the snapshot reflected), unless a record was
-   * refused (its effect is missing).
+   * Merges snapshot records in one transaction, all or none: a record that breaks a rule refuses
+   * the whole response (a page that lies about one record is trusted for none), and nothing of it
+   * stays. With `claim`, then records that everything up to that version vector is held (what every
+   * page of the snapshot reflected).
    *
    * Without a claim, the commit does not wait for the disk (synchronous NORMAL, even in `full`
    * durability): nothing is acknowledged or relayed because of merged records, so a power loss
@@ -159,19 +163,30 @@ export class LibrarySyncPort implements SyncPort {
   mergeSnapshot(records: readonly SnapshotRecord[], claim?: VersionVector): { refused: RefusedRecord[] } {
     this.#open();
     const store = this.#store;
-    const merge = () =>
-      rollingBack(store, () =>
-        store.db
-          .transaction(() => {
-            const { resolved, refused } = mergeSnapshot(store, records);
-            releaseParked(store, resolved);
-            if (refused.length === 0) for (const [origin, seq] of claim ?? []) store.log.claim(origin, seq);
-            store.clock.persist();
-            return { refused };
-          })
-          .immediate(),
-      );
-    return claim === undefined ? this.#durability.relaxed(merge) : merge();
+    let refused: RefusedRecord[] = [];
+    const merge = () => {
+      try {
+        rollingBack(store, () =>
+          store.db
+            .transaction(() => {
+              const outcome = mergeSnapshot(store, records);
+              if (outcome.refused.length > 0) {
+                refused = outcome.refused;
+                throw REFUSED;
+              }
+              releaseParked(store, outcome.resolved);
+              for (const [origin, seq] of claim ?? []) store.log.claim(origin, seq);
+              store.clock.persist();
+            })
+            .immediate(),
+        );
+      } catch (error) {
+        if (error !== REFUSED) throw error;
+      }
+    };
+    if (claim === undefined) this.#durability.relaxed(merge);
+    else merge();
+    return { refused };
   }
 
   missingRecords(): { model: number; record: string }[] {

@@ -14,9 +14,11 @@ import { applyEntries, type ApplyOutcome } from '../merge/apply-entries.js';
 import { TransactionManager, type ModelsOf, type Transaction } from '../merge/transaction-manager.js';
 import { digestOf } from '../store/digest.js';
 import type { Durability } from '../store/durability.js';
+import type { PeerKeyStore } from '../transports/transport.js';
 import { LibraryDialect } from '../store/library-dialect.js';
 import { readRecord } from '../store/read-record.js';
 import { rollingBack, type Store } from '../store/store.js';
+import type { DeviceCredentials } from './device-credentials.js';
 import { LibrarySyncPort } from './library-sync-port.js';
 import { Outbox } from './outbox.js';
 
@@ -26,11 +28,26 @@ export interface MissingRecordRef {
   readonly record: string;
 }
 
+/**
+ * The keys this device pinned for its peers, in the library file (`_sync_peer_key`): what a
+ * transport checks every peer against (`peerKeys: library.peerKeys`).
+ */
+export interface PeerKeys extends PeerKeyStore {
+  /**
+   * Forgets the key pinned for a device, so that the next key it presents (after a proof of the
+   * library's secret) is pinned instead. For a device that really made a new key (its directory
+   * was lost or reset), after you made sure of it another way: a connection refused with
+   * `device-key-changed` can also be someone else claiming its device id.
+   */
+  forget(deviceId: string): void;
+}
+
 /** @internal What `openLibrary` hands the library it opened. */
 export interface LibraryParts<R extends Registry<any, any>> {
   readonly libraryId: string;
   readonly registry: R;
   readonly file: string;
+  readonly credentials: DeviceCredentials;
   readonly store: Store;
   readonly reader: Database.Database;
   readonly durability: Durability;
@@ -53,6 +70,14 @@ export class Library<R extends Registry<any, any>> {
   readonly db: Kysely<NonNullable<R['database']>>;
   /** The durable outbox: the sync log, and a notice after each commit. */
   readonly outbox: Outbox;
+  /**
+   * This device's key pair and self-signed certificate (PEM), for the TCP transport's TLS channel
+   * (`credentials: library.credentials`), and the fingerprint its peers pin for it. The key lives
+   * in `<dir>/device-key.pem` (owner-only) and never leaves the device.
+   */
+  readonly credentials: DeviceCredentials;
+  /** The keys pinned for peer devices: pass them to the transport (`peerKeys: library.peerKeys`). */
+  readonly peerKeys: PeerKeys;
 
   readonly #store: Store;
   readonly #transactions: TransactionManager<R>;
@@ -69,6 +94,8 @@ export class Library<R extends Registry<any, any>> {
     this.deviceId = store.deviceId;
     this.registry = parts.registry;
     this.file = parts.file;
+    this.credentials = parts.credentials;
+    this.peerKeys = new LibraryPeerKeys(this, store);
     this.#store = store;
     this.#reader = parts.reader;
     this.#durability = parts.durability;
@@ -168,5 +195,35 @@ export class Library<R extends Registry<any, any>> {
 
   #open(): void {
     if (this.#closed) throw new SyncError('library-closed', `the library at ${this.file} is closed`);
+  }
+}
+
+/** The library's `peerKeys`: its `_sync_peer_key` table, usable while the library is open. */
+class LibraryPeerKeys implements PeerKeys {
+  readonly #library: Library<any>;
+  readonly #store: Store;
+
+  constructor(library: Library<any>, store: Store) {
+    this.#library = library;
+    this.#store = store;
+  }
+
+  fingerprintOf(deviceId: string): string | undefined {
+    this.#open();
+    return this.#store.peerKeys.fingerprintOf(deviceId);
+  }
+
+  pin(deviceId: string, fingerprint: string): void {
+    this.#open();
+    this.#store.peerKeys.pin(deviceId, fingerprint);
+  }
+
+  forget(deviceId: string): void {
+    this.#open();
+    this.#store.peerKeys.forget(deviceId);
+  }
+
+  #open(): void {
+    if (this.#library.closed) throw new SyncError('library-closed', `the library at ${this.#library.file} is closed`);
   }
 }

@@ -5,6 +5,7 @@ import { isUuid } from '../core/uuid.js';
 import type { Registry } from '../contract/registry.js';
 import { Durability } from '../store/durability.js';
 import { openStore } from '../store/open-store.js';
+import { deviceCredentials, type DeviceCredentials } from './device-credentials.js';
 import { Library } from './library.js';
 
 export interface LibraryOptions<R extends Registry<any, any>> {
@@ -36,7 +37,10 @@ export interface LibraryOptions<R extends Registry<any, any>> {
 
 /**
  * Opens (creating if needed) a device's copy of a library: `<dir>/library.db`, migrated to the
- * registry's schemas. Refuses a file of another library or device (`LibraryMismatchError`).
+ * registry's schemas, and the device's key and certificate beside it (`<dir>/device-key.pem`, owner
+ * only, and `<dir>/device-cert.pem`, made on the first open; see `library.credentials`). Refuses a
+ * file of another library or device (`LibraryMismatchError`), and a key that other users may read
+ * or that belongs to another device (`DeviceCredentialsError`).
  *
  * @example
  * const library = await openLibrary({ dir: 'data/laptop', libraryId, deviceId, registry });
@@ -59,11 +63,20 @@ export async function openLibrary<R extends Registry<any, any>>(options: Library
     maxDriftMs: options.maxDriftMs ?? DEFAULT_MAX_DRIFT_MS,
     maxParked: options.maxParked ?? 100_000,
   });
+  let credentials: DeviceCredentials;
+  try {
+    credentials = await deviceCredentials(options.dir, options.deviceId);
+  } catch (error) {
+    reader.close();
+    store.db.close();
+    throw error;
+  }
   const reportError = options.onError ?? ((error: unknown, context: string) => console.error(`syncgen: ${context}:`, error));
   return new Library<R>({
     libraryId: options.libraryId,
     registry: options.registry,
     file,
+    credentials,
     store,
     reader,
     durability: new Durability(store.db, durability, () => store.clock.persist()),

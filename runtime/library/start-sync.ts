@@ -9,7 +9,10 @@ import { syncPortOf, type Library } from './library.js';
  * open).
  *
  * @example
- * const transport = createTcpTransport({ deviceId, libraryId, schemaHash: registry.schemaHash, secret, listen: { port: 4100 } });
+ * const transport = createTcpTransport({
+ *   deviceId, libraryId, schemaHash: registry.schemaHash, secret,
+ *   credentials: library.credentials, peerKeys: library.peerKeys, listen: { port: 4100 },
+ * });
  * const sync = await startSync(library, { transport });
  * console.log(sync.metrics().total.applied);
  */

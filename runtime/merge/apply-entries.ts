@@ -3,17 +3,21 @@
  * same set of changes holds the same data, whatever the order, duplication or batching of their
  * delivery. Per entry:
  * - held already (in the log, or at or below its origin's cursor): skipped; applying is idempotent;
- * - malformed, of an unknown model, from a non-owner, or with a clock beyond the drift bound:
- *   refused with a typed error, not stored (its sender keeps it and retries);
+ *   but one whose content differs from the version in the log is an equivocation (someone sent
+ *   different changes under one origin and seq): refused, reported, the held version kept;
+ * - in this device's own name, malformed, of an unknown model, from a non-owner, or with a clock
+ *   beyond the drift bound: refused with a typed error, not stored (its sender keeps it and retries);
  * - otherwise applied by `apply-entry.ts` (or parked, bounded by the parking's limit), and
  *   appended to the log, so this device can relay it.
  */
 import type { ChangeEntry } from '../core/change-entry.js';
-import { ParkingFullError, SyncError } from '../core/errors.js';
+import { EquivocationError, ParkingFullError, SyncError } from '../core/errors.js';
 import type { Hlc } from '../core/hlc.js';
 import type { ModelStore } from '../store/model-store.js';
 import type { Store } from '../store/store.js';
+import { toEntry } from '../store/sync-log.js';
 import { applyEntry } from './apply-entry.js';
+import { contentDigest, sameContent } from './entry-content.js';
 import { releaseParked } from './release-parked.js';
 import { validateEntry } from './validate-entry.js';
 
@@ -53,7 +57,13 @@ export function applyEntries(store: Store, entries: readonly unknown[]): ApplyOu
       throw error;
     }
     if (received.holds(entry.origin, entry.seq)) {
-      duplicates += 1;
+      // Only duplicates are compared (one lookup each); a pruned one can no longer be.
+      const held = store.log.stored(entry.origin, entry.seq);
+      if (held && !sameContent(held, entry)) {
+        refused.push({ entry: raw, error: new EquivocationError(entry.origin, entry.seq, contentDigest(toEntry(held)), contentDigest(entry)) });
+      } else {
+        duplicates += 1;
+      }
       continue;
     }
     const observed = store.clock.observe(clock);

@@ -6,9 +6,10 @@
  *
  * | rule | here |
  * | --- | --- |
- * | device-owned data has one writer, its owner | `checkOwner` |
+ * | device-owned data has one writer, its owner | `checkOwner`, `checkWriter` (a remote change or snapshot record, by the device whose clock it carries) |
  * | a cascade reference is fixed at create | `changedCascadeReference` |
  * | deletes win: a deleted record never comes back | `isDeleted` (and `delete-cascade.ts` for what a delete takes with it) |
+ * | a record is deleted without a clock of its own only by a cascade from a deleted parent | `hasCascadeReference`, `cascadeParentDeleted` |
  * | a reference to a deleted record: `cascade` deletes the referrer, `setNull` clears the field | `resolveReferences` |
  * | a reference to a record that has not arrived waits for it | `resolveReferences` (`wait`) |
  * | last writer wins per field, by HLC; a newer owner version replaces the state | the merge and upsert SQL of each adapter (`generator/layout/adapter-sql.ts`), run by `ModelStore` |
@@ -38,6 +39,36 @@ export function checkOwner(model: ModelStore, id: string, values: Readonly<Value
   if (model.adapter.owner === null) return;
   const owner = ownerOf(model, id, values);
   if (owner !== writer) throw new NotOwnerError(model.name, id, String(owner), writer);
+}
+
+/**
+ * The owner rule for a change that `writer` made (a remote entry's origin, or the device whose clock
+ * a snapshot record carries): the record's owner, as its new values say and as its stored row
+ * `current` says, must be `writer`. A record keyed by its owner (a Device) names it by its id
+ * alone, so even a delete of one that is not held is checked.
+ */
+export function checkWriter(model: ModelStore, id: string, values: Readonly<Values> | null, current: Readonly<Values> | undefined, writer: string): void {
+  const { owner, primaryKey } = model.adapter;
+  if (owner === null) return;
+  if (values) checkOwner(model, id, values, writer);
+  if (current) checkOwner(model, id, current, writer);
+  else if (!values && owner === primaryKey) checkOwner(model, id, {}, writer);
+}
+
+/** Whether the model has a cascade reference: only then can its records be deleted by a cascade. */
+export function hasCascadeReference(model: ModelStore): boolean {
+  for (const reference of model.adapter.references) if (reference.onDelete === 'cascade') return true;
+  return false;
+}
+
+/** Whether a record (its stored row) points by a cascade reference to a deleted record: then a cascade deletes it. */
+export function cascadeParentDeleted(store: Store, model: ModelStore, row: Readonly<Values>): boolean {
+  for (const reference of model.adapter.references) {
+    const parent = row[reference.field];
+    if (reference.onDelete !== 'cascade' || typeof parent !== 'string') continue;
+    if (isDeleted(store, store.storesByName.get(reference.model)!.adapter.id, parent)) return true;
+  }
+  return false;
 }
 
 /**

@@ -1,9 +1,27 @@
 /**
  * Merging snapshot records (a snapshot page, or records fetched because parked changes wait for
- * them). The rules are those of change entries (`conflict-rules.ts`: owner, deletes win,
- * references to deleted records; LWW per field by the original clocks, newer owner versions), so
- * snapshots and entries can arrive in any order and still converge. Snapshot records are untrusted
- * input and are checked like entries.
+ * them). A snapshot record stands for the entries that made it, and obeys their rules through the
+ * same functions (`conflict-rules.ts`, `delete-cascade.ts`), so snapshots and entries can arrive
+ * in any order and still converge, and a snapshot can do nothing that entries could not:
+ *
+ * | a snapshot record | stands for | checked and applied as that entry |
+ * | --- | --- | --- |
+ * | deleted, with a delete clock | a delete by the clock's device | owner rule (`checkWriter`), clock observed (drift bound), `applyDelete` (deletes win; cascade, setNull) |
+ * | any clock of this device | a change in this device's own name | refused unless this device holds it (`own-state.ts`): only it writes its own changes |
+ * | deleted, without a clock | a cascade from a deleted parent | refused for a model without a cascade reference; ignored while a held row's parent is not deleted (that parent's delete brings it); else `applyDelete` |
+ * | stateBased values with a version | the owner's state at that version | owner rule for its values and its stored row, by the version's device; cascade reference fixed; clock observed; an older version does not replace a newer one |
+ * | logBased values, create clock and field clocks | its create and its updates | cascade reference fixed (no clock of its own, the stored one); clocks observed; last writer wins per field |
+ * | a hybrid record's device rows | each device's own state | versioned by that device; clock observed |
+ * | any state of a deleted record | a change of a deleted record | ignored: deletes win |
+ *
+ * References to deleted records follow the schema (`resolveReferences`). One difference: a
+ * snapshot record never parks on a referent that has not arrived. Pages come parents first, and a
+ * referent created after its page was read comes through the log, above the vector the pull claims.
+ *
+ * Whatever a merge changes is in the rows and tombstones that this device serves in its own
+ * snapshots, and a pull's claim raises the prune floor (`sync-log.ts`): a peer lacking the entries
+ * behind it pulls a snapshot from this device in turn, so the effect reaches devices that relay
+ * through this one.
  */
 import { InvalidChangeError, SyncError, UnknownModelError } from '../core/errors.js';
 import { decodeHlc, HLC_BYTES } from '../core/hlc.js';
@@ -12,9 +30,18 @@ import type { SqlValue } from '../core/sql-value.js';
 import type { ModelStore, Values } from '../store/model-store.js';
 import type { MissingRecord } from '../store/parked-changes.js';
 import type { Store } from '../store/store.js';
-import { checkOwner, isDeleted, resolveReferences, type ReferenceState } from './conflict-rules.js';
+import {
+  cascadeParentDeleted,
+  changedCascadeReference,
+  checkWriter,
+  hasCascadeReference,
+  isDeleted,
+  resolveReferences,
+  type ReferenceState,
+} from './conflict-rules.js';
 import { applyDelete, deleteWithChildren } from './delete-cascade.js';
 import { valueProblem } from './field-values.js';
+import { checkOwnState } from './own-state.js';
 
 export interface RefusedRecord {
   readonly record: SnapshotRecord;
@@ -23,16 +50,12 @@ export interface RefusedRecord {
 
 /**
  * Merges snapshot records; returns the records that now exist or were deleted. Refused records are
- * reported. The clock observes the latest clock of the records first (a later local write must win
- * over every value held); a clock beyond the drift bound refuses them all, as it refuses entries.
+ * reported (the caller decides whether the rest stands). Each record's clocks are observed before it
+ * is written (a later local write must win over every value held); a clock beyond the drift bound
+ * refuses the record, as it refuses an entry.
  */
 export function mergeSnapshot(store: Store, records: readonly SnapshotRecord[]): { resolved: MissingRecord[]; refused: RefusedRecord[] } {
   const refused: RefusedRecord[] = [];
-  const latest = latestClock(records);
-  if (latest) {
-    const observed = store.clock.observe(decodeHlc(latest));
-    if (!observed.ok) return { resolved: [], refused: records.map((record) => ({ record, error: observed.error })) };
-  }
   const merge: Merge = {
     store,
     // A library without tombstones (a new device) has none to look up, until a record is deleted.
@@ -76,63 +99,100 @@ function snapshotReference(merge: Merge, targetModel: string, id: string): Refer
 }
 
 function mergeRecord(merge: Merge, snapshot: SnapshotRecord): void {
-  const { store } = merge;
-  const model = store.stores.get(snapshot.model);
+  const model = merge.store.stores.get(snapshot.model);
   if (!model) throw new UnknownModelError(snapshot.model);
-  const { adapter } = model;
   const at: RecordPlace = { model, record: snapshot.record, device: null };
-  if (snapshot.deleteClock !== null && snapshot.deleteClock.length !== HLC_BYTES)
-    throw new InvalidChangeError(`${describe(at)}: deleteClock is not ${HLC_BYTES} bytes`);
-  if (snapshot.deleted) {
-    remove(merge, applyDelete(store, model, snapshot.record, snapshot.deleteClock));
+  if (snapshot.deleted) mergeDelete(merge, snapshot, at);
+  else mergeState(merge, snapshot, at);
+}
+
+/** A tombstone: a delete by the device of its clock, or (without one) a cascade from a deleted parent. */
+function mergeDelete(merge: Merge, snapshot: SnapshotRecord, at: RecordPlace): void {
+  const { store } = merge;
+  const { model, record } = at;
+  if (snapshot.deleteClock === null) {
+    if (!hasCascadeReference(model)) throw new InvalidChangeError(`${describe(at)}: deleted without a clock, yet nothing can cascade to it`);
+    const row = model.row(record);
+    // Held with a live parent: the parent's delete, still on its way, brings the cascade.
+    if (row && !cascadeParentDeleted(store, model, row)) return;
+    remove(merge, applyDelete(store, model, record, null));
     return;
   }
-  if (deleted(merge, adapter.id, snapshot.record)) return;
-  const verdict = resolveReferences(model, checkedValues(snapshot.values, at), snapshotReference, merge);
+  const deleteClock = clock(snapshot.deleteClock, at, 'deleteClock');
+  const writer = decodeHlc(deleteClock);
+  checkWriter(model, record, null, model.adapter.owner === null ? undefined : model.row(record), writer.device);
+  checkOwnState(store, model, record, { deleteClock, version: null, clocks: {}, devices: [] }, undefined);
+  observe(store, deleteClock);
+  remove(merge, applyDelete(store, model, record, deleteClock));
+}
+
+/** A record's values with their clocks: the entries that made it, merged by the rules of each strategy. */
+function mergeState(merge: Merge, snapshot: SnapshotRecord, at: RecordPlace): void {
+  const { store } = merge;
+  const { model, record } = at;
+  const values = checkedValues(snapshot.values, at);
+  const version = clock(snapshot.version, at, model.isStateBased ? 'version' : 'create clock');
+  const clocks: Record<string, Buffer> = {};
+  // Per-field clocks are a logBased record's; a device-owned state has its version only.
+  if (model.isStateBased && snapshot.clocks !== null && Object.keys(snapshot.clocks).length > 0)
+    throw new InvalidChangeError(`${describe(at)}: field clocks on a device-owned record`);
+  if (snapshot.devices.length > 0 && model.deviceFields.length === 0)
+    throw new InvalidChangeError(`${describe(at)}: device rows on a model without perDevice fields`);
+  for (const name in snapshot.clocks) {
+    const field = model.fields.get(name);
+    if (!field || field === model.key || field.perDevice) throw new InvalidChangeError(`${describe(at)}: clock of ${name}, not a shared field`);
+    clocks[name] = clock(snapshot.clocks[name], at, `clock of ${name}`);
+  }
+  const devices = snapshot.devices.map((device) => {
+    const deviceAt: RecordPlace = { model, record, device: device.device };
+    const deviceVersion = clock(device.version, deviceAt, 'version');
+    if (decodeHlc(deviceVersion).device !== device.device) throw new InvalidChangeError(`${describe(deviceAt)}: row versioned by another device`);
+    return { device: device.device, values: checkedValues(device.values, deviceAt), version: deviceVersion };
+  });
+
+  // As an entry: checked against the record's owner and its fixed cascade references (in its values
+  // and its stored row), its clock observed, and only then ignored if the record was deleted.
+  const cascades = hasCascadeReference(model);
+  const current = model.isStateBased || cascades ? model.row(record) : undefined;
+  if (model.isStateBased) checkWriter(model, record, values, current, decodeHlc(version).device);
+  checkOwnState(store, model, record, { deleteClock: null, version, clocks, devices }, current);
+  if (cascades) {
+    const moved =
+      (current && changedCascadeReference(model, current, values)) ||
+      (!model.isStateBased && model.adapter.references.find((reference) => reference.onDelete === 'cascade' && reference.field in clocks));
+    if (moved) throw new InvalidChangeError(`${describe(at)}: ${moved.field} references its parent with onDelete cascade and cannot change after create`);
+  }
+  observe(store, latestClock(version, clocks, devices));
+  if (deleted(merge, model.adapter.id, record)) return;
+
+  const verdict = resolveReferences(model, values, snapshotReference, merge);
   if (verdict.verdict === 'delete') {
-    remove(merge, deleteWithChildren(store, model, snapshot.record, null));
+    remove(merge, deleteWithChildren(store, model, record, null));
     return;
   }
   // A snapshot never waits: `snapshotReference` reports no record as missing.
   if (verdict.verdict === 'wait') return;
-  const { values } = verdict;
-
   if (model.isStateBased) {
-    const version = clock(snapshot.version, at, 'version');
-    checkOwner(model, snapshot.record, values, decodeHlc(version).device);
-    model.upsert(snapshot.record, values, version);
+    model.upsert(record, verdict.values, version);
   } else {
-    const clocks: Record<string, Buffer> = {};
-    for (const name in snapshot.clocks) {
-      if (!model.fields.has(name)) throw new InvalidChangeError(`${describe(at)}: clock of unknown field ${name}`);
-      clocks[name] = clock(snapshot.clocks[name], at, `clock of ${name}`);
-    }
-    model.upsertWithClocks(snapshot.record, values, clock(snapshot.version, at, 'create clock'), clocks);
-    for (const device of snapshot.devices) {
-      const deviceAt: RecordPlace = { model, record: snapshot.record, device: device.device };
-      const deviceValues = checkedValues(device.values, deviceAt);
-      const version = clock(device.version, deviceAt, 'version');
-      if (decodeHlc(version).device !== device.device) throw new InvalidChangeError(`${describe(deviceAt)}: row versioned by another device`);
-      model.upsertDevice(snapshot.record, device.device, deviceValues, version);
-    }
+    model.upsertWithClocks(record, verdict.values, version, clocks);
+    for (const device of devices) model.upsertDevice(record, device.device, device.values, device.version);
   }
-  merge.resolved?.push({ model: adapter.id, record: snapshot.record });
+  merge.resolved?.push({ model: model.adapter.id, record });
 }
 
-/** The greatest well-formed clock the records carry (the encoding sorts as clocks compare), or null. */
-function latestClock(records: readonly SnapshotRecord[]): Buffer | null {
-  let latest: Buffer | null = null;
-  for (const record of records) {
-    latest = later(latest, record.deleteClock);
-    latest = later(latest, record.version);
-    if (record.clocks) for (const name in record.clocks) latest = later(latest, record.clocks[name]);
-    for (const device of record.devices) latest = later(latest, device.version);
-  }
+/** Observes a record's latest clock, as an entry's; beyond the drift bound the record is refused. */
+function observe(store: Store, latest: Buffer): void {
+  const observed = store.clock.observe(decodeHlc(latest));
+  if (!observed.ok) throw observed.error;
+}
+
+/** The greatest of a record's clocks (the encoding sorts as clocks compare). */
+function latestClock(version: Buffer, clocks: Readonly<Record<string, Buffer>>, devices: readonly { version: Buffer }[]): Buffer {
+  let latest = version;
+  for (const name in clocks) if (Buffer.compare(clocks[name]!, latest) > 0) latest = clocks[name]!;
+  for (const device of devices) if (Buffer.compare(device.version, latest) > 0) latest = device.version;
   return latest;
-}
-
-function later(latest: Buffer | null, value: unknown): Buffer | null {
-  return value instanceof Buffer && value.length === HLC_BYTES && (latest === null || Buffer.compare(value, latest) > 0) ? value : latest;
 }
 
 /** The record (or one device's row of it) being merged, named in error messages (built only for an error: a page has thousands). */

@@ -1,17 +1,17 @@
 /**
- * Checking an untrusted change entry from a peer before anything of it is stored: its shape, its
- * model and fields, each value (re-encoded by its field's codec it must come out unchanged, so
+ * Checking an untrusted change entry from a peer before anything of it is stored: its origin (never
+ * this device: only this device writes its own entries), its shape, its model and fields, each value (re-encoded by its field's codec it must come out unchanged, so
  * every device holds the same bytes), the owner rule and the fixed cascade references
  * (`conflict-rules.ts`). Returns the entry in canonical form, or throws a `SyncError`.
  */
 import type { ChangeEntry, ChangeKind } from '../core/change-entry.js';
-import { InvalidChangeError, UnknownModelError } from '../core/errors.js';
+import { ForeignOwnEntryError, InvalidChangeError, UnknownModelError } from '../core/errors.js';
 import { decodeHlc, HLC_BYTES, type Hlc } from '../core/hlc.js';
 import type { SqlValue } from '../core/sql-value.js';
 import { isUuid } from '../core/uuid.js';
 import type { ModelStore, Values } from '../store/model-store.js';
 import type { Store } from '../store/store.js';
-import { carriedCascadeReference, changedCascadeReference, checkOwner } from './conflict-rules.js';
+import { carriedCascadeReference, changedCascadeReference, checkWriter, hasCascadeReference } from './conflict-rules.js';
 import { valueProblem } from './field-values.js';
 
 const KINDS: readonly ChangeKind[] = ['insert', 'update', 'delete'];
@@ -21,6 +21,8 @@ export function validateEntry(store: Store, raw: unknown): { entry: ChangeEntry;
   const { origin, seq, hlc, model: modelId, record, kind, data } = raw as Record<string, unknown>;
   if (!isUuid(origin)) throw new InvalidChangeError(`origin ${JSON.stringify(origin)} is not a lower-case UUID`);
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) throw new InvalidChangeError(`seq ${String(seq)} is not a positive integer`);
+  // Stored, it would take a seq this device will use for its own next change: devices would diverge for good.
+  if (origin === store.deviceId) throw new ForeignOwnEntryError(origin, seq);
   if (!(hlc instanceof Uint8Array) || hlc.length !== HLC_BYTES) throw new InvalidChangeError(`hlc is not ${HLC_BYTES} bytes`);
   if (typeof modelId !== 'number') throw new InvalidChangeError('model is not a number');
   const model = store.stores.get(modelId);
@@ -40,17 +42,16 @@ export function validateEntry(store: Store, raw: unknown): { entry: ChangeEntry;
     checkCompleteness(kind as ChangeKind, values, at);
   }
 
-  // Only device-owned records are checked against their stored row (its owner, its cascade references).
-  const current = kind !== 'insert' && model.isStateBased ? model.row(record) : undefined;
-  const carried = values && kind !== 'insert' ? carriedCascadeReference(model, values) : null;
-  if (carried) {
+  // Checked against the stored row: a device-owned record (its owner, its cascade references), and
+  // the create of a record with a cascade reference (a second create must not move it).
+  const cascades = hasCascadeReference(model);
+  const current = model.isStateBased || (kind === 'insert' && cascades) ? model.row(record) : undefined;
+  checkWriter(model, record, values, current, origin);
+  if (values && cascades) {
     // A logBased update never carries one (its writer leaves an unchanged one out); a stateBased state repeats it.
-    const moved = model.isStateBased ? current && changedCascadeReference(model, current, values!) : carried;
+    const moved =
+      kind === 'update' && !model.isStateBased ? carriedCascadeReference(model, values) : current && changedCascadeReference(model, current, values);
     if (moved) throw new InvalidChangeError(`${describe(at)}: ${moved.field} references its parent with onDelete cascade and cannot change after create`);
-  }
-  if (model.adapter.owner !== null) {
-    if (values) checkOwner(model, record, values, origin);
-    if (current) checkOwner(model, record, current, origin);
   }
   return { entry: { origin, seq, hlc: bytes, model: modelId, record, kind: kind as ChangeKind, data: values }, model, clock };
 }

@@ -5,8 +5,10 @@
  *
  * Invalid or unexpected input (garbage, another protocol version, another library or schema, a
  * request for an unknown model) goes to `invalid`, which answers with an `Error` reply and counts
- * it; the connection stays usable. A peer that sends `MAX_CONSECUTIVE_INVALID` invalid frames in a
- * row is disconnected. Dispatch never throws into the transport.
+ * it. An honest peer sends none (the handshake agreed on version, library and schema), so a peer's
+ * invalid frames are counted without a valid frame ever wiping the count: at the
+ * `MAX_INVALID_FRAMES`th it is disconnected, whatever it sent in between, and its count starts
+ * over. Dispatch never throws into the transport.
  */
 import { assertNever } from '../core/assert-never.js';
 import type { ChangeEntry } from '../core/change-entry.js';
@@ -14,9 +16,20 @@ import type { SyncErrorCode } from '../core/errors.js';
 import type { SnapshotRecord } from '../core/snapshot-record.js';
 import type { VersionVector } from '../core/version-vector.js';
 import type { Envelope } from './messages.js';
+import { untrustedText } from './untrusted.js';
 import { decodeEnvelope, WireError } from './wire-codec.js';
 
-export const MAX_CONSECUTIVE_INVALID = 16;
+/**
+ * Invalid frames that disconnect a peer. Counted per authenticated peer since it was last
+ * disconnected for them: valid frames in between do not reset the count, nor does reconnecting
+ * (dispatch sees peers, not connections, so the rule is the same over every transport). Not 1: a
+ * single bad frame costs an `Error` reply, not the connection and the resend of everything
+ * unacknowledged on it. Not more: each invalid frame costs a decode and a reply, and a peer that
+ * sent three has a bug or an intent that more frames will not mend.
+ */
+export const MAX_INVALID_FRAMES = 3;
+/** Characters of a peer's `Error` kept: its text is logged and kept in metrics. */
+const MAX_PEER_ERROR_TEXT = 500;
 
 /** What the engine does with each message; the sender is the authenticated peer of the connection. */
 export interface ProtocolHandlers {
@@ -62,8 +75,9 @@ export class ProtocolDispatcher {
     try {
       envelope = decodeEnvelope(frame);
     } catch (error) {
-      if (!(error instanceof WireError)) throw error;
-      this.#invalidFrame(peer, error.code, error.message);
+      // `decodeEnvelope` throws only `WireError`s; anything else is still the frame's fault.
+      if (error instanceof WireError) this.#invalidFrame(peer, error.code, error.message);
+      else this.#invalidFrame(peer, 'malformed', 'the frame could not be decoded');
       return;
     }
     if (envelope.libraryId !== identity.libraryId) {
@@ -78,7 +92,6 @@ export class ProtocolDispatcher {
       );
       return;
     }
-    this.#invalid.delete(peer);
     const { message } = envelope;
     switch (message.type) {
       case 'StateChange':
@@ -101,7 +114,7 @@ export class ProtocolDispatcher {
         break;
       case 'StateRequest':
         if (identity.knowsModel(message.model)) handlers.stateRequest(peer, message.model, message.after, message.limit);
-        else handlers.invalid(peer, 'unknown-model', `StateRequest for unknown model ${message.model}`);
+        else this.#invalidFrame(peer, 'unknown-model', `StateRequest for unknown model ${message.model}`);
         break;
       case 'StateResponse':
         handlers.stateResponse(peer, message.model, message.records, message.next, message.reflects);
@@ -113,7 +126,7 @@ export class ProtocolDispatcher {
         handlers.recordResponse(peer, message.records);
         break;
       case 'Error':
-        handlers.error(peer, message.code, message.message);
+        handlers.error(peer, untrustedText(message.code), untrustedText(message.message, MAX_PEER_ERROR_TEXT));
         break;
       default:
         assertNever(message, 'message type');
@@ -124,9 +137,9 @@ export class ProtocolDispatcher {
     const count = (this.#invalid.get(peer) ?? 0) + 1;
     this.#invalid.set(peer, count);
     this.#handlers.invalid(peer, code, detail);
-    if (count >= MAX_CONSECUTIVE_INVALID) {
+    if (count >= MAX_INVALID_FRAMES) {
       this.#invalid.delete(peer);
-      this.#handlers.disconnect(peer, 'too-many-invalid', `${count} invalid frames in a row`);
+      this.#handlers.disconnect(peer, 'too-many-invalid', `${count} invalid frames (the last: ${code})`);
     }
   }
 }

@@ -38,7 +38,8 @@ import type { VersionVector } from '../core/version-vector.js';
 
 // 2: a logBased snapshot record carries its create clock in `version` and only the clocks of fields updated since;
 // a StateResponse says which vector it reflects.
-export const PROTOCOL_VERSION = 2;
+// 3: the TCP transport runs in TLS 1.3 with device keys; its handshake proof is bound to the TLS session, and a ready frame ends it.
+export const PROTOCOL_VERSION = 3;
 
 export const MESSAGE_TYPES = {
   StateChange: 1,

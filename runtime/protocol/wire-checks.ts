@@ -1,11 +1,13 @@
 /**
  * Checkers of decoded MessagePack values: each returns the checked value or throws a `WireError`
- * naming where it is in the frame and what was expected.
+ * naming where it is in the frame and what was expected. They test a value's type before using
+ * it and never turn it into text (see `untrusted.ts`): a map key in a message is cut and cleaned.
  */
 import { SyncError } from '../core/errors.js';
 import type { SqlValue } from '../core/sql-value.js';
 import { uuidFromBytes } from '../core/uuid.js';
 import { HLC_BYTES } from '../core/hlc.js';
+import { untrustedText } from './untrusted.js';
 
 export type WireErrorCode = 'oversized' | 'malformed' | 'unsupported-version' | 'unknown-type';
 
@@ -60,7 +62,7 @@ export function values(value: unknown, at: string): Record<string, SqlValue> {
     const item = map[key];
     if (item === null || typeof item === 'string' || (typeof item === 'number' && Number.isFinite(item))) result[key] = item;
     else if (item instanceof Uint8Array) result[key] = Buffer.from(item);
-    else throw malformed(`${at}.${key}`, 'a string, a finite number, null or bytes');
+    else throw malformed(`${at}.${untrustedText(key)}`, 'a string, a finite number, null or bytes');
   }
   return result;
 }
@@ -68,7 +70,11 @@ export function values(value: unknown, at: string): Record<string, SqlValue> {
 export function clockMap(value: unknown, at: string): Record<string, Uint8Array> {
   const result: Record<string, Uint8Array> = {};
   const map = plainMap(value, at);
-  for (const key in map) result[key] = fixedBytes(map[key], `${at}.${key}`, HLC_BYTES);
+  for (const key in map) {
+    const item = map[key];
+    if (!(item instanceof Uint8Array) || item.length !== HLC_BYTES) throw malformed(`${at}.${untrustedText(key)}`, `${HLC_BYTES} bytes`);
+    result[key] = Buffer.from(item);
+  }
   return result;
 }
 

@@ -2,9 +2,11 @@
  * The wire codec: sync messages to MessagePack frames and back (layout in `messages.ts`).
  *
  * `decodeEnvelope` takes untrusted bytes. Whatever they are (garbage, a truncated frame, a frame
- * of another protocol version, an unknown type, a field of the wrong type, an oversized frame), it
- * returns a complete, checked message or throws a `WireError`; never another exception, never a
- * half-built message. UUIDs travel as 16 bytes, the schema hash as 32, clocks as 24.
+ * of another protocol version, an unknown type, a field of the wrong type, an oversized frame, a
+ * BigInt, an extension type, a map whose `toString` is a number, nesting too deep for the stack),
+ * it returns a complete, checked message or throws a `WireError` whose message is short and quotes
+ * the peer only cut and cleaned (`untrusted.ts`); never another exception, never a half-built
+ * message. UUIDs travel as 16 bytes, the schema hash as 32, clocks as 24.
  */
 import { Packr, Unpackr } from 'msgpackr';
 import { assertNever } from '../core/assert-never.js';
@@ -14,6 +16,7 @@ import type { SnapshotRecord } from '../core/snapshot-record.js';
 import { uuidToBytes } from '../core/uuid.js';
 import type { VersionVector } from '../core/version-vector.js';
 import { MESSAGE_TYPES, PROTOCOL_VERSION, type Envelope, type MessageType, type SyncMessage } from './messages.js';
+import { describeError } from './untrusted.js';
 import { array, clockMap, fixedBytes, hexBytes, malformed, uint, uuid, values, WireError } from './wire-checks.js';
 
 export { WireError, type WireErrorCode } from './wire-checks.js';
@@ -37,13 +40,15 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
 }
 
 export function decodeEnvelope(bytes: Uint8Array, maxBytes: number = DEFAULT_MAX_FRAME_BYTES): Envelope {
-  if (!(bytes instanceof Uint8Array)) throw new WireError('malformed', 'a frame must be bytes');
+  // `isView` first: it reads no property, so not even a Proxy passed by mistake runs code here.
+  if (!ArrayBuffer.isView(bytes) || !(bytes instanceof Uint8Array)) throw new WireError('malformed', 'a frame must be bytes');
   if (bytes.length > maxBytes) throw new WireError('oversized', `frame of ${bytes.length} bytes exceeds the limit of ${maxBytes}`);
   let decoded: unknown;
   try {
     decoded = unpackr.unpack(bytes);
   } catch (error) {
-    throw new WireError('malformed', `not a MessagePack frame (${(error as Error).message})`);
+    // msgpackr's messages can quote the frame (a regular expression's source, a JSON view): cut and cleaned.
+    throw new WireError('malformed', `not a MessagePack frame (${describeError(error)})`);
   }
   try {
     const frame = array(decoded, 'frame', 5);
@@ -63,7 +68,7 @@ export function decodeEnvelope(bytes: Uint8Array, maxBytes: number = DEFAULT_MAX
   } catch (error) {
     if (error instanceof WireError) throw error;
     // A bug in a checker must not escape as another exception type.
-    throw new WireError('malformed', (error as Error).message);
+    throw new WireError('malformed', describeError(error));
   }
 }
 

@@ -29,6 +29,11 @@ export class LibraryClock {
     this.#save = db.prepare("INSERT INTO _sync_state (key, value) VALUES ('clock', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   }
 
+  /** This device's id as the 16 bytes that end each of its encoded clocks. */
+  get deviceBytes(): Uint8Array {
+    return this.#deviceBytes;
+  }
+
   get last(): Hlc {
     return this.#last;
   }

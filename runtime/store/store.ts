@@ -9,6 +9,7 @@ import type { Registry } from '../contract/registry.js';
 import type { LibraryClock } from './library-clock.js';
 import { ModelStore } from './model-store.js';
 import type { ParkedChanges } from './parked-changes.js';
+import type { PeerKeyTable } from './peer-keys.js';
 import type { SyncLog } from './sync-log.js';
 import type { Tombstones } from './tombstones.js';
 
@@ -22,6 +23,7 @@ export interface Store {
   readonly parked: ParkedChanges;
   readonly log: SyncLog;
   readonly clock: LibraryClock;
+  readonly peerKeys: PeerKeyTable;
 }
 
 /** One store per model, each knowing the references of other models to it. */

@@ -14,7 +14,8 @@ import type Database from 'better-sqlite3';
 import { KIND_BY_CODE, KIND_CODE, packData, unpackData, type ChangeEntry } from '../core/change-entry.js';
 import type { SqlValue } from '../core/sql-value.js';
 
-interface LogRow {
+/** An entry as the log stores it: `data` still packed. */
+export interface LogRow {
   origin: string;
   seq: number;
   hlc: Buffer;
@@ -207,13 +208,18 @@ export class SyncLog {
     return row && toEntry(row);
   }
 
+  /** The stored row of an entry, its data still packed (to compare a duplicate with it), or undefined once pruned. */
+  stored(origin: string, seq: number): LogRow | undefined {
+    return this.#entry.get(origin, seq) as LogRow | undefined;
+  }
+
   /** Entries of one origin after `seq`, in order, at most `limit`. */
   after(origin: string, seq: number, limit: number): ChangeEntry[] {
     return (this.#after.all(origin, seq, limit) as LogRow[]).map(toEntry);
   }
 }
 
-function toEntry(row: LogRow): ChangeEntry {
+export function toEntry(row: LogRow): ChangeEntry {
   return {
     origin: row.origin,
     seq: row.seq,

@@ -14,6 +14,7 @@
  * | `_sync_peer` | peer | every peer this device synced with, and when it was last connected |
  * | `_sync_pruned` | origin | the seq up to which entries of that origin were pruned from the log |
  * | `_sync_model` | id | the model ids this database was written with, to follow a renumbering |
+ * | `_sync_peer_key` | device | the fingerprint of the key each peer device presented when first seen (pinned) |
  */
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
@@ -105,10 +106,25 @@ const initial: Migration = {
   },
 };
 
+/** Device keys pinned on first sight (issue 12): a known device presenting another key is refused. */
+const peerKeys: Migration = {
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema
+      .createTable('_sync_peer_key')
+      .addColumn('device', 'text', (col) => col.primaryKey().notNull())
+      .addColumn('fingerprint', 'text', (col) => col.notNull())
+      .modifyEnd(sql`without rowid`)
+      .execute();
+  },
+  async down(db: Kysely<any>): Promise<void> {
+    await db.schema.dropTable('_sync_peer_key').execute();
+  },
+};
+
 /** The runtime's migrations, run before the models' own, with their own migration table. */
 export const syncMigrations: MigrationProvider = {
   async getMigrations() {
-    return { '0001_sync_tables': initial };
+    return { '0001_sync_tables': initial, '0002_peer_keys': peerKeys };
   },
 };
 

@@ -57,11 +57,13 @@ export class Acks {
 
   /**
    * The peer sent these entries, so it holds them: what it holds moves over each one that follows
-   * on from it (an entry past a gap proves nothing about the gap).
+   * on from it (an entry past a gap proves nothing about the gap). Not one in this device's own name:
+   * those are refused, and what the peer holds of them is known from its acks only.
    */
   heldBy(state: PeerState, entries: readonly ChangeEntry[]): void {
+    const own = this.#ctx.port.deviceId;
     for (const entry of entries) {
-      if (entry.seq === (state.acked.get(entry.origin) ?? 0) + 1) state.acked.set(entry.origin, entry.seq);
+      if (entry.origin !== own && entry.seq === (state.acked.get(entry.origin) ?? 0) + 1) state.acked.set(entry.origin, entry.seq);
     }
   }
 

@@ -1,12 +1,14 @@
 /**
  * Inbound entries (StateChange, StateBatch, SharedChange, SharedChangeBatch, SharedChangeResponse):
  * applied in one transaction that does not wait for the disk, relayed at once (the library's
- * commit notice pumps them to other peers), acknowledged once durable (`acks.ts`).
+ * commit notice pumps them to other peers), acknowledged once durable (`acks.ts`). Refused entries
+ * are counted, logged and told to the peer by kind: among them entries in this device's own name,
+ * and equivocations (a second, different version of an entry held), reported naming this peer.
  */
 import type { ChangeEntry } from '../core/change-entry.js';
-import { ClockDriftError } from '../core/hlc.js';
 import type { Acks } from './acks.js';
 import type { MissingRecords } from './missing-records.js';
+import { reportRefusals } from './refusals.js';
 import type { SyncContext } from './sync-context.js';
 
 export class Inbound {
@@ -31,12 +33,7 @@ export class Inbound {
     const outcome = ctx.port.applyChanges(entries, { durable: false });
     state.metrics.applied += outcome.stored.length;
     state.metrics.parked += outcome.parked;
-    if (outcome.refused.length > 0) {
-      const drift = outcome.refused.find((item) => item.error instanceof ClockDriftError);
-      const first = drift ?? outcome.refused[0]!;
-      state.metrics.refused += outcome.refused.length - 1;
-      ctx.refuse(peer, first.error.code, `${outcome.refused.length} of ${entries.length} entries refused; first: ${first.error.message}`);
-    }
+    if (outcome.refused.length > 0) reportRefusals(ctx, state, outcome.refused, entries.length, 'entries');
     this.#acks.owe(peer);
     this.#missing.request(state);
   }

@@ -2,11 +2,13 @@
 import type { SnapshotRecord } from '../core/snapshot-record.js';
 import type { VersionVector } from '../core/version-vector.js';
 import type { PeerState } from './peer-state.js';
+import { reportRefusals } from './refusals.js';
 import type { SyncContext } from './sync-context.js';
 
 /** Merges the records (and claims `claim` with them); false when some were refused. */
 export function mergeRecords(ctx: SyncContext, state: PeerState, records: readonly SnapshotRecord[], claim?: VersionVector): boolean {
   const { refused } = ctx.port.mergeSnapshot(records, claim);
-  if (refused.length > 0) ctx.refuse(state.id, refused[0]!.error.code, `${refused.length} snapshot records refused; first: ${refused[0]!.error.message}`);
+  // One refused record refuses them all (none is merged); each kind is reported.
+  if (refused.length > 0) reportRefusals(ctx, state, refused, records.length, 'snapshot records');
   return refused.length === 0;
 }

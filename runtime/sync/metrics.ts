@@ -29,8 +29,16 @@ export interface PeerMetrics {
   parked: number;
   /** Entries the peer acknowledged holding (by ack progress). */
   acked: number;
-  /** Received entries or messages refused (malformed, from a non-owner, a clock beyond the drift bound...). */
+  /** Received entries or messages refused (malformed, from a non-owner, a clock beyond the drift bound...); the three below included. */
   refused: number;
+  /** Entries, or snapshot records, the peer sent in this device's own name (refused: only this device writes its changes). */
+  ownOrigin: number;
+  /** Entries the peer sent that differ from the version held under the same origin and seq (refused; the held one kept). */
+  equivocations: number;
+  /** Responses, or records in them, that this device did not ask the peer for (refused, never merged). */
+  unsolicited: number;
+  /** Answers to a request answered already or no longer awaited (duplicates, retries), or early on a new connection: not merged. */
+  late: number;
   /** Entries this device holds that the peer has not acknowledged. */
   lag: number;
   lastError: string | null;
@@ -57,6 +65,10 @@ export function emptyPeerMetrics(): PeerMetrics {
     parked: 0,
     acked: 0,
     refused: 0,
+    ownOrigin: 0,
+    equivocations: 0,
+    unsolicited: 0,
+    late: 0,
     lag: 0,
     lastError: null,
     broadcastLatency: emptyHistogram(),
@@ -71,11 +83,27 @@ function recordLatency(histogram: LatencyHistogram, ms: number): void {
   histogram.maxMs = Math.max(histogram.maxMs, ms);
 }
 
+const COUNTERS = [
+  'sent',
+  'received',
+  'applied',
+  'retried',
+  'failed',
+  'parked',
+  'acked',
+  'refused',
+  'ownOrigin',
+  'equivocations',
+  'unsolicited',
+  'late',
+  'lag',
+] as const;
+
 /** The sum of every peer's metrics. */
 export function totalOf(peers: readonly PeerMetrics[]): SyncMetrics['total'] {
   const total = emptyPeerMetrics();
   for (const peer of peers) {
-    for (const key of ['sent', 'received', 'applied', 'retried', 'failed', 'parked', 'acked', 'refused', 'lag'] as const) total[key] += peer[key];
+    for (const key of COUNTERS) total[key] += peer[key];
     peer.broadcastLatency.counts.forEach((count, index) => {
       total.broadcastLatency.counts[index]! += count;
     });

@@ -5,6 +5,8 @@ import { emptyPeerMetrics, type PeerMetrics } from './metrics.js';
 export interface PeerState {
   readonly id: string;
   connected: boolean;
+  /** When the current connection came up: an answer in its first answer timeout may be to a request made before it. */
+  connectedAt: number;
   /** A heartbeat came on this connection: what the peer holds is known, so pumping may start. */
   heard: boolean;
   /** What the peer holds, per origin: its acks and heartbeats, and the entries it sent this device. */
@@ -25,9 +27,23 @@ export interface PeerState {
   serving: { lastRequest: number; finished: boolean; asked: boolean } | null;
   /** The peer was sent everything the log held after `from` when the log was at `logVersion`. */
   drained: { readonly logVersion: number; readonly from: string } | null;
-  /** Missing records asked of this peer, and when (asked again when no answer came in time). */
+  /** Missing records asked of this peer on this connection, and when (asked again when no answer came in time). */
   readonly requested: Map<string, number>;
+  /**
+   * Records asked of this peer before, answered or not, oldest first (bounded): a copy of an answer
+   * that comes after it was merged, or across a reconnection, is late, not unsolicited.
+   */
+  readonly askedBefore: Set<string>;
+  /** Snapshot pages asked of this peer, oldest first (bounded): what its StateResponses may answer. */
+  readonly pagesAsked: PageRequest[];
   readonly metrics: PeerMetrics;
+}
+
+/** A StateRequest this device sent: a model's records after a record (null: from the first), at most `limit`. */
+export interface PageRequest {
+  readonly model: number;
+  readonly after: string | null;
+  readonly limit: number;
 }
 
 /** A snapshot pull: which model, from which record (re-asked when a page is lost), and what it can claim. */
@@ -37,8 +53,10 @@ export interface SnapshotPull {
   after: string | null;
   /** The minimum of the merged pages' `reflects` vectors: what the snapshot as a whole reflects. */
   claim: Map<string, number> | null;
-  /** A record was refused: the merge misses its effect, so the pull claims nothing. */
+  /** A record was refused or dropped: the merge misses its effect, so the pull claims nothing. */
   refused: boolean;
+  /** The page asked for and not answered yet. */
+  awaiting: PageRequest | null;
   timer: TimerHandle | null;
 }
 
@@ -46,6 +64,7 @@ export function newPeerState(id: string, acked: Map<string, number>, backoffMs: 
   return {
     id,
     connected: false,
+    connectedAt: Number.NEGATIVE_INFINITY,
     heard: false,
     acked,
     sent: new Map(),
@@ -56,6 +75,11 @@ export function newPeerState(id: string, acked: Map<string, number>, backoffMs: 
     snapshot: null,
     serving: null,
     requested: new Map(),
+    askedBefore: new Set(),
+    pagesAsked: [],
     metrics: emptyPeerMetrics(),
   };
 }
+
+/** How many past requests of each kind a peer state remembers, to tell a late answer from an unsolicited one. */
+export const REQUEST_MEMORY = 4096;

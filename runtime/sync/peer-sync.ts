@@ -74,7 +74,7 @@ export class PeerSync {
       invalid: (peer, code, detail) => ctx.refuse(peer, code, detail),
       disconnect: (peer, code, reason) => {
         ctx.warn(peer, `disconnecting (${code})`, reason);
-        ctx.transport.disconnect(peer, reason);
+        ctx.transport.disconnect(peer, reason, code);
       },
     });
   }
@@ -136,6 +136,7 @@ export class PeerSync {
   #peerUp(peer: string): void {
     const state = this.#ctx.peer(peer);
     state.connected = true;
+    state.connectedAt = this.#ctx.scheduler.now();
     state.heard = false;
     state.sent = new Map(state.acked);
     state.drained = null;

@@ -3,11 +3,18 @@
  * (a new device; see `snapshot-reason.ts`), pulls every model's records from it, in pages, original
  * clocks kept, instead of replaying the log. Each page says which vector it reflects; once every
  * page is merged, the device claims their minimum. One pull at a time.
+ *
+ * Only the page awaited from that peer is merged, and of it only what was asked: records of the
+ * model, after the cursor, in order, at most the limit. A copy of a page answered before (a
+ * duplicate, the answer to a request asked again), or a page early on a new connection (it may
+ * answer a request made before it), is late and dropped; any other page is unsolicited: refused,
+ * counted and reported. A pull with anything refused or dropped claims nothing.
  */
+import { UnsolicitedResponseError } from '../core/errors.js';
 import type { SnapshotRecord } from '../core/snapshot-record.js';
 import { minimumVector, type VersionVector } from '../core/version-vector.js';
 import { mergeRecords } from './merge-records.js';
-import type { PeerState } from './peer-state.js';
+import { REQUEST_MEMORY, type PageRequest, type PeerState } from './peer-state.js';
 import { snapshotReason } from './snapshot-reason.js';
 import type { SyncContext } from './sync-context.js';
 
@@ -24,7 +31,7 @@ export class SnapshotPuller {
     if ([...peers.values()].some((peer) => peer.snapshot)) return;
     const reason = snapshotReason(port.cursors(), watermark, state.floor, options.snapshotLag);
     if (reason === null) return;
-    state.snapshot = { models: port.modelIds, index: 0, after: null, claim: null, refused: false, timer: null };
+    state.snapshot = { models: port.modelIds, index: 0, after: null, claim: null, refused: false, awaiting: null, timer: null };
     this.#ctx.info(state.id, 'snapshot needed', reason);
     this.#requestPage(state);
   }
@@ -37,32 +44,44 @@ export class SnapshotPuller {
     const ctx = this.#ctx;
     const state = ctx.peer(peer);
     const snapshot = state.snapshot;
-    if (!snapshot || snapshot.models[snapshot.index] !== model) {
-      // A late duplicate of a page already merged, or not a snapshot of ours: nothing to do.
-      ctx.info(peer, 'unexpected snapshot page', `StateResponse for model ${model}, not the one awaited`);
+    const awaiting = snapshot?.awaiting;
+    if (!snapshot || !awaiting || !startsAnswer(awaiting, model, records)) {
+      this.#notAwaited(state, model, records);
       return;
     }
+    const asked = askedRecords(awaiting, records);
+    const last = asked.at(-1)?.record;
+    // The cursor goes on from the last record asked for, whatever `next` says (a page that ends early ends its model).
+    const more = next !== null && last !== undefined;
+    if (asked.length < records.length || (next !== null && next !== last)) {
+      snapshot.refused = true;
+      const dropped = records.length - asked.length;
+      state.metrics.unsolicited += dropped;
+      const error = new UnsolicitedResponseError(peer, `${dropped} records and the cursor of a StateResponse for model ${model}`);
+      ctx.refuse(peer, error.code, `${error.message}; the snapshot will claim nothing`, Math.max(dropped, 1));
+    }
+    snapshot.awaiting = null;
     snapshot.claim = snapshot.claim === null ? new Map(reflects) : minimumVector(snapshot.claim, reflects);
-    if (next !== null) {
-      snapshot.after = next;
+    if (more) {
+      snapshot.after = last;
     } else {
       snapshot.index += 1;
       snapshot.after = null;
     }
-    const last = snapshot.index === snapshot.models.length;
-    if (!last) this.#requestPage(state);
+    const done = snapshot.index === snapshot.models.length;
+    if (!done) this.#requestPage(state);
     let merged = false;
     try {
-      merged = mergeRecords(ctx, state, records, last && !snapshot.refused ? snapshot.claim : undefined);
+      merged = mergeRecords(ctx, state, asked, done && !snapshot.refused ? snapshot.claim : undefined);
     } finally {
       // A page refused or failed: the snapshot misses its effect, and must not claim.
       if (!merged) snapshot.refused = true;
-      if (last) {
+      if (done) {
         snapshot.timer?.cancel();
         state.snapshot = null;
       }
     }
-    if (!last) return;
+    if (!done) return;
     if (snapshot.refused) {
       ctx.warn(peer, 'snapshot incomplete', 'records were refused, so nothing is claimed; the next heartbeat decides again');
       return;
@@ -77,16 +96,66 @@ export class SnapshotPuller {
     state.snapshot = null;
   }
 
+  /** A page that is not the one awaited from this peer: late when it copies one asked before, else unsolicited. */
+  #notAwaited(state: PeerState, model: number, records: readonly SnapshotRecord[]): void {
+    const ctx = this.#ctx;
+    if (state.pagesAsked.some((request) => copiesAnswer(request, model, records)) || ctx.mayBeLate(state)) {
+      state.metrics.late += 1;
+      ctx.info(state.id, 'late snapshot page', `StateResponse for model ${model} answers a request answered before, or made before this connection; dropped`);
+      return;
+    }
+    state.metrics.unsolicited += 1;
+    const error = new UnsolicitedResponseError(state.id, `a StateResponse for model ${model} with ${records.length} records`);
+    ctx.refuse(state.id, error.code, error.message);
+  }
+
   /** Asks for the current snapshot page, and again if no answer comes in time (a frame was lost). */
   #requestPage(state: PeerState): void {
     const ctx = this.#ctx;
     const snapshot = state.snapshot!;
     snapshot.timer?.cancel();
-    ctx.send(state.id, { type: 'StateRequest', model: snapshot.models[snapshot.index]!, after: snapshot.after, limit: ctx.options.pageSize });
+    const model = snapshot.models[snapshot.index]!;
+    const limit = ctx.options.pageSize;
+    // Asked again (a lost page): the same request; its answers are told apart by their records.
+    if (!snapshot.awaiting) {
+      snapshot.awaiting = { model, after: snapshot.after, limit };
+      state.pagesAsked.push(snapshot.awaiting);
+      if (state.pagesAsked.length > REQUEST_MEMORY) state.pagesAsked.shift();
+    }
+    ctx.send(state.id, { type: 'StateRequest', model, after: snapshot.after, limit });
     snapshot.timer = ctx.scheduler.setTimer(() => {
       if (state.snapshot !== snapshot || !state.connected || ctx.stopped) return;
       state.metrics.retried += 1;
       this.#requestPage(state);
     }, ctx.answerTimeoutMs());
   }
+}
+
+/** Whether a page starts where the request asked: its model, its first record after the cursor. */
+function startsAnswer(request: PageRequest, model: number, records: readonly SnapshotRecord[]): boolean {
+  if (model !== request.model) return false;
+  const first = records[0];
+  return first === undefined || (first.model === model && (request.after === null || first.record > request.after));
+}
+
+/** The records a request asked for: of its model, after its cursor, in key order, at most its limit (the rest is dropped). */
+function askedRecords(request: PageRequest, records: readonly SnapshotRecord[]): SnapshotRecord[] {
+  const asked: SnapshotRecord[] = [];
+  let after = request.after ?? '';
+  for (const record of records) {
+    if (asked.length === request.limit || record.model !== request.model || !(record.record > after)) continue;
+    asked.push(record);
+    after = record.record;
+  }
+  return asked;
+}
+
+/**
+ * Whether a page could answer a request asked before: its model, records after its cursor. (Not
+ * bounded by where the first answer ended: a later read of the same range may end elsewhere.)
+ */
+function copiesAnswer(request: PageRequest, model: number, records: readonly SnapshotRecord[]): boolean {
+  if (model !== request.model || records.length > request.limit) return false;
+  const after = request.after ?? '';
+  return records.every((record) => record.model === model && record.record > after);
 }

@@ -78,9 +78,9 @@ export class SyncContext {
       });
   }
 
-  /** Counts a refusal and tells the peer why. */
-  refuse(peer: string, code: SyncErrorCode, detail: string): void {
-    this.peer(peer).metrics.refused += 1;
+  /** Counts `count` refusals of one kind and tells the peer why, once. */
+  refuse(peer: string, code: SyncErrorCode, detail: string, count = 1): void {
+    this.peer(peer).metrics.refused += count;
     this.warn(peer, `refused (${code})`, detail);
     this.send(peer, { type: 'Error', code, message: detail });
   }
@@ -88,6 +88,15 @@ export class SyncContext {
   /** How long to wait for the answer to a request before asking again. */
   answerTimeoutMs(): number {
     return Math.max(4 * this.options.retryBaseMs, 1000);
+  }
+
+  /**
+   * Whether a response that answers no request this device is waiting for may still be an honest
+   * late one: on a connection younger than an answer timeout it may answer a request made before
+   * it (on the last connection, or by this device before it restarted, which it cannot remember).
+   */
+  mayBeLate(state: PeerState): boolean {
+    return this.scheduler.now() - state.connectedAt < this.answerTimeoutMs();
   }
 
   /** Runs an event handler; an unexpected error is counted and reported, never thrown into the transport. */

@@ -8,7 +8,8 @@
  * A `Scheduler` is the clock and the timers; the simulated network supplies a virtual one, so a
  * test's whole run is determined by its seed.
  */
-import { SyncError } from '../core/errors.js';
+import { createHash, X509Certificate } from 'node:crypto';
+import { SyncError, type SyncErrorCode } from '../core/errors.js';
 
 export interface TransportHandlers {
   peerUp(peer: string): void;
@@ -24,9 +25,49 @@ export interface Transport {
   start(): Promise<void>;
   /** Sends a frame; resolves once it is handed to the network, rejects (with a `TransportError`) when it cannot be. */
   send(peer: string, frame: Uint8Array): Promise<void>;
-  /** Drops the connection to a peer (for instance one that keeps sending garbage). */
-  disconnect(peer: string, reason: string): void;
+  /**
+   * Drops the connection to a peer (for instance one that keeps sending garbage); `code` says why,
+   * for the transport's counters ('too-many-invalid' counts as closed for invalid frames).
+   */
+  disconnect(peer: string, reason: string, code?: SyncErrorCode): void;
   close(): Promise<void>;
+}
+
+/**
+ * Which key each device id uses, as this device first saw it (trust on first use, after the peer
+ * proved it is a member). A transport refuses a known device that presents another key.
+ * Fingerprints are `certificateFingerprint` values.
+ */
+export interface PeerKeyStore {
+  /** The fingerprint pinned for a device, if it was seen before. */
+  fingerprintOf(deviceId: string): string | undefined;
+  /** Pins a device's fingerprint (on first sight). */
+  pin(deviceId: string, fingerprint: string): void;
+}
+
+/** A `PeerKeyStore` that forgets on exit (a library's `peerKeys` keeps its pins in the library file). */
+export class MemoryPeerKeyStore implements PeerKeyStore {
+  readonly #pins = new Map<string, string>();
+
+  fingerprintOf(deviceId: string): string | undefined {
+    return this.#pins.get(deviceId);
+  }
+
+  pin(deviceId: string, fingerprint: string): void {
+    this.#pins.set(deviceId, fingerprint);
+  }
+}
+
+/**
+ * A device key's fingerprint: the SHA-256 (lower-case hex) of its certificate's public key
+ * (SubjectPublicKeyInfo, DER). It names the key, not the certificate: a new certificate for the
+ * same key keeps it.
+ *
+ * @param certificate PEM text, or the DER bytes of the certificate
+ */
+export function certificateFingerprint(certificate: string | Uint8Array): string {
+  const spki = new X509Certificate(certificate).publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('hex');
 }
 
 /** A frame that could not be sent, or a connection refused. */

@@ -34,7 +34,11 @@ export type Command =
   | { readonly kind: 'crash'; readonly device: number }
   | { readonly kind: 'restart'; readonly device: number }
   | { readonly kind: 'clock'; readonly device: number; readonly offsetMs: number }
-  | { readonly kind: 'join' };
+  | { readonly kind: 'join' }
+  /** A hostile device's act (see `hostile-history.ts`); fleets without one ignore it. */
+  | { readonly kind: 'hostile'; readonly action: HostileAction; readonly target: number; readonly pick: number };
+
+export type HostileAction = 'own-origin' | 'equivocate' | 'unsolicited-records' | 'unsolicited-page' | 'forge-responses' | 'lure-pull';
 
 /** Wall clock jumps stay within ±2 minutes, so two devices never drift apart beyond the 5-minute bound. */
 const MAX_CLOCK_OFFSET_MS = 2 * 60_000;
@@ -117,6 +121,8 @@ export interface FleetDriver {
   /** Lets a few heartbeats and acks go round, so every device learns what every other holds. */
   exchangeVectors(): Promise<void>;
   close(): Promise<void>;
+  /** A hostile device acts (only fleets that have one). */
+  hostile?(command: Extract<Command, { kind: 'hostile' }>): Promise<void>;
 }
 
 /**
@@ -170,6 +176,9 @@ export async function executeHistory(driver: FleetDriver, commands: readonly Com
       case 'join':
         if (driver.devices().length < DEVICES.length) watch(await driver.join(DEVICES[driver.devices().length]!));
         break;
+      case 'hostile':
+        await driver.hostile?.(item);
+        break;
     }
   }
 
@@ -215,7 +224,13 @@ export async function runHistory({ seed, devices, commands }: { seed: number; de
 }
 
 /** The six checks of a finished history. */
-export function checkFleet({ devices, committed, problems }: HistoryResult): void {
+export function checkFleet(result: HistoryResult): void {
+  checkState(result);
+  checkQuiet(result);
+}
+
+/** Checks 1 to 5: convergence, no lost writes, owners' copies, pruning. */
+export function checkState({ devices, committed }: HistoryResult): void {
   const registry = devices[0]!.library.registry;
   const state = syncedState(devices[0]!.library);
   // 1. convergence
@@ -235,7 +250,10 @@ export function checkFleet({ devices, committed, problems }: HistoryResult): voi
     syncPortOf(device.library).prune(RETENTION_MS);
     assert.equal(heldEntries(device.library), [], `${device.id} kept log entries every peer acknowledged`);
   }
-  // 6. no unhandled error, no refusal, nothing parked
+}
+
+/** Check 6: no unhandled error, no refusal, nothing parked. */
+export function checkQuiet({ devices, problems }: HistoryResult): void {
   assert.equal(
     problems.map((event) => `${event.peer ?? ''} ${event.event}: ${event.detail}`),
     [],

@@ -8,13 +8,15 @@ import { checkFleet, history, runHistory, type Command, type HistoryResult } fro
 
 type Scenario = { seed: number; devices: number; commands: Command[] };
 
-export interface PropertyOptions {
+export interface PropertyOptions<R extends HistoryResult = HistoryResult> {
   readonly runs: number;
   /** Stop starting new runs after this long (the soak's `--seconds`). */
   readonly seconds?: number;
   /** The histories (default: `history`) and how to run one (default: on the simulated network). */
   readonly scenarios?: fc.Arbitrary<Scenario>;
-  readonly run?: (scenario: Scenario) => Promise<HistoryResult>;
+  readonly run?: (scenario: Scenario) => Promise<R>;
+  /** The checks of a finished history (default: `checkFleet`, the six checks). */
+  readonly check?: (result: R) => void;
   /** Environment variables that replay a failure (default FLEET_SEED and FLEET_PATH). */
   readonly seedVariable?: string;
   readonly pathVariable?: string;
@@ -27,17 +29,18 @@ export interface PropertyOptions {
 }
 
 /** Runs the property; returns how many histories ran, throws with fast-check's report on a failure. */
-export async function assertFleetProperty(options: PropertyOptions): Promise<number> {
+export async function assertFleetProperty<R extends HistoryResult = HistoryResult>(options: PropertyOptions<R>): Promise<number> {
   const seedVariable = options.seedVariable ?? 'FLEET_SEED';
   const pathVariable = options.pathVariable ?? 'FLEET_PATH';
   const seed = process.env[seedVariable] === undefined ? options.defaultSeed : Number(process.env[seedVariable]);
   const path = process.env[pathVariable];
-  const run = options.run ?? runHistory;
+  const run = options.run ?? (runHistory as unknown as (scenario: Scenario) => Promise<R>);
+  const check = options.check ?? checkFleet;
   const details = await fc.check(
     fc.asyncProperty(options.scenarios ?? history, async (scenario) => {
       const result = await run(scenario);
       try {
-        checkFleet(result);
+        check(result);
       } finally {
         await result.close();
       }

@@ -38,6 +38,8 @@ export async function runTcpHistory({ seed, devices, commands }: { seed: number;
       libraryId: LIBRARY_ID,
       schemaHash: registry.schemaHash,
       secret: 'library secret',
+      credentials: library.credentials,
+      peerKeys: library.peerKeys,
       listen: { host: '127.0.0.1', port },
       peers: members.slice(0, index).map((member) => `127.0.0.1:${member.port}`),
       reconnectBaseMs: 20,

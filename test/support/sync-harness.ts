@@ -8,7 +8,7 @@ import type { VersionVector } from '../../runtime/core/version-vector.js';
 import { syncPortOf } from '../../runtime/library/library.js';
 import type { PeerSyncOptions } from '../../runtime/sync/options.js';
 import { PeerSync } from '../../runtime/sync/peer-sync.js';
-import type { Transport } from '../../runtime/transports/transport.js';
+import type { PeerKeyStore, Transport } from '../../runtime/transports/transport.js';
 import { SimulatedNetwork, type SimulatedFaults } from '../../runtime/transports/simulated/index.js';
 import { createTcpTransport, type TcpEvent, type TcpTransport } from '../../runtime/transports/tcp/index.js';
 import { closeReaders, DEVICES, LIBRARY_ID, openDevice, syncedState, temporaryDirectory, type ExampleLibrary } from './libraries.js';
@@ -30,20 +30,33 @@ export const TEST_SYNC_OPTIONS: Partial<PeerSyncOptions> = {
   log: () => {},
 };
 
+/** How a fleet is made: the network's seed and faults, sync options, and per device its log and a wrapper of its transport. */
+export interface FleetOptions {
+  readonly seed: number;
+  readonly faults?: SimulatedFaults;
+  readonly sync?: Partial<PeerSyncOptions>;
+  /** A device's own log (default: the `log` of `sync`). */
+  readonly logFor?: (device: string) => PeerSyncOptions['log'];
+  /** Wraps a device's transport (each time it starts): a hostile device tampers with what it sends. */
+  readonly wrapTransport?: (device: string, transport: Transport) => Transport;
+}
+
 export class SimulatedFleet {
   readonly network: SimulatedNetwork;
   readonly devices: Device[] = [];
   /** Per device, how far its wall clock is off (ms); changed by `setClockOffset`. */
   readonly clockOffsets = new Map<string, number>();
   readonly #options: Partial<PeerSyncOptions>;
+  readonly #fleet: FleetOptions;
 
-  private constructor(network: SimulatedNetwork, options: Partial<PeerSyncOptions>) {
+  private constructor(network: SimulatedNetwork, options: FleetOptions) {
     this.network = network;
-    this.#options = options;
+    this.#options = { ...TEST_SYNC_OPTIONS, ...options.sync };
+    this.#fleet = options;
   }
 
-  static async create(count: number, options: { seed: number; faults?: SimulatedFaults; sync?: Partial<PeerSyncOptions> }): Promise<SimulatedFleet> {
-    const fleet = new SimulatedFleet(new SimulatedNetwork({ seed: options.seed, faults: options.faults }), { ...TEST_SYNC_OPTIONS, ...options.sync });
+  static async create(count: number, options: FleetOptions): Promise<SimulatedFleet> {
+    const fleet = new SimulatedFleet(new SimulatedNetwork({ seed: options.seed, faults: options.faults }), options);
     for (const id of DEVICES.slice(0, count)) await fleet.add(id);
     return fleet;
   }
@@ -52,8 +65,16 @@ export class SimulatedFleet {
   async add(id: string, dir = temporaryDirectory('sim'), options: { clockOffsetMs?: number } = {}): Promise<Device> {
     if (options.clockOffsetMs !== undefined) this.clockOffsets.set(id, options.clockOffsetMs);
     const library = await openDevice(id, { dir, now: () => this.network.scheduler.now() + (this.clockOffsets.get(id) ?? 0) });
-    const transport = this.network.transport(id);
-    const sync = new PeerSync(syncPortOf(library), { ...this.#options, transport, scheduler: this.network.scheduler, random: () => this.network.random() });
+    const simulated = this.network.transport(id);
+    const transport = this.#fleet.wrapTransport?.(id, simulated) ?? simulated;
+    const log = this.#fleet.logFor?.(id) ?? this.#options.log;
+    const sync = new PeerSync(syncPortOf(library), {
+      ...this.#options,
+      ...(log ? { log } : {}),
+      transport,
+      scheduler: this.network.scheduler,
+      random: () => this.network.random(),
+    });
     const device: Device = { id, dir, library, sync, transport };
     const index = this.devices.findIndex((existing) => existing.id === id);
     if (index >= 0) this.devices[index] = device;
@@ -112,16 +133,30 @@ export function assertConverged(devices: readonly Device[], equal: (actual: unkn
   for (const device of devices.slice(1)) equal(syncedState(device.library), expected, `${device.id} differs from ${devices[0]!.id}`);
 }
 
-/** A device on real TCP sockets on loopback. */
-export async function tcpDevice(
+/** How a test's device connects over TCP on loopback. */
+export interface TcpOptions {
+  secret?: string;
+  peers?: string[];
+  libraryId?: string;
+  protocolVersion?: number;
+  events?: TcpEvent[];
+}
+
+/**
+ * A TCP transport on loopback (any free port) for a device of the test library, with that device's
+ * key and certificate, and its pinned peer keys when it has a library.
+ */
+export function tcpTransport(
   id: string,
-  options: { secret?: string; peers?: string[]; libraryId?: string; protocolVersion?: number; events?: TcpEvent[]; sync?: Partial<PeerSyncOptions> } = {},
-): Promise<Device & { transport: TcpTransport; address: string }> {
-  const library = await openDevice(id, { libraryId: options.libraryId ?? LIBRARY_ID });
-  const transport = createTcpTransport({
+  credentials: { readonly key: string; readonly cert: string },
+  options: TcpOptions & { peerKeys?: PeerKeyStore } = {},
+): TcpTransport {
+  return createTcpTransport({
     deviceId: id,
     libraryId: options.libraryId ?? LIBRARY_ID,
     schemaHash: registry.schemaHash,
+    credentials,
+    peerKeys: options.peerKeys,
     secret: options.secret ?? 'library secret',
     listen: { host: '127.0.0.1', port: 0 },
     peers: options.peers ?? [],
@@ -130,6 +165,15 @@ export async function tcpDevice(
     reconnectMaxMs: 500,
     onEvent: (event) => options.events?.push(event),
   });
+}
+
+/** A device on real TCP sockets on loopback. */
+export async function tcpDevice(
+  id: string,
+  options: TcpOptions & { sync?: Partial<PeerSyncOptions> } = {},
+): Promise<Device & { transport: TcpTransport; address: string }> {
+  const library = await openDevice(id, { libraryId: options.libraryId ?? LIBRARY_ID });
+  const transport = tcpTransport(id, library.credentials, { ...options, peerKeys: library.peerKeys });
   const sync = new PeerSync(syncPortOf(library), { ...TEST_SYNC_OPTIONS, ...options.sync, transport });
   await sync.start();
   const { port } = transport.address();

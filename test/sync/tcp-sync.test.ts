@@ -2,13 +2,13 @@
  * Sync over real TCP sockets on loopback: state-based and log-based scenarios, and refusals
  * (wrong secret, wrong library, a newer protocol version, garbage) that leave the receiver working.
  */
-import net from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MAX_CONSECUTIVE_INVALID } from '../../runtime/protocol/dispatch.js';
+import { MAX_INVALID_FRAMES } from '../../runtime/protocol/dispatch.js';
 import { PROTOCOL_VERSION } from '../../runtime/protocol/messages.js';
 import type { TcpEvent } from '../../runtime/transports/tcp/index.js';
 import { closeReaders, DEVICE_A, DEVICE_B, DEVICE_C, NOW } from '../support/libraries.js';
+import { connectPlain, connectRaw } from '../support/raw-connection.js';
 import { assertConverged, sameVectors, tcpDevice, waitFor, type Device } from '../support/sync-harness.js';
 
 const running: Device[] = [];
@@ -64,7 +64,10 @@ test('7 over TCP: the wrong secret, the wrong library and a newer protocol versi
       options: { libraryId: '00000000-0000-4000-8000-0000000000ff' },
       reason: /^wrong library: 00000000-0000-4000-8000-0000000000ff is not 00000000-0000-4000-8000-000000000001$/,
     },
-    { options: { protocolVersion: PROTOCOL_VERSION + 1 }, reason: /^protocol version 3 is not supported \(this device speaks 2\); upgrade the older device$/ },
+    {
+      options: { protocolVersion: PROTOCOL_VERSION + 1 },
+      reason: new RegExp(`^protocol version ${PROTOCOL_VERSION + 1} is not supported \\(this device speaks ${PROTOCOL_VERSION}\\); upgrade the older device$`),
+    },
   ];
   for (const { options, reason } of cases) {
     events.length = 0;
@@ -81,42 +84,48 @@ test('7 over TCP: the wrong secret, the wrong library and a newer protocol versi
   }
 });
 
-test('7 over TCP: garbage does not crash the receiver; a peer that keeps sending it is disconnected', async () => {
+test('7 over TCP: garbage does not crash the receiver; a peer that keeps sending it is disconnected, valid frames between or not', async () => {
   const events: TcpEvent[] = [];
   const a = await device(DEVICE_A, { events });
   const port = Number(a.address.split(':')[1]);
-  // Not a syncgen peer at all.
-  const raw = net.connect({ host: '127.0.0.1', port });
-  await new Promise((resolve) => raw.once('connect', resolve));
-  raw.write(Buffer.from('GET / HTTP/1.1\r\nHost: example\r\n\r\n'));
+  // Not a syncgen peer at all: not even TLS.
+  const plain = await connectPlain(port);
+  await plain.write(Buffer.from('GET / HTTP/1.1\r\nHost: example\r\n\r\n'));
   assert.ok(await waitFor(() => events.some((event) => event.kind === 'refused')));
-  assert.is(events.find((event) => event.kind === 'refused')!.reason, 'frame of 1195725856 bytes exceeds the limit of 16777216', '"GET " read as a length');
-  raw.destroy();
-  // A well-framed frame that is no handshake.
+  assert.is(events.find((event) => event.kind === 'refused')!.reason, 'TLS handshake failed: http request');
+  plain.destroy();
+  // Inside TLS: a length beyond the limit, and a well-framed frame that is no handshake.
   events.length = 0;
-  const framed = net.connect({ host: '127.0.0.1', port });
-  await new Promise((resolve) => framed.once('connect', resolve));
-  framed.write(Buffer.from([0, 0, 0, 3, 1, 2, 3]));
+  const raw = await connectRaw(port);
+  await raw.write(Buffer.from('GET / HTTP/1.1\r\nHost: example\r\n\r\n'));
+  assert.ok(await waitFor(() => events.some((event) => event.kind === 'refused')));
+  assert.is(events.find((event) => event.kind === 'refused')!.reason, 'frame of 1195725856 bytes exceeds the limit of 4096', '"GET " read as a length');
+  raw.destroy();
+  events.length = 0;
+  const framed = await connectRaw(port);
+  await framed.write(Buffer.from([0, 0, 0, 3, 1, 2, 3]));
   assert.ok(await waitFor(() => events.some((event) => event.kind === 'refused')));
   assert.is(events.find((event) => event.kind === 'refused')!.reason, 'the handshake frame is not MessagePack: not a syncgen peer');
   framed.destroy();
 
   const bEvents: TcpEvent[] = [];
   const b = await device(DEVICE_B, { peers: [a.address], events: bEvents });
-  assert.ok(await waitFor(() => a.sync.connectedPeers().includes(DEVICE_B)));
-  for (const garbage of [Buffer.from([0xc1]), Buffer.from('not msgpack at all'), Buffer.alloc(0)]) await b.transport.send(DEVICE_A, garbage);
+  // Each side opens once it has the other's ready: wait for both.
+  assert.ok(await waitFor(() => a.sync.connectedPeers().includes(DEVICE_B) && b.sync.connectedPeers().includes(DEVICE_A)));
+  for (const garbage of [Buffer.from([0xc1]), Buffer.from('not msgpack at all')]) await b.transport.send(DEVICE_A, garbage);
   assert.ok(await waitFor(() => (b.sync.metrics().peers[DEVICE_A]?.lastError ?? '').startsWith('peer reported malformed')));
-  assert.ok(a.sync.connectedPeers().includes(DEVICE_B), 'a few bad frames keep the connection');
+  assert.ok(a.sync.connectedPeers().includes(DEVICE_B), 'a bad frame or two keep the connection');
   const tag = b.library.transact((tx) => tx.tag.create({ name: 'still syncing', createdAt: NOW }));
   assert.ok(await waitFor(() => a.library.get('tag', tag.id) !== undefined));
-  assert.is(a.sync.metrics().peers[DEVICE_B]!.refused, 3);
+  assert.is(a.sync.metrics().peers[DEVICE_B]!.refused, MAX_INVALID_FRAMES - 1);
 
+  // Valid frames flowed since: they do not wipe the count, so one more bad frame disconnects.
   const connections = () => bEvents.filter((event) => event.kind === 'connected').length;
   const before = connections();
-  for (let index = 0; index < MAX_CONSECUTIVE_INVALID; index += 1) await b.transport.send(DEVICE_A, Buffer.from([0xc1]));
+  await b.transport.send(DEVICE_A, Buffer.alloc(0));
   assert.ok(await waitFor(() => bEvents.some((event) => event.kind === 'closed')), 'the peer was disconnected');
   assert.ok(await waitFor(() => connections() > before && a.sync.connectedPeers().includes(DEVICE_B)), 'and redials afterwards');
-  assert.is(a.sync.metrics().peers[DEVICE_B]!.refused, 3 + MAX_CONSECUTIVE_INVALID);
+  assert.is(a.sync.metrics().peers[DEVICE_B]!.refused, MAX_INVALID_FRAMES);
 });
 
 test.run();

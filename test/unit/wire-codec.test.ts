@@ -111,7 +111,7 @@ test('typed refusals: version, unknown type, oversized, wrong field type, not Me
   const version = wireError(frame(PROTOCOL_VERSION + 1, 10, [[], 0, []]));
   assert.equal(
     [version.code, version.message],
-    ['unsupported-version', 'protocol version 3 is not supported (this device speaks 2); upgrade the older device'],
+    ['unsupported-version', `protocol version ${PROTOCOL_VERSION + 1} is not supported (this device speaks ${PROTOCOL_VERSION}); upgrade the older device`],
   );
   assert.equal(
     [wireError(frame(PROTOCOL_VERSION, 99, [])).code, wireError(frame(PROTOCOL_VERSION, 99, [])).message],

@@ -37,6 +37,8 @@ export async function syncNotes(
     libraryId: identity.libraryId,
     deviceId: identity.deviceId,
     secret: identity.secret,
+    credentials: notes.credentials, // this device's key and certificate, for TLS
+    peerKeys: notes.peerKeys, // the keys of the devices it has met, pinned in the library file
     schemaHash: registry.schemaHash,
     listen: { host: network.host ?? '127.0.0.1', port: network.port },
     peers: network.peers ?? [],

@@ -1,10 +1,13 @@
 /**
  * Length-prefixed framing over a byte stream: a 4-byte big-endian length, then the frame's bytes.
  * A length above the limit ends the connection (its framing can no longer be trusted), so a peer
- * can never make this side buffer more than one frame's worth.
+ * can never make this side buffer more than one frame's worth. The limit is given per frame: it
+ * is small until the connection is authenticated, and a frame that follows the handshake in the
+ * same chunk is held to the limit of the phase it arrives in.
  */
 
 const HEADER_BYTES = 4;
+const EMPTY = Buffer.alloc(0);
 
 /** The bytes of one frame on the stream. */
 export function framed(frame: Uint8Array): Buffer {
@@ -25,38 +28,57 @@ export class OversizedFrame {
   }
 }
 
-/** Reassembles frames from the chunks of a stream. */
+/** Reassembles frames from the chunks of a stream: `push` each chunk, then take frames with `next` until it returns null. */
 export class FrameReader {
-  readonly #maxFrameBytes: number;
-  #buffered: Buffer[] = [];
-  #bufferedBytes = 0;
+  /** Bytes being read, from `#offset` on; chunks that arrived after them wait in `#pending`. */
+  #data: Buffer = EMPTY;
+  #offset = 0;
+  #pending: Buffer[] = [];
+  /** Bytes buffered in all (unread part of `#data` and the pending chunks). */
+  #bytes = 0;
   /** Bytes needed before the next frame (or length) is complete: chunks are joined only then, not on every chunk (quadratic in a large frame). */
   #needed = HEADER_BYTES;
+  #cleared = false;
 
-  constructor(maxFrameBytes: number) {
-    this.#maxFrameBytes = maxFrameBytes;
+  push(chunk: Buffer): void {
+    if (this.#cleared) return;
+    if (this.#offset === this.#data.length) {
+      this.#data = chunk;
+      this.#offset = 0;
+    } else {
+      this.#pending.push(chunk);
+    }
+    this.#bytes += chunk.length;
   }
 
-  /** Appends bytes; returns the frames now complete, or `OversizedFrame` when a length is out of bounds. */
-  read(chunk: Buffer): Buffer[] | OversizedFrame {
-    this.#buffered.push(chunk);
-    this.#bufferedBytes += chunk.length;
-    if (this.#bufferedBytes < this.#needed) return [];
-    let data = this.#buffered.length === 1 ? this.#buffered[0]! : Buffer.concat(this.#buffered, this.#bufferedBytes);
-    const frames: Buffer[] = [];
-    this.#needed = HEADER_BYTES;
-    while (data.length >= HEADER_BYTES) {
-      const length = data.readUInt32BE(0);
-      if (length > this.#maxFrameBytes) return new OversizedFrame(length, this.#maxFrameBytes);
-      if (data.length < HEADER_BYTES + length) {
-        this.#needed = HEADER_BYTES + length;
-        break;
-      }
-      frames.push(data.subarray(HEADER_BYTES, HEADER_BYTES + length));
-      data = data.subarray(HEADER_BYTES + length);
+  /** The next complete frame, null until more bytes arrive, or `OversizedFrame` when its length exceeds `limit`. */
+  next(limit: number): Buffer | OversizedFrame | null {
+    if (this.#cleared || this.#bytes < this.#needed) return null;
+    if (this.#pending.length > 0) {
+      this.#data = Buffer.concat([this.#data.subarray(this.#offset), ...this.#pending], this.#bytes);
+      this.#offset = 0;
+      this.#pending = [];
     }
-    this.#buffered = data.length > 0 ? [data] : [];
-    this.#bufferedBytes = data.length;
-    return frames;
+    const offset = this.#offset;
+    const length = this.#data.readUInt32BE(offset);
+    if (length > limit) return new OversizedFrame(length, limit);
+    const end = offset + HEADER_BYTES + length;
+    if (end > this.#data.length) {
+      this.#needed = HEADER_BYTES + length;
+      return null;
+    }
+    this.#offset = end;
+    this.#bytes -= HEADER_BYTES + length;
+    this.#needed = HEADER_BYTES;
+    return this.#data.subarray(offset + HEADER_BYTES, end);
+  }
+
+  /** Drops what is buffered, and every later chunk (the connection is closing: nothing more of it is read). */
+  clear(): void {
+    this.#cleared = true;
+    this.#data = EMPTY;
+    this.#offset = 0;
+    this.#pending = [];
+    this.#bytes = 0;
   }
 }

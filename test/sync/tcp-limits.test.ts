@@ -1,0 +1,350 @@
+/**
+ * The TCP transport's limits, each with its exact outcome, over real sockets on loopback: the cap
+ * of connections in their handshake, the small frame limit before authentication (and the large one
+ * after it, even within the handshake's last chunk), the handshake deadline across every phase, the
+ * idle deadline after authentication, the invalid frames that disconnect a member whatever valid
+ * frames came between, hellos carrying values whose conversion to text throws, and handlers that
+ * throw: each ends one connection, is counted in `stats()` and reported with a typed code, and the
+ * process lives.
+ */
+import net from 'node:net';
+import { Packr } from 'msgpackr';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { registry } from '../../generated/index.js';
+import { MAX_INVALID_FRAMES, ProtocolDispatcher, type ProtocolHandlers } from '../../runtime/protocol/dispatch.js';
+import { PROTOCOL_VERSION } from '../../runtime/protocol/messages.js';
+import { encodeEnvelope } from '../../runtime/protocol/wire-codec.js';
+import { resolveOptions } from '../../runtime/sync/options.js';
+import { framed } from '../../runtime/transports/tcp/framing.js';
+import { authFrame, checkHello, helloFrame, newNonce, readHandshake, readyFrame, type HandshakeIdentity } from '../../runtime/transports/tcp/handshake.js';
+import { createTcpTransport, type TcpEvent, type TcpTransport, type TcpTransportOptions } from '../../runtime/transports/tcp/index.js';
+import { DEFAULT_TCP_LIMITS } from '../../runtime/transports/tcp/limits.js';
+import type { TransportHandlers } from '../../runtime/transports/transport.js';
+import { testCredentials } from '../support/credentials.js';
+import { authenticate, connectPlain, connectRaw, dialerBinding, type RawConnection } from '../support/raw-connection.js';
+import { DEVICE_A, DEVICE_B, LIBRARY_ID } from '../support/libraries.js';
+import { waitFor } from '../support/sync-harness.js';
+
+const SECRET = 'library secret';
+const MEMBER: HandshakeIdentity = {
+  deviceId: DEVICE_B,
+  libraryId: LIBRARY_ID,
+  schemaHash: registry.schemaHash,
+  secret: Buffer.from(SECRET),
+  protocolVersion: PROTOCOL_VERSION,
+};
+const STRANGER: HandshakeIdentity = { ...MEMBER, secret: Buffer.from('not the secret') };
+const heartbeat = encodeEnvelope({
+  version: PROTOCOL_VERSION,
+  libraryId: LIBRARY_ID,
+  schemaHash: registry.schemaHash,
+  message: { type: 'Heartbeat', watermark: new Map(), sentAt: 1, floor: new Map() },
+});
+
+const transports: TcpTransport[] = [];
+const raws: RawConnection[] = [];
+const crashes: unknown[] = [];
+const trap = (error: unknown) => crashes.push(error);
+
+test.before(() => {
+  process.on('uncaughtException', trap);
+  process.on('unhandledRejection', trap);
+});
+
+test.after.each(async () => {
+  for (const raw of raws.splice(0)) raw.destroy();
+  for (const transport of transports.splice(0)) await transport.close();
+  assert.equal(crashes.splice(0), [], 'no uncaught exception or unhandled rejection');
+});
+
+test.after(() => {
+  process.off('uncaughtException', trap);
+  process.off('unhandledRejection', trap);
+});
+
+/** A listening device's transport alone, its events, the frames it hands up and the peers it reports. */
+async function listening(options: Partial<TcpTransportOptions> = {}, handlers: Partial<TransportHandlers> = {}) {
+  const events: TcpEvent[] = [];
+  const frames: Buffer[] = [];
+  const down: string[] = [];
+  const transport = createTcpTransport({
+    deviceId: DEVICE_A,
+    libraryId: LIBRARY_ID,
+    schemaHash: registry.schemaHash,
+    secret: SECRET,
+    credentials: await testCredentials(DEVICE_A),
+    listen: { host: '127.0.0.1', port: 0 },
+    onEvent: (event) => events.push(event),
+    ...options,
+  });
+  transport.setHandlers({ peerUp: () => {}, peerDown: (peer) => down.push(peer), frame: (_, frame) => frames.push(Buffer.from(frame)), ...handlers });
+  await transport.start();
+  transports.push(transport);
+  const refusals = (code: string) => events.filter((event) => event.kind === 'refused' && event.code === code);
+  return { transport, events, frames, down, port: transport.address().port, refusals };
+}
+
+async function raw(port: number): Promise<RawConnection> {
+  const connection = await connectRaw(port);
+  raws.push(connection);
+  return connection;
+}
+
+async function member(port: number, identity = MEMBER): Promise<RawConnection> {
+  const connection = await authenticate(port, identity);
+  raws.push(connection);
+  return connection;
+}
+
+function header(length: number): Buffer {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32BE(length);
+  return bytes;
+}
+
+test('defaults: 4 KiB before authentication, 32 connections in their handshake, 10 s to finish it, idle after 30 s (30 default heartbeats)', async () => {
+  const credentials = await testCredentials(DEVICE_A);
+  assert.equal(DEFAULT_TCP_LIMITS, {
+    maxFrameBytes: 16 * 1024 * 1024,
+    maxHandshakeFrameBytes: 4096,
+    maxUnauthenticated: 32,
+    handshakeTimeoutMs: 10_000,
+    idleTimeoutMs: 30_000,
+  });
+  assert.ok(DEFAULT_TCP_LIMITS.idleTimeoutMs >= 10 * resolveOptions({} as never).heartbeatMs, 'a healthy peer heartbeats many times within the idle deadline');
+  assert.throws(
+    () => createTcpTransport({ deviceId: DEVICE_A, libraryId: LIBRARY_ID, schemaHash: registry.schemaHash, secret: SECRET, credentials, idleTimeoutMs: 0 }),
+    /idleTimeoutMs/,
+  );
+});
+
+test('cap: with 32 strangers in their handshake, the 33rd connection is closed at once and counted; a slot frees when one leaves', async () => {
+  const device = await listening();
+  const strangers = await Promise.all(Array.from({ length: DEFAULT_TCP_LIMITS.maxUnauthenticated }, () => raw(device.port)));
+  assert.ok(await waitFor(() => device.transport.stats().unauthenticated === 32));
+  const over = await connectPlain(device.port);
+  raws.push(over);
+  assert.ok(await over.closesWithin(1000), 'closed at once');
+  assert.is(over.received, 0, 'before any handshake work: not even TLS');
+  assert.is(device.transport.stats().refusedByCode['too-many-connections'], 1);
+  assert.is(device.transport.stats().refusedUnauthenticated, 1);
+  assert.is(device.refusals('too-many-connections').length, 1);
+  assert.match(device.refusals('too-many-connections')[0]!.reason, /^32 connections are already in their handshake/);
+
+  strangers[0]!.destroy();
+  assert.ok(await waitFor(() => device.transport.stats().unauthenticated === 31));
+  const next = await raw(device.port);
+  assert.not.ok(await next.closesWithin(300), 'accepted again');
+  assert.is(device.transport.stats().unauthenticated, 32);
+  // A member is not kept out for long: its handshake needs a free slot only while it runs.
+  strangers[1]!.destroy();
+  assert.ok(await waitFor(() => device.transport.stats().unauthenticated === 31));
+  await member(device.port);
+  assert.ok(await waitFor(() => device.transport.connectedPeers().includes(DEVICE_B)));
+  assert.is(device.transport.stats().unauthenticated, 31, 'authenticated: no longer counted against the cap');
+});
+
+test('before authentication: a length over 4 KiB is refused as oversized at once; a frame of exactly 4 KiB is read (and is no hello)', async () => {
+  const device = await listening();
+  const over = await raw(device.port);
+  await over.write(header(4097));
+  assert.ok(await over.closesWithin(1000));
+  assert.is(device.refusals('oversized')[0]?.reason, 'frame of 4097 bytes exceeds the limit of 4096');
+
+  const at = await raw(device.port);
+  await at.send(Buffer.alloc(4096, 0xc1));
+  assert.ok(await at.closesWithin(1000));
+  assert.is(device.refusals('not-a-peer').length, 1);
+  assert.equal(device.transport.stats().refusedByCode, { oversized: 1, 'not-a-peer': 1 });
+});
+
+test("after authentication the frame limit is maxFrameBytes, even for a frame in the same chunk as the handshake's last frames", async () => {
+  const device = await listening();
+  const connection = await raw(device.port);
+  const nonce = newNonce();
+  const first = connection.nextFrame();
+  await connection.send(helloFrame(MEMBER, nonce));
+  const hello = readHandshake(await first);
+  assert.is(hello.kind, 'message');
+  const checked = checkHello(MEMBER, hello.kind === 'message' ? hello.message : null);
+  if ('code' in checked) throw new Error(checked.reason);
+  const exchange = { peer: checked.peer, nonce, peerNonce: checked.nonce, binding: await dialerBinding(connection, MEMBER.deviceId) };
+  const large = Buffer.alloc(64 * 1024, 7);
+  await connection.write(Buffer.concat([framed(authFrame(MEMBER, exchange)), framed(readyFrame()), framed(large)]));
+  assert.ok(await waitFor(() => device.frames.length === 1));
+  assert.is(device.frames[0]!.length, large.length);
+  assert.equal(device.transport.connectedPeers(), [DEVICE_B]);
+});
+
+test('the handshake deadline covers every phase before authentication: silence, a hello without auth, and a dial that gets no hello', async () => {
+  const device = await listening({ handshakeTimeoutMs: 300 });
+  const silent = await raw(device.port);
+  const helloOnly = await raw(device.port);
+  await helloOnly.send(helloFrame(STRANGER, newNonce()));
+  assert.ok(await silent.closesWithin(2000));
+  assert.ok(await helloOnly.closesWithin(2000));
+  assert.is(device.refusals('handshake-timeout').length, 2);
+  assert.is(device.transport.stats().refusedByCode['handshake-timeout'], 2);
+
+  // This side dials a listener that accepts and says nothing.
+  const accepted: net.Socket[] = [];
+  const mute = net.createServer((socket) => {
+    socket.on('error', () => {});
+    accepted.push(socket);
+  });
+  await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+  const { port } = mute.address() as net.AddressInfo;
+  const dialer = await listening({ handshakeTimeoutMs: 300, reconnectBaseMs: 10_000 });
+  dialer.transport.connect(`127.0.0.1:${port}`);
+  assert.ok(await waitFor(() => dialer.refusals('handshake-timeout').length === 1, 2000));
+  for (const socket of accepted) socket.destroy();
+  await new Promise<void>((resolve) => mute.close(() => resolve()));
+});
+
+test('after authentication a silent peer is closed at the idle deadline; a peer that keeps sending is not', async () => {
+  const device = await listening({ idleTimeoutMs: 300 });
+  const silent = await member(device.port);
+  assert.ok(await waitFor(() => device.transport.connectedPeers().includes(DEVICE_B)));
+  const lively = await member(device.port, { ...MEMBER, deviceId: '0000000c-0000-4000-8000-00000000000c' });
+  const sending = setInterval(() => void lively.send(heartbeat), 100);
+  try {
+    assert.ok(await silent.closesWithin(2000), 'the silent peer is closed');
+    const idle = device.events.filter((event) => event.kind === 'disconnected' && event.code === 'idle-timeout');
+    assert.is(idle.length, 1);
+    assert.is(idle[0]!.peer, DEVICE_B);
+    assert.match(idle[0]!.reason, /^nothing received for \d+ ms \(idleTimeoutMs 300\)$/);
+    assert.is(device.transport.stats().closedIdle, 1);
+    assert.equal(device.down, [DEVICE_B], 'the engine hears the peer went down');
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    assert.not.ok(lively.isClosed, 'three idle deadlines later the lively peer is still connected');
+    assert.equal(device.transport.connectedPeers(), ['0000000c-0000-4000-8000-00000000000c']);
+  } finally {
+    clearInterval(sending);
+  }
+});
+
+test(`after authentication invalid frame number ${MAX_INVALID_FRAMES} disconnects, whatever valid frames came between; a length over maxFrameBytes at once`, async () => {
+  let valid = 0;
+  let dispatcher: ProtocolDispatcher | null = null;
+  const device = await listening({ maxFrameBytes: 64 * 1024 }, { frame: (peer, frame) => dispatcher!.dispatch(peer, frame) });
+  const ignore = () => {};
+  const handlers: ProtocolHandlers = {
+    entries: ignore,
+    ack: ignore,
+    heartbeat: () => {
+      valid += 1;
+    },
+    changeRequest: ignore,
+    stateRequest: ignore,
+    stateResponse: ignore,
+    recordRequest: ignore,
+    recordResponse: ignore,
+    error: ignore,
+    invalid: ignore,
+    disconnect: (peer, code, reason) => device.transport.disconnect(peer, reason, code),
+  };
+  dispatcher = new ProtocolDispatcher({ libraryId: LIBRARY_ID, schemaHash: registry.schemaHash, knowsModel: () => true }, handlers);
+
+  const connection = await member(device.port);
+  for (let round = 0; round < MAX_INVALID_FRAMES - 1; round += 1) {
+    await connection.send(Buffer.from([0xc1]));
+    for (let index = 0; index < 3; index += 1) await connection.send(heartbeat);
+  }
+  assert.ok(await waitFor(() => valid === 3 * (MAX_INVALID_FRAMES - 1)));
+  assert.not.ok(await connection.closesWithin(200), `${MAX_INVALID_FRAMES - 1} invalid frames keep the connection`);
+  await connection.send(Buffer.alloc(0));
+  assert.ok(await connection.closesWithin(1000), 'the next one closes it');
+  const disconnected = device.events.filter((event) => event.kind === 'disconnected');
+  assert.equal(
+    disconnected.map((event) => [event.code, event.peer]),
+    [['too-many-invalid', DEVICE_B]],
+  );
+  assert.is(device.transport.stats().closedInvalidFrames, 1);
+
+  // The count started over with the disconnect: the member's next connection starts at zero.
+  const again = await member(device.port);
+  await again.send(Buffer.from([0xc1]));
+  await again.send(heartbeat);
+  assert.ok(await waitFor(() => valid === 3 * (MAX_INVALID_FRAMES - 1) + 1));
+  assert.not.ok(again.isClosed);
+  await again.write(header(64 * 1024 + 1));
+  assert.ok(await again.closesWithin(1000));
+  assert.equal(device.events.filter((event) => event.kind === 'disconnected').at(-1)?.code, 'oversized');
+  assert.is(device.transport.stats().closedInvalidFrames, 2);
+});
+
+test('hellos carrying a BigInt or a map whose toString is no function are refused with a typed reason; the process lives', async () => {
+  const device = await listening();
+  const packr = new Packr({ useRecords: false });
+  const evil = { toString: 1, valueOf: 2 };
+  const nonce = Buffer.alloc(32);
+  const hellos: [unknown[], string, RegExp][] = [
+    [['syncgen-hello', evil, LIBRARY_ID, DEVICE_B, registry.schemaHash, nonce], 'unsupported-version', /^protocol version a map is not supported/],
+    [['syncgen-hello', 2n ** 63n, LIBRARY_ID, DEVICE_B, registry.schemaHash, nonce], 'unsupported-version', /^protocol version a BigInt is not supported/],
+    [['syncgen-hello', PROTOCOL_VERSION, evil, DEVICE_B, registry.schemaHash, nonce], 'wrong-library', /^wrong library: a map is not /],
+    [['syncgen-hello', PROTOCOL_VERSION, -(2n ** 63n), DEVICE_B, registry.schemaHash, nonce], 'wrong-library', /^wrong library: a BigInt is not /],
+    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, DEVICE_B, evil, nonce], 'schema-mismatch', /^schema mismatch: a map is not /],
+    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, 2n ** 64n - 1n, registry.schemaHash, nonce], 'invalid-device-id', /^invalid device id a BigInt$/],
+    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, evil, registry.schemaHash, nonce], 'invalid-device-id', /^invalid device id a map$/],
+    [
+      ['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, 'x'.repeat(5000).slice(0, 3000), registry.schemaHash, nonce],
+      'invalid-device-id',
+      /^invalid device id "x{64}…"$/,
+    ],
+  ];
+  for (const [hello, code, reason] of hellos) {
+    const connection = await raw(device.port);
+    await connection.send(packr.pack(hello));
+    assert.ok(await connection.closesWithin(1000), code);
+    const event = device.events.filter((item) => item.kind === 'refused').at(-1)!;
+    assert.is(event.code, code);
+    assert.match(event.reason, reason);
+  }
+  // A refusal whose reason and code are such values, and an auth carrying one.
+  const refusal = await raw(device.port);
+  await refusal.send(packr.pack(['syncgen-refused', evil, 5n]));
+  assert.ok(await refusal.closesWithin(1000));
+  assert.equal(device.events.filter((item) => item.kind === 'refused-by-peer').at(-1), {
+    kind: 'refused-by-peer',
+    address: device.events.at(-1)!.address,
+    peer: null,
+    code: 'refused-by-peer',
+    reason: 'a map',
+  });
+  const auth = await raw(device.port);
+  await auth.send(helloFrame(MEMBER, newNonce()));
+  await auth.send(packr.pack(['syncgen-auth', evil]));
+  assert.ok(await auth.closesWithin(1000));
+  assert.is(device.events.filter((item) => item.kind === 'refused').at(-1)!.code, 'authentication-failed');
+  assert.is(device.transport.stats().refusedUnauthenticated, hellos.length + 1);
+  // Still a working device.
+  await member(device.port);
+  assert.ok(await waitFor(() => device.transport.connectedPeers().includes(DEVICE_B)));
+});
+
+test('a handler that throws ends its connection with an error event (code unreachable), not the process; a throwing onEvent changes nothing', async () => {
+  const events: TcpEvent[] = [];
+  const device = await listening(
+    {
+      onEvent: (event) => {
+        events.push(event);
+        throw new Error('a broken logger');
+      },
+    },
+    { frame: () => JSON.parse('{') },
+  );
+  const connection = await member(device.port);
+  await connection.send(heartbeat);
+  assert.ok(await connection.closesWithin(1000));
+  const error = events.find((event) => event.kind === 'error');
+  assert.is(error?.code, 'unreachable');
+  assert.match(error!.reason, /^a handler threw: /);
+  const stats = device.transport.stats();
+  assert.is(stats.closedOnException, 1);
+  assert.is(stats.authenticated, 0);
+  await member(device.port);
+  assert.ok(await waitFor(() => device.transport.connectedPeers().includes(DEVICE_B)), 'the next connection works');
+});
+
+test.run();

@@ -1,0 +1,81 @@
+/**
+ * Protocol dispatch counts a peer's invalid frames without letting valid frames between them wipe
+ * the count, disconnects at `MAX_INVALID_FRAMES` and starts over then, counts requests for unknown
+ * models as invalid, and cuts the text of a peer's `Error`.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { MAX_INVALID_FRAMES, ProtocolDispatcher, type ProtocolHandlers } from '../../runtime/protocol/dispatch.js';
+import { PROTOCOL_VERSION, type SyncMessage } from '../../runtime/protocol/messages.js';
+import { encodeEnvelope } from '../../runtime/protocol/wire-codec.js';
+
+const LIBRARY = '00000000-0000-4000-8000-000000000001';
+const SCHEMA = 'ab'.repeat(32);
+const PEER = '0000000b-0000-4000-8000-00000000000b';
+const frame = (message: SyncMessage) => encodeEnvelope({ version: PROTOCOL_VERSION, libraryId: LIBRARY, schemaHash: SCHEMA, message });
+const valid = frame({ type: 'AckSharedChanges', upTo: new Map() });
+const garbage = Uint8Array.from([0xc1]);
+
+function dispatcher() {
+  const calls: string[] = [];
+  const record =
+    (name: string) =>
+    (_peer: string, ...args: unknown[]) =>
+      void calls.push(
+        `${name} ${args
+          .map((arg) => (typeof arg === 'string' ? arg : ''))
+          .join(' ')
+          .trim()}`.trim(),
+      );
+  const handlers: ProtocolHandlers = {
+    entries: record('entries'),
+    ack: record('ack'),
+    heartbeat: record('heartbeat'),
+    changeRequest: record('changeRequest'),
+    stateRequest: record('stateRequest'),
+    stateResponse: record('stateResponse'),
+    recordRequest: record('recordRequest'),
+    recordResponse: record('recordResponse'),
+    error: (_peer, code, message) => void calls.push(`error ${code} ${message}`),
+    invalid: (_peer, code) => void calls.push(`invalid ${code}`),
+    disconnect: (_peer, code) => void calls.push(`disconnect ${code}`),
+  };
+  return { calls, dispatch: new ProtocolDispatcher({ libraryId: LIBRARY, schemaHash: SCHEMA, knowsModel: (model) => model === 1 }, handlers) };
+}
+
+test(`the ${MAX_INVALID_FRAMES} invalid frames that disconnect need not be in a row`, () => {
+  const { calls, dispatch } = dispatcher();
+  const unknownModel = frame({ type: 'StateRequest', model: 99, after: null, limit: 10 });
+  const otherLibrary = encodeEnvelope({
+    version: PROTOCOL_VERSION,
+    libraryId: '00000000-0000-4000-8000-0000000000ff',
+    schemaHash: SCHEMA,
+    message: { type: 'AckSharedChanges', upTo: new Map() },
+  });
+  for (const bytes of [garbage, valid, valid, unknownModel, valid, otherLibrary, valid]) dispatch.dispatch(PEER, bytes);
+  assert.equal(calls, ['invalid malformed', 'ack', 'ack', 'invalid unknown-model', 'ack', 'invalid wrong-library', 'disconnect too-many-invalid', 'ack']);
+  assert.is(MAX_INVALID_FRAMES, 3);
+});
+
+test('the count starts over once the peer is disconnected for it; other peers have their own', () => {
+  const { calls, dispatch } = dispatcher();
+  const other = '0000000c-0000-4000-8000-00000000000c';
+  for (let index = 0; index < MAX_INVALID_FRAMES; index += 1) dispatch.dispatch(PEER, garbage);
+  for (let index = 0; index < MAX_INVALID_FRAMES - 1; index += 1) dispatch.dispatch(PEER, garbage);
+  for (let index = 0; index < MAX_INVALID_FRAMES - 1; index += 1) dispatch.dispatch(other, garbage);
+  assert.equal(
+    calls.filter((call) => call.startsWith('disconnect')),
+    ['disconnect too-many-invalid'],
+  );
+  dispatch.dispatch(PEER, garbage);
+  assert.is(calls.filter((call) => call.startsWith('disconnect')).length, 2);
+});
+
+test("a peer's Error text is cut and cleaned before the engine logs it", () => {
+  const { calls, dispatch } = dispatcher();
+  dispatch.dispatch(PEER, frame({ type: 'Error', code: `bad\n${'c'.repeat(200)}`, message: `\u001b[2J${'m'.repeat(10_000)}` }));
+  assert.is(calls.length, 1);
+  assert.ok(calls[0]!.length < 600 && !calls[0]!.includes('\u001b') && !calls[0]!.includes('\n'), calls[0]);
+});
+
+test.run();
