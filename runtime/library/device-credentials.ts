@@ -12,14 +12,16 @@
  * created with its final mode (so the key is never readable by others, not even briefly), synced,
  * and then linked to its name, which fails rather than replaces when another process made it first.
  *
- * `@peculiar/x509` (certificates on Node's WebCrypto) loads only when a certificate must be made,
- * so opening an existing library does not load it.
+ * The certificate is made by `@peculiar/x509` on Node's WebCrypto, in a worker thread and only when
+ * one must be made (`certificate-worker.ts`): opening an existing library does not load it, and it
+ * never loads into the app's own heap.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { SyncError } from '../core/errors.js';
 import { certificateFingerprint } from '../transports/transport.js';
+import { makeCertificate } from './certificate-worker.js';
 
 /** This device's key and certificate (PEM), as the TCP transport takes them. */
 export interface DeviceCredentials {
@@ -129,17 +131,15 @@ function checkedCredentials(key: string, cert: string, deviceId: string, keyFile
   return Object.freeze(credentials);
 }
 
-/** A self-signed certificate of the key, CN = the device id, that does not expire (RFC 5280's 99991231235959Z). */
+/** A self-signed certificate of the key, CN = the device id, that does not expire (made in a worker: `certificate-worker.ts`). */
 async function selfSignedCertificate(key: string, deviceId: string, keyFile: string): Promise<string> {
-  await import('reflect-metadata'); // @peculiar/x509's dependency injection needs it, before it loads
-  const x509 = await import('@peculiar/x509');
-  let privateKey: webcrypto.CryptoKey;
-  let publicKey: webcrypto.CryptoKey;
+  let pkcs8: Buffer;
+  let spki: Buffer;
   try {
-    const pkcs8 = createPrivateKey(key).export({ type: 'pkcs8', format: 'der' });
-    const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
-    privateKey = await webcrypto.subtle.importKey('pkcs8', pkcs8, { name: 'Ed25519' }, false, ['sign']);
-    publicKey = await webcrypto.subtle.importKey('spki', spki, { name: 'Ed25519' }, true, ['verify']);
+    const privateKey = createPrivateKey(key);
+    if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`a key of type ${privateKey.asymmetricKeyType}`);
+    pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
+    spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
   } catch (error) {
     throw new DeviceCredentialsError(
       'invalid-device-credentials',
@@ -149,18 +149,7 @@ async function selfSignedCertificate(key: string, deviceId: string, keyFile: str
   }
   const serial = randomBytes(16);
   serial[0]! &= 0x7f; // a positive serial number
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned(
-    {
-      serialNumber: serial.toString('hex'),
-      name: `CN=${deviceId}`,
-      notBefore: new Date(Date.now() - 24 * 60 * 60 * 1000),
-      notAfter: new Date('9999-12-31T23:59:59Z'),
-      signingAlgorithm: { name: 'Ed25519' },
-      keys: { privateKey, publicKey },
-    },
-    webcrypto as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[1], // Node's WebCrypto, not a global provider
-  );
-  return certificate.toString('pem');
+  return makeCertificate({ pkcs8, spki, commonName: deviceId, serialNumber: serial.toString('hex') });
 }
 
 /**

@@ -22,7 +22,7 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
-import { InvalidArgumentError, type SyncErrorCode } from '../../core/errors.js';
+import { InvalidArgumentError, SyncError, type SyncErrorCode } from '../../core/errors.js';
 import { PROTOCOL_VERSION } from '../../protocol/messages.js';
 import { describeError } from '../../protocol/untrusted.js';
 import { certificateFingerprint, MemoryPeerKeyStore, TransportError, type PeerKeyStore, type Transport, type TransportHandlers } from '../transport.js';
@@ -500,7 +500,11 @@ export class TcpTransport implements Transport {
       pinned = this.#peerKeys.fingerprintOf(peer);
       if (pinned === undefined) this.#peerKeys.pin(peer, fingerprint);
     } catch (error) {
-      return { code: 'device-key-changed', reason: `the key of device ${peer} could not be checked: ${describeError(error)}` };
+      // The key store failed (a library closed under a running transport): refused, with the store's code.
+      return {
+        code: error instanceof SyncError ? error.code : 'unreachable',
+        reason: `the key of device ${peer} could not be checked: ${describeError(error)}`,
+      };
     }
     if (pinned === undefined || pinned === fingerprint) return null;
     return {
