@@ -1,22 +1,26 @@
 /**
  * One device of the example, as its own OS process: a library in its own directory, syncing over
  * TCP on loopback. The orchestrator (`three-devices.ts`) drives it over IPC: which peers to dial,
- * which scripted changes to make, when to go offline, and to report its state.
+ * invites for new devices, which scripted changes to make, when to go offline, and to report its
+ * state. It starts either as a library's first device (a library id), as a new device with an
+ * invite code (it joins by redeeming it), or again from its own files.
  */
 import { registry } from '../generated/index.js';
-import { openLibrary, startSync, type PeerSync } from 'syncgen';
+import { openLibrary, parseInvite, startSync, type PeerSync } from 'syncgen';
 import { createTcpTransport } from 'syncgen/transports/tcp';
 import { scripts, type Script } from './device-scripts.js';
 
 export type Command =
   | { readonly cmd: 'connect'; readonly peers: readonly string[] }
+  | { readonly cmd: 'invite' }
   | { readonly cmd: 'run'; readonly script: Script; readonly ids: Record<string, string> }
   | { readonly cmd: 'offline' }
   | { readonly cmd: 'state' }
   | { readonly cmd: 'exit' };
 
 export type Reply =
-  | { readonly reply: 'ready'; readonly port: number }
+  | { readonly reply: 'ready'; readonly port: number; readonly libraryId: string; readonly joinedVia: string | null }
+  | { readonly reply: 'invite'; readonly code: string }
   | { readonly reply: 'done'; readonly ids: Record<string, string> }
   | {
       readonly reply: 'state';
@@ -29,35 +33,31 @@ export type Reply =
   | { readonly reply: 'error'; readonly message: string };
 
 const [name, deviceId, dir] = process.argv.slice(2) as [string, string, string];
-const libraryId = process.env.SYNCGEN_LIBRARY_ID!;
-const secret = process.env.SYNCGEN_SECRET!;
+// A new device has only the invite; the library id is in it.
+const invite = process.env.SYNCGEN_INVITE;
+const libraryId = invite ? parseInvite(invite).libraryId : process.env.SYNCGEN_LIBRARY_ID!;
 
 const send = (reply: Reply) => process.send!(reply);
 const library = await openLibrary({ dir, libraryId, deviceId, registry });
-const transport = createTcpTransport({
-  deviceId,
-  libraryId,
-  schemaHash: registry.schemaHash,
-  secret,
-  credentials: library.credentials,
-  peerKeys: library.peerKeys,
-  listen: { host: '127.0.0.1', port: 0 },
-  reconnectBaseMs: 50,
-  reconnectMaxMs: 1000,
-});
+const transport = createTcpTransport({ library, listen: { host: '127.0.0.1', port: 0 }, reconnectBaseMs: 50, reconnectMaxMs: 1000 });
 let sync: PeerSync | null = await startSync(library, {
   transport,
   heartbeatMs: 250,
   retryBaseMs: 200,
   log: (event) => event.level === 'warn' && console.error(`  [${name}] ${event.peer ? `peer ${event.peer.slice(0, 8)}: ` : ''}${event.event}: ${event.detail}`),
 });
-send({ reply: 'ready', port: transport.address().port });
+// Joining: the inviter checks the invite's one-time token and admits this device's key.
+const joinedVia = invite ? await transport.redeem(invite) : null;
+send({ reply: 'ready', port: transport.address().port, libraryId, joinedVia });
 
 process.on('message', async (command: Command) => {
   try {
     switch (command.cmd) {
       case 'connect':
         for (const address of command.peers) transport.connect(address);
+        break;
+      case 'invite':
+        send({ reply: 'invite', code: library.members.invite({ address: `127.0.0.1:${transport.address().port}`, ttlMs: 60_000 }).code });
         break;
       case 'run':
         send({ reply: 'done', ids: scripts[command.script](library, command.ids) });

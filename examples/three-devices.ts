@@ -1,6 +1,7 @@
 /**
  * The example: three devices of one library, each an OS process with its own data directory,
- * syncing over TCP on loopback. They make changes concurrently; one goes offline, keeps working,
+ * syncing over TCP on loopback. The laptop creates the library; the desktop joins with an invite
+ * the laptop made, the phone with one the desktop made. They make changes concurrently; one goes offline, keeps working,
  * shuts down, and comes back as a new process from its files. The run ends by checking that all
  * three hold identical data (the same digest of every synced table, the same version vector).
  *
@@ -9,7 +10,7 @@
  * Exit code 0 when the devices converged, 1 when they did not within the time limit.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +21,7 @@ type StateReply = Extract<Reply, { reply: 'state' }>;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dataDir = path.resolve(process.argv[2] ?? path.join(here, 'data'));
-const libraryId = randomUUID();
-const secret = randomBytes(32).toString('hex');
+let libraryId: string = randomUUID();
 const CONVERGE_TIMEOUT_MS = 30_000;
 
 class DeviceProcess {
@@ -38,10 +38,11 @@ class DeviceProcess {
     return path.join(dataDir, this.name);
   }
 
-  async start(): Promise<void> {
+  /** Starts the device: the library's first, a new one joining with `invite`, or again from its files. */
+  async start(invite?: string): Promise<void> {
     this.child = fork(path.join(here, 'device-process.ts'), [this.name, this.id, this.dir], {
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, SYNCGEN_LIBRARY_ID: libraryId, SYNCGEN_SECRET: secret },
+      env: { ...process.env, ...(invite ? { SYNCGEN_INVITE: invite } : { SYNCGEN_LIBRARY_ID: libraryId }) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child.on('message', (reply: Reply) => {
@@ -54,7 +55,17 @@ class DeviceProcess {
     const ready = await this.#next();
     if (ready.reply !== 'ready') throw new Error(`${this.name} did not start`);
     this.port = ready.port;
-    console.log(`  ${this.name.padEnd(8)} device ${this.id.slice(0, 8)}…  pid ${this.child.pid}  listening on 127.0.0.1:${this.port}`);
+    libraryId = ready.libraryId;
+    const joined = ready.joinedVia ? `  joined, admitted by ${ready.joinedVia.slice(0, 8)}…` : '';
+    console.log(`  ${this.name.padEnd(8)} device ${this.id.slice(0, 8)}…  pid ${this.child.pid}  listening on 127.0.0.1:${this.port}${joined}`);
+  }
+
+  /** A one-time invite code for a new device, made by this member. */
+  async invite(): Promise<string> {
+    this.#send({ cmd: 'invite' });
+    const reply = await this.#next();
+    if (reply.reply !== 'invite') throw new Error(`${this.name} made no invite`);
+    return reply.code;
   }
 
   connect(peers: DeviceProcess[]): void {
@@ -125,9 +136,13 @@ const laptop = new DeviceProcess('laptop', '0000000a-0000-4000-8000-00000000000a
 const desktop = new DeviceProcess('desktop', '0000000b-0000-4000-8000-00000000000b');
 const phone = new DeviceProcess('phone', '0000000c-0000-4000-8000-00000000000c');
 const all = [laptop, desktop, phone];
-await Promise.all(all.map((device) => device.start()));
-desktop.connect([laptop]);
-phone.connect([laptop, desktop]);
+console.log('step 0: the laptop creates the library; the desktop joins with the laptop\'s invite, the phone with the desktop\'s');
+await laptop.start();
+const desktopInvite = await laptop.invite();
+console.log(`  invite for the desktop: ${desktopInvite.slice(0, 40)}…`);
+await desktop.start(desktopInvite);
+await phone.start(await desktop.invite());
+phone.connect([laptop]);
 
 console.log('step 1: each device indexes its own files (device-owned data, in parallel)');
 const ids: Record<string, string> = Object.assign({}, ...(await Promise.all(all.map((device) => device.run('setup')))));

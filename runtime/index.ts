@@ -10,14 +10,15 @@
  *
  * const library = await openLibrary({ dir: 'data/laptop', libraryId, deviceId, registry });
  * library.transact((tx) => tx.tag.create({ name: 'Holidays', createdAt: new Date().toISOString() }));
- * const transport = createTcpTransport({
- *   deviceId, libraryId, schemaHash: registry.schemaHash, secret,
- *   credentials: library.credentials, peerKeys: library.peerKeys, listen: { port: 4100 },
- * });
+ * const transport = createTcpTransport({ library, listen: { port: 4100 } });
  * const sync = await startSync(library, { transport });
+ * const { code } = library.members.invite({ address: 'laptop.local:4100' }); // for a new device
  */
 export { openLibrary, type LibraryOptions } from './library/open-library.js';
-export { Library, type MissingRecordRef, type PeerKeys } from './library/library.js';
+export { Library, type MissingRecordRef } from './library/library.js';
+export { LibraryMembers, type CreatedInvite, type InviteOptions, type Member } from './library/members.js';
+export type { MemberRecord } from './core/member-record.js';
+export { InviteError, parseInvite, type Invite } from './protocol/invite-code.js';
 export { DeviceCredentialsError, type DeviceCredentials } from './library/device-credentials.js';
 export { Outbox, type CommitListener } from './library/outbox.js';
 export { startSync } from './library/start-sync.js';
@@ -33,9 +34,9 @@ export type { PeerSyncOptions, SyncEvent } from './sync/options.js';
 export { LATENCY_BUCKETS_MS, type LatencyHistogram, type PeerMetrics, type SyncMetrics } from './sync/metrics.js';
 export {
   certificateFingerprint,
-  MemoryPeerKeyStore,
   systemScheduler,
-  type PeerKeyStore,
+  type MemberDirectory,
+  type MemberStatus,
   type Scheduler,
   type TimerHandle,
   type Transport,

@@ -50,8 +50,11 @@ export const SYNC_ERROR_CODES = {
   'not-a-peer': 'a connection that does not speak the syncgen handshake',
   'invalid-device-id':
     "a peer that announced a device id that is not a lower-case UUID or not its certificate's, or this device's own id with its key (a copy of its directory)",
-  'authentication-failed': "a peer that could not prove it holds the library's secret",
-  'device-key-changed': "a peer that presented another key than the one this device pinned for its device id, or this device's own id with another key",
+  'not-a-member': "a device whose key is not a member of this library (pair it with an invite, or add it with library.members.add)",
+  'device-removed': 'a device removed from the library: its connections, and its changes written after its removal, are refused',
+  'device-key-changed': "a peer that presented another key than the library's membership binds to its device id, or this device's own id with another key",
+  'invite-invalid': 'an invite code that is malformed, of another library, unknown to the inviter or already used, or an inviter with another key than the code names',
+  'invite-expired': 'an invite redeemed after it expired: ask a member for a new one',
   'handshake-timeout': 'a connection that did not finish its handshake in time',
   'too-many-connections': 'a connection closed at once because the most connections allowed were still in their handshake',
   'idle-timeout': 'an authenticated peer that sent nothing for too long, disconnected',
@@ -214,6 +217,21 @@ export class ForeignOwnEntryError extends SyncError {
     readonly seq: number,
   ) {
     super('own-origin', `entry ${origin}#${seq} claims this device as its origin; only this device writes its own entries, so it was refused`);
+  }
+}
+
+/**
+ * An entry of a device removed from the library, written after its cut (`removedAfterSeq`: what
+ * the remover held of it): never stored nor relayed, so a lost or stolen device writes nothing
+ * more into the library. Its entries up to the cut stay.
+ */
+export class RemovedDeviceError extends SyncError {
+  constructor(
+    readonly origin: string,
+    readonly seq: number,
+    readonly cut: number,
+  ) {
+    super('device-removed', `entry ${origin}#${seq} was written after its device was removed from the library (entries after #${cut} are refused)`);
   }
 }
 

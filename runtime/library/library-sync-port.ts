@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { ChangeEntry } from '../core/change-entry.js';
 import { SyncError } from '../core/errors.js';
+import type { MemberRecord } from '../core/member-record.js';
 import type { SnapshotRecord } from '../core/snapshot-record.js';
 import type { VersionVector } from '../core/version-vector.js';
 import type { ApplyOutcome } from '../merge/apply-entries.js';
@@ -16,6 +17,7 @@ import { PeerAcks } from '../store/peer-acks.js';
 import { readSnapshotPage, readSnapshotRecord } from '../store/snapshot-read.js';
 import { rollingBack, type Store } from '../store/store.js';
 import type { SnapshotPage, SyncPort } from '../sync/sync-port.js';
+import type { LibraryMembers } from './members.js';
 import type { Outbox } from './outbox.js';
 
 /** What the port needs of the library itself. */
@@ -23,6 +25,7 @@ export interface PortHost {
   readonly libraryId: string;
   readonly closed: boolean;
   readonly outbox: Outbox;
+  readonly members: LibraryMembers;
   applyChanges(entries: readonly unknown[], options: { readonly durable?: boolean }): ApplyOutcome;
   makeDurable(): void;
 }
@@ -69,8 +72,25 @@ export class LibrarySyncPort implements SyncPort {
     return this.#host.outbox.cursors();
   }
 
+  /**
+   * What a peer lacks, but never a removed device's entries after its cut: every peer refuses them.
+   * (This device may hold some, received before it heard of the removal; sent, they would be
+   * refused and sent again forever.)
+   */
   missingFrom(vector: VersionVector, limit: number): ChangeEntry[] {
-    return this.#host.outbox.missingFrom(vector, limit);
+    const { log, members } = this.#store;
+    const cuts = new Map<string, number>();
+    for (const origin of log.origins()) {
+      const cut = members.cutOf(origin);
+      if (cut !== undefined && log.heldUpTo(origin) > cut) cuts.set(origin, cut);
+    }
+    if (cuts.size === 0) return this.#host.outbox.missingFrom(vector, limit);
+    const others = new Map(vector);
+    for (const origin of cuts.keys()) others.set(origin, Number.MAX_SAFE_INTEGER);
+    const entries = this.#host.outbox.missingFrom(others, limit);
+    // Per origin the log is read in seq order, so what is up to the cut comes first.
+    for (const [origin, cut] of cuts) entries.push(...log.after(origin, vector.get(origin) ?? 0, limit).filter((entry) => entry.seq <= cut));
+    return entries.sort((a, b) => Buffer.compare(a.hlc, b.hlc)).slice(0, limit);
   }
 
   onCommit(listener: (entries: readonly ChangeEntry[]) => void): () => void {
@@ -195,6 +215,20 @@ export class LibrarySyncPort implements SyncPort {
 
   get parkedCount(): number {
     return this.#store.parked.count;
+  }
+
+  members(): MemberRecord[] {
+    this.#open();
+    return this.#store.members.all();
+  }
+
+  /** Through the library's members, so its listeners (the app's, and the engine's gossip) hear of a change. */
+  mergeMembers(records: readonly MemberRecord[]): boolean {
+    return this.#host.members.merge(records);
+  }
+
+  onMembersChanged(listener: () => void): () => void {
+    return this.#host.members.onChange(listener);
   }
 
   #open(): void {

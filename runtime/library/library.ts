@@ -14,32 +14,18 @@ import { applyEntries, type ApplyOutcome } from '../merge/apply-entries.js';
 import { TransactionManager, type ModelsOf, type Transaction } from '../merge/transaction-manager.js';
 import { digestOf } from '../store/digest.js';
 import type { Durability } from '../store/durability.js';
-import type { PeerKeyStore } from '../transports/transport.js';
 import { LibraryDialect } from '../store/library-dialect.js';
 import { readRecord } from '../store/read-record.js';
 import { rollingBack, type Store } from '../store/store.js';
 import type { DeviceCredentials } from './device-credentials.js';
 import { LibrarySyncPort } from './library-sync-port.js';
+import { LibraryMembers } from './members.js';
 import { Outbox } from './outbox.js';
 
 /** A record that parked changes wait for, by model name. */
 export interface MissingRecordRef {
   readonly model: string;
   readonly record: string;
-}
-
-/**
- * The keys this device pinned for its peers, in the library file (`_sync_peer_key`): what a
- * transport checks every peer against (`peerKeys: library.peerKeys`).
- */
-export interface PeerKeys extends PeerKeyStore {
-  /**
-   * Forgets the key pinned for a device, so that the next key it presents (after a proof of the
-   * library's secret) is pinned instead. For a device that really made a new key (its directory
-   * was lost or reset), after you made sure of it another way: a connection refused with
-   * `device-key-changed` can also be someone else claiming its device id.
-   */
-  forget(deviceId: string): void;
 }
 
 /** @internal What `openLibrary` hands the library it opened. */
@@ -52,6 +38,8 @@ export interface LibraryParts<R extends Registry<any, any>> {
   readonly reader: Database.Database;
   readonly durability: Durability;
   readonly reportError: (error: unknown, context: string) => void;
+  /** The wall clock (ms), for invites' expiry and membership times. */
+  readonly now: () => number;
 }
 
 const syncPorts = new WeakMap<Library<any>, LibrarySyncPort>();
@@ -76,8 +64,11 @@ export class Library<R extends Registry<any, any>> {
    * in `<dir>/device-key.pem` (owner-only) and never leaves the device.
    */
   readonly credentials: DeviceCredentials;
-  /** The keys pinned for peer devices: pass them to the transport (`peerKeys: library.peerKeys`). */
-  readonly peerKeys: PeerKeys;
+  /**
+   * The devices that belong to the library, by device id and key: invites for new devices, removal.
+   * The TCP transport accepts connections from members only (it takes the whole library).
+   */
+  readonly members: LibraryMembers;
 
   readonly #store: Store;
   readonly #transactions: TransactionManager<R>;
@@ -95,7 +86,14 @@ export class Library<R extends Registry<any, any>> {
     this.registry = parts.registry;
     this.file = parts.file;
     this.credentials = parts.credentials;
-    this.peerKeys = new LibraryPeerKeys(this, store);
+    this.members = new LibraryMembers({
+      store,
+      libraryId: parts.libraryId,
+      fingerprint: parts.credentials.fingerprint,
+      now: parts.now,
+      assertOpen: () => this.#open(),
+      reportError: parts.reportError,
+    });
     this.#store = store;
     this.#reader = parts.reader;
     this.#durability = parts.durability;
@@ -195,35 +193,5 @@ export class Library<R extends Registry<any, any>> {
 
   #open(): void {
     if (this.#closed) throw new SyncError('library-closed', `the library at ${this.file} is closed`);
-  }
-}
-
-/** The library's `peerKeys`: its `_sync_peer_key` table, usable while the library is open. */
-class LibraryPeerKeys implements PeerKeys {
-  readonly #library: Library<any>;
-  readonly #store: Store;
-
-  constructor(library: Library<any>, store: Store) {
-    this.#library = library;
-    this.#store = store;
-  }
-
-  fingerprintOf(deviceId: string): string | undefined {
-    this.#open();
-    return this.#store.peerKeys.fingerprintOf(deviceId);
-  }
-
-  pin(deviceId: string, fingerprint: string): void {
-    this.#open();
-    this.#store.peerKeys.pin(deviceId, fingerprint);
-  }
-
-  forget(deviceId: string): void {
-    this.#open();
-    this.#store.peerKeys.forget(deviceId);
-  }
-
-  #open(): void {
-    if (this.#library.closed) throw new SyncError('library-closed', `the library at ${this.#library.file} is closed`);
   }
 }

@@ -81,5 +81,6 @@ export async function openLibrary<R extends Registry<any, any>>(options: Library
     reader,
     durability: new Durability(store.db, durability, () => store.clock.persist()),
     reportError,
+    now: options.now ?? Date.now,
   });
 }

@@ -9,10 +9,7 @@ import { syncPortOf, type Library } from './library.js';
  * open).
  *
  * @example
- * const transport = createTcpTransport({
- *   deviceId, libraryId, schemaHash: registry.schemaHash, secret,
- *   credentials: library.credentials, peerKeys: library.peerKeys, listen: { port: 4100 },
- * });
+ * const transport = createTcpTransport({ library, listen: { port: 4100 }, peers: ['192.168.1.20:4100'] });
  * const sync = await startSync(library, { transport });
  * console.log(sync.metrics().total.applied);
  */

@@ -1,11 +1,12 @@
 /**
  * Checking an untrusted change entry from a peer before anything of it is stored: its origin (never
- * this device: only this device writes its own entries), its shape, its model and fields, each value (re-encoded by its field's codec it must come out unchanged, so
- * every device holds the same bytes), the owner rule and the fixed cascade references
+ * this device: only this device writes its own entries; never a removed device past its cut), its
+ * shape, its model and fields, each value (re-encoded by its field's codec it must come out
+ * unchanged, so every device holds the same bytes), the owner rule and the fixed cascade references
  * (`conflict-rules.ts`). Returns the entry in canonical form, or throws a `SyncError`.
  */
 import type { ChangeEntry, ChangeKind } from '../core/change-entry.js';
-import { ForeignOwnEntryError, InvalidChangeError, UnknownModelError } from '../core/errors.js';
+import { ForeignOwnEntryError, InvalidChangeError, RemovedDeviceError, UnknownModelError } from '../core/errors.js';
 import { decodeHlc, HLC_BYTES, type Hlc } from '../core/hlc.js';
 import type { SqlValue } from '../core/sql-value.js';
 import { isUuid } from '../core/uuid.js';
@@ -23,6 +24,9 @@ export function validateEntry(store: Store, raw: unknown): { entry: ChangeEntry;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) throw new InvalidChangeError(`seq ${String(seq)} is not a positive integer`);
   // Stored, it would take a seq this device will use for its own next change: devices would diverge for good.
   if (origin === store.deviceId) throw new ForeignOwnEntryError(origin, seq);
+  // A removed device's entries after its cut: refused before anything else, never stored, so never relayed.
+  const cut = store.members.cutOf(origin);
+  if (cut !== undefined && seq > cut) throw new RemovedDeviceError(origin, seq, cut);
   if (!(hlc instanceof Uint8Array) || hlc.length !== HLC_BYTES) throw new InvalidChangeError(`hlc is not ${HLC_BYTES} bytes`);
   if (typeof modelId !== 'number') throw new InvalidChangeError('model is not a number');
   const model = store.stores.get(modelId);

@@ -13,6 +13,7 @@
 import { assertNever } from '../core/assert-never.js';
 import type { ChangeEntry } from '../core/change-entry.js';
 import type { SyncErrorCode } from '../core/errors.js';
+import type { MemberRecord } from '../core/member-record.js';
 import type { SnapshotRecord } from '../core/snapshot-record.js';
 import type { VersionVector } from '../core/version-vector.js';
 import type { Envelope } from './messages.js';
@@ -42,6 +43,8 @@ export interface ProtocolHandlers {
   stateResponse(peer: string, model: number, records: readonly SnapshotRecord[], next: string | null, reflects: VersionVector): void;
   recordRequest(peer: string, records: readonly { model: number; record: string }[]): void;
   recordResponse(peer: string, records: readonly SnapshotRecord[]): void;
+  /** The peer's whole membership (Members). */
+  members(peer: string, members: readonly MemberRecord[]): void;
   /** The peer reported an error of ours. */
   error(peer: string, code: string, message: string): void;
   /** A frame or message refused: count it and tell the peer why. */
@@ -127,6 +130,9 @@ export class ProtocolDispatcher {
         break;
       case 'Error':
         handlers.error(peer, untrustedText(message.code), untrustedText(message.message, MAX_PEER_ERROR_TEXT));
+        break;
+      case 'Members':
+        handlers.members(peer, message.members);
         break;
       default:
         assertNever(message, 'message type');

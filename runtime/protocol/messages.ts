@@ -26,6 +26,7 @@
  * | RecordRequest | 11 | [[model, bin16]...] | records that parked changes wait for |
  * | RecordResponse | 12 | [record...] | those records, as snapshot records |
  * | Error | 13 | [code, message] | a refusal or failure, for the peer's logs and metrics |
+ * | Members | 14 | [[device bin16, fingerprint bin32, addedBy bin16, addedAt uint, removedBy bin16 or nil, removedAt uint or nil, removedAfterSeq uint or nil, conflict bool]...] | the sender's whole membership (`core/member-record.ts`), on connect and after each change; at most `MAX_MEMBER_RECORDS` |
  *
  * - entry: `[origin bin16, seq, hlc bin24, model, record bin16, kind (1 insert, 2 update, 3 delete), data map or nil]`
  * - vector: `[[origin bin16, seq]...]`
@@ -33,13 +34,15 @@
  *   values map or nil, clocks map or nil, version bin24 or nil, [[device bin16, values map, version bin24]...]]`
  */
 import type { ChangeEntry } from '../core/change-entry.js';
+import type { MemberRecord } from '../core/member-record.js';
 import type { SnapshotRecord } from '../core/snapshot-record.js';
 import type { VersionVector } from '../core/version-vector.js';
 
 // 2: a logBased snapshot record carries its create clock in `version` and only the clocks of fields updated since;
 // a StateResponse says which vector it reflects.
 // 3: the TCP transport runs in TLS 1.3 with device keys; its handshake proof is bound to the TLS session, and a ready frame ends it.
-export const PROTOCOL_VERSION = 3;
+// 4: membership replaces the shared secret: only members' keys may connect, a new device redeems an invite; the Members message.
+export const PROTOCOL_VERSION = 4;
 
 export const MESSAGE_TYPES = {
   StateChange: 1,
@@ -55,7 +58,14 @@ export const MESSAGE_TYPES = {
   RecordRequest: 11,
   RecordResponse: 12,
   Error: 13,
+  Members: 14,
 } as const;
+
+/**
+ * The most member records one Members message may carry: a few devices per user, so far more than
+ * any library holds, and a bound on what one message can make a device decode and merge.
+ */
+export const MAX_MEMBER_RECORDS = 10_000;
 
 export type MessageType = keyof typeof MESSAGE_TYPES;
 
@@ -82,7 +92,8 @@ export type SyncMessage =
   | { readonly type: 'Heartbeat'; readonly watermark: VersionVector; readonly sentAt: number; readonly floor: VersionVector }
   | { readonly type: 'RecordRequest'; readonly records: readonly { readonly model: number; readonly record: string }[] }
   | { readonly type: 'RecordResponse'; readonly records: readonly SnapshotRecord[] }
-  | { readonly type: 'Error'; readonly code: string; readonly message: string };
+  | { readonly type: 'Error'; readonly code: string; readonly message: string }
+  | { readonly type: 'Members'; readonly members: readonly MemberRecord[] };
 
 /** A message with the envelope's fields. */
 export interface Envelope {

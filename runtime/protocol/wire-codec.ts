@@ -6,16 +6,17 @@
  * BigInt, an extension type, a map whose `toString` is a number, nesting too deep for the stack),
  * it returns a complete, checked message or throws a `WireError` whose message is short and quotes
  * the peer only cut and cleaned (`untrusted.ts`); never another exception, never a half-built
- * message. UUIDs travel as 16 bytes, the schema hash as 32, clocks as 24.
+ * message. UUIDs travel as 16 bytes, the schema hash and key fingerprints as 32, clocks as 24.
  */
 import { Packr, Unpackr } from 'msgpackr';
 import { assertNever } from '../core/assert-never.js';
 import { KIND_BY_CODE, KIND_CODE, type ChangeEntry } from '../core/change-entry.js';
 import { HLC_BYTES } from '../core/hlc.js';
+import type { MemberRecord } from '../core/member-record.js';
 import type { SnapshotRecord } from '../core/snapshot-record.js';
 import { uuidToBytes } from '../core/uuid.js';
 import type { VersionVector } from '../core/version-vector.js';
-import { MESSAGE_TYPES, PROTOCOL_VERSION, type Envelope, type MessageType, type SyncMessage } from './messages.js';
+import { MAX_MEMBER_RECORDS, MESSAGE_TYPES, PROTOCOL_VERSION, type Envelope, type MessageType, type SyncMessage } from './messages.js';
 import { describeError } from './untrusted.js';
 import { array, clockMap, fixedBytes, hexBytes, malformed, uint, uuid, values, WireError } from './wire-checks.js';
 
@@ -98,6 +99,8 @@ function encodeBody(message: SyncMessage): unknown {
       return message.records.map(encodeRecord);
     case 'Error':
       return [message.code, message.message];
+    case 'Members':
+      return message.members.map(encodeMember);
     default:
       return assertNever(message, 'message type');
   }
@@ -155,6 +158,12 @@ function decodeBody(type: MessageType, body: unknown): SyncMessage {
       if (typeof code !== 'string' || typeof message !== 'string') throw malformed('Error', '[code, message] strings');
       return { type, code, message };
     }
+    case 'Members': {
+      const members = array(body, 'members');
+      // Checked before any record is: a huge array costs its decode, never a merge.
+      if (members.length > MAX_MEMBER_RECORDS) throw malformed('members', `at most ${MAX_MEMBER_RECORDS} records`);
+      return { type, members: members.map((item, index) => decodeMember(item, `members[${index}]`)) };
+    }
     default:
       return assertNever(type, 'message type');
   }
@@ -211,6 +220,41 @@ function decodeRecord(value: unknown, at: string): SnapshotRecord {
         version: fixedBytes(deviceVersion, `${at}.devices[${index}].version`, HLC_BYTES),
       };
     }),
+  };
+}
+
+function encodeMember(member: MemberRecord): unknown[] {
+  return [
+    uuidToBytes(member.device),
+    Buffer.from(member.fingerprint, 'hex'),
+    uuidToBytes(member.addedBy),
+    member.addedAt,
+    member.removedBy === null ? null : uuidToBytes(member.removedBy),
+    member.removedAt,
+    member.removedAfterSeq,
+    member.conflict,
+  ];
+}
+
+/**
+ * A member record, whole: a removal has its remover and its time or neither (the merge orders
+ * removals by both), and a cut only with a removal (a cut on a member would refuse its entries
+ * while it stays a member). No honest device writes another shape.
+ */
+function decodeMember(value: unknown, at: string): MemberRecord {
+  const [device, fingerprint, addedBy, addedAt, removedBy, removedAt, removedAfterSeq, conflict] = array(value, at, 8);
+  if (typeof conflict !== 'boolean') throw malformed(`${at}.conflict`, 'a boolean');
+  if ((removedBy === null) !== (removedAt === null)) throw malformed(`${at}.removedAt`, 'nil exactly when removedBy is nil');
+  if (removedBy === null && removedAfterSeq !== null) throw malformed(`${at}.removedAfterSeq`, 'nil when removedBy is nil');
+  return {
+    device: uuid(device, `${at}.device`),
+    fingerprint: hexBytes(fingerprint, `${at}.fingerprint`, 32),
+    addedBy: uuid(addedBy, `${at}.addedBy`),
+    addedAt: uint(addedAt, `${at}.addedAt`),
+    removedBy: removedBy === null ? null : uuid(removedBy, `${at}.removedBy`),
+    removedAt: removedAt === null ? null : uint(removedAt, `${at}.removedAt`),
+    removedAfterSeq: removedAfterSeq === null ? null : uint(removedAfterSeq, `${at}.removedAfterSeq`),
+    conflict,
   };
 }
 

@@ -12,7 +12,7 @@ import type { Registry } from '../contract/registry.js';
 import { LibraryClock } from './library-clock.js';
 import { LibraryDialect } from './library-dialect.js';
 import { ParkedChanges } from './parked-changes.js';
-import { PeerKeyTable } from './peer-keys.js';
+import { MemberTable } from './members.js';
 import { renumberModels } from './renumber-models.js';
 import { createModelStores, type Store } from './store.js';
 import { SyncLog } from './sync-log.js';
@@ -60,7 +60,7 @@ export async function openStore(options: StoreOptions): Promise<{ store: Store; 
     parked: new ParkedChanges(db, options.maxParked),
     log: new SyncLog(db, options.deviceId),
     clock: new LibraryClock(db, options.deviceId, options.now, options.maxDriftMs),
-    peerKeys: new PeerKeyTable(db),
+    members: new MemberTable(db),
   };
   const reader = new Database(file, { readonly: true, fileMustExist: true });
   return { store, reader, file };

@@ -9,7 +9,7 @@ import type { Registry } from '../contract/registry.js';
 import type { LibraryClock } from './library-clock.js';
 import { ModelStore } from './model-store.js';
 import type { ParkedChanges } from './parked-changes.js';
-import type { PeerKeyTable } from './peer-keys.js';
+import type { MemberTable } from './members.js';
 import type { SyncLog } from './sync-log.js';
 import type { Tombstones } from './tombstones.js';
 
@@ -23,7 +23,7 @@ export interface Store {
   readonly parked: ParkedChanges;
   readonly log: SyncLog;
   readonly clock: LibraryClock;
-  readonly peerKeys: PeerKeyTable;
+  readonly members: MemberTable;
 }
 
 /** One store per model, each knowing the references of other models to it. */

@@ -48,6 +48,7 @@ export class SyncLog {
   readonly #floor: Database.Statement;
   readonly #ownAfter: Database.Statement;
   readonly #pastCursor: Database.Statement;
+  readonly #maxSeq: Database.Statement;
   readonly #own: string;
   /** The own cursor; undefined until read (again) from the file. */
   #ownCursor: number | undefined;
@@ -57,6 +58,7 @@ export class SyncLog {
     this.#pastCursor = db.prepare('SELECT 1 FROM _sync_log WHERE origin = ? AND seq > ? LIMIT 1').pluck();
     this.#ownAfter = db.prepare('SELECT count(*) AS count, max(seq) AS last FROM _sync_log WHERE origin = ? AND seq > ?');
     this.#append = db.prepare('INSERT INTO _sync_log (origin, seq, hlc, model, record, kind, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.#maxSeq = db.prepare('SELECT max(seq) FROM _sync_log WHERE origin = ?').pluck();
     this.#has = db.prepare('SELECT 1 FROM _sync_log WHERE origin = ? AND seq = ?').pluck();
     this.#entry = db.prepare('SELECT origin, seq, hlc, model, record, kind, data FROM _sync_log WHERE origin = ? AND seq = ?');
     this.#after = db.prepare('SELECT origin, seq, hlc, model, record, kind, data FROM _sync_log WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?');
@@ -74,6 +76,12 @@ export class SyncLog {
   /** Whether the entry is in the log. */
   has(origin: string, seq: number): boolean {
     return this.#has.get(origin, seq) !== undefined;
+  }
+
+  /** The highest seq of an origin this device holds: its cursor, or an entry past a gap. */
+  heldUpTo(origin: string): number {
+    const last = this.#maxSeq.get(origin) as number | null;
+    return Math.max(this.cursor(origin), last ?? 0);
   }
 
   cursor(origin: string): number {

@@ -14,7 +14,8 @@
  * | `_sync_peer` | peer | every peer this device synced with, and when it was last connected |
  * | `_sync_pruned` | origin | the seq up to which entries of that origin were pruned from the log |
  * | `_sync_model` | id | the model ids this database was written with, to follow a renumbering |
- * | `_sync_peer_key` | device | the fingerprint of the key each peer device presented when first seen (pinned) |
+ * | `_sync_member` | device | the library's members: each device id's key fingerprint, who admitted it, and its removal (`core/member-record.ts`) |
+ * | `_sync_invite` | token_hash | open invites: the SHA-256 of each one-time token and when it expires |
  */
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
@@ -106,25 +107,38 @@ const initial: Migration = {
   },
 };
 
-/** Device keys pinned on first sight (issue 12): a known device presenting another key is refused. */
-const peerKeys: Migration = {
+/** Membership and invites (issue 12): which device ids, by which keys, belong to the library. */
+const membership: Migration = {
   async up(db: Kysely<any>): Promise<void> {
     await db.schema
-      .createTable('_sync_peer_key')
+      .createTable('_sync_member')
       .addColumn('device', 'text', (col) => col.primaryKey().notNull())
       .addColumn('fingerprint', 'text', (col) => col.notNull())
+      .addColumn('added_by', 'text', (col) => col.notNull())
+      .addColumn('added_at', 'integer', (col) => col.notNull())
+      .addColumn('removed_by', 'text')
+      .addColumn('removed_at', 'integer')
+      .addColumn('removed_after_seq', 'integer')
+      .addColumn('conflict', 'integer', (col) => col.notNull())
+      .modifyEnd(sql`without rowid`)
+      .execute();
+    await db.schema
+      .createTable('_sync_invite')
+      .addColumn('token_hash', 'blob', (col) => col.primaryKey().notNull())
+      .addColumn('expires_at', 'integer', (col) => col.notNull())
       .modifyEnd(sql`without rowid`)
       .execute();
   },
   async down(db: Kysely<any>): Promise<void> {
-    await db.schema.dropTable('_sync_peer_key').execute();
+    await db.schema.dropTable('_sync_invite').execute();
+    await db.schema.dropTable('_sync_member').execute();
   },
 };
 
 /** The runtime's migrations, run before the models' own, with their own migration table. */
 export const syncMigrations: MigrationProvider = {
   async getMigrations() {
-    return { '0001_sync_tables': initial, '0002_peer_keys': peerKeys };
+    return { '0001_sync_tables': initial, '0002_membership': membership };
   },
 };
 

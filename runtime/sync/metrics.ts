@@ -39,6 +39,10 @@ export interface PeerMetrics {
   unsolicited: number;
   /** Answers to a request answered already or no longer awaited (duplicates, retries), or early on a new connection: not merged. */
   late: number;
+  /** Members messages received (the peer's whole membership, on connect and after each change). */
+  membersReceived: number;
+  /** Of those, the ones that changed this device's membership (a new member, a removal, a key conflict). */
+  membersChanged: number;
   /** Entries this device holds that the peer has not acknowledged. */
   lag: number;
   lastError: string | null;
@@ -69,6 +73,8 @@ export function emptyPeerMetrics(): PeerMetrics {
     equivocations: 0,
     unsolicited: 0,
     late: 0,
+    membersReceived: 0,
+    membersChanged: 0,
     lag: 0,
     lastError: null,
     broadcastLatency: emptyHistogram(),
@@ -96,6 +102,8 @@ const COUNTERS = [
   'equivocations',
   'unsolicited',
   'late',
+  'membersReceived',
+  'membersChanged',
   'lag',
 ] as const;
 

@@ -11,6 +11,7 @@
  * | heartbeats (vectors and prune floors) | `heartbeats.ts` |
  * | snapshot pull, and serving one | `snapshot-pull.ts`, `snapshot-serve.ts`, `snapshot-reason.ts` |
  * | records that parked entries wait for | `missing-records.ts` |
+ * | membership gossip (the member set, on connect and after each change) | `membership.ts` |
  * | counters and latency | `metrics.ts` |
  *
  * The engine sees the library only through `SyncPort`, the network only through `Transport`, and
@@ -22,6 +23,7 @@ import { Acks } from './acks.js';
 import { Backoff } from './backoff.js';
 import { Heartbeats } from './heartbeats.js';
 import { Inbound } from './inbound.js';
+import { Membership } from './membership.js';
 import { BroadcastLatency, totalOf, type PeerMetrics, type SyncMetrics } from './metrics.js';
 import { MissingRecords } from './missing-records.js';
 import type { PeerSyncOptions } from './options.js';
@@ -43,6 +45,7 @@ export class PeerSync {
   readonly #heartbeats: Heartbeats;
   readonly #puller: SnapshotPuller;
   readonly #backoff: Backoff;
+  readonly #membership: Membership;
   #pruneTimer: TimerHandle | null = null;
   #unsubscribe: (() => void) | null = null;
 
@@ -57,6 +60,7 @@ export class PeerSync {
     const server = new SnapshotServer(ctx);
     this.#puller = new SnapshotPuller(ctx);
     this.#inbound = new Inbound(ctx, this.#acks, missing);
+    this.#membership = new Membership(ctx);
     this.#heartbeats = new Heartbeats(ctx, { acks: this.#acks, outbound: this.#outbound, server, puller: this.#puller, missing });
     this.#dispatcher = new ProtocolDispatcher(port, {
       entries: (peer, entries) => this.#inbound.receive(peer, entries),
@@ -67,6 +71,7 @@ export class PeerSync {
       stateResponse: (peer, model, records, next, reflects) => this.#puller.receivePage(peer, model, records, next, reflects),
       recordRequest: (peer, records) => missing.answer(peer, records),
       recordResponse: (peer, records) => missing.receive(peer, records),
+      members: (peer, members) => this.#membership.received(peer, members),
       error: (peer, code, message) => {
         ctx.peer(peer).metrics.lastError = `${code}: ${message}`;
         ctx.warn(peer, `peer reported ${code}`, message);
@@ -94,6 +99,7 @@ export class PeerSync {
       for (const entry of entries) if (entry.origin === ctx.port.deviceId) this.#latency.committed(entry.seq, now);
       this.#outbound.committed(entries);
     });
+    this.#membership.start();
     this.#heartbeats.schedule();
     this.#schedulePrune();
     await ctx.transport.start();
@@ -106,6 +112,7 @@ export class PeerSync {
     if (ctx.live) this.#acks.settle();
     ctx.stopped = true;
     this.#unsubscribe?.();
+    this.#membership.stop();
     this.#outbound.stop();
     this.#heartbeats.stop();
     this.#pruneTimer?.cancel();
@@ -141,7 +148,9 @@ export class PeerSync {
     state.sent = new Map(state.acked);
     state.drained = null;
     state.requested.clear();
-    this.#ctx.info(peer, 'connected', 'exchanging version vectors');
+    this.#ctx.info(peer, 'connected', 'exchanging memberships and version vectors');
+    // The member set first: it decides which of the entries that follow are accepted.
+    this.#membership.send(state);
     this.#heartbeats.send(state);
   }
 

@@ -5,6 +5,7 @@
  */
 import type { ChangeEntry } from '../core/change-entry.js';
 import type { SyncError } from '../core/errors.js';
+import type { MemberRecord } from '../core/member-record.js';
 import type { SnapshotRecord } from '../core/snapshot-record.js';
 import type { VersionVector } from '../core/version-vector.js';
 
@@ -69,4 +70,11 @@ export interface SyncPort {
   missingRecords(): { model: number; record: string }[];
   /** How many received entries wait for a record. */
   readonly parkedCount: number;
+
+  /** The library's membership: every record (`core/member-record.ts`), removed devices included. */
+  members(): MemberRecord[];
+  /** Merges member records a peer sent; returns whether the membership changed. */
+  mergeMembers(records: readonly MemberRecord[]): boolean;
+  /** Calls `listener` after each change of the membership (local, or merged); returns the unsubscribe. */
+  onMembersChanged(listener: () => void): () => void;
 }

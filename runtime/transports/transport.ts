@@ -33,29 +33,22 @@ export interface Transport {
   close(): Promise<void>;
 }
 
+/** What a library's membership says of a device that presents a key (`MemberDirectory.statusOf`). */
+export type MemberStatus = 'member' | 'unknown' | 'removed' | 'other-key';
+
 /**
- * Which key each device id uses, as this device first saw it (trust on first use, after the peer
- * proved it is a member). A transport refuses a known device that presents another key.
- * Fingerprints are `certificateFingerprint` values.
+ * The library's membership, as a transport asks it about each connection before anything else is
+ * said: `library.members`. Every call may throw (a closed library); a transport then refuses.
  */
-export interface PeerKeyStore {
-  /** The fingerprint pinned for a device, if it was seen before. */
-  fingerprintOf(deviceId: string): string | undefined;
-  /** Pins a device's fingerprint (on first sight). */
-  pin(deviceId: string, fingerprint: string): void;
-}
-
-/** A `PeerKeyStore` that forgets on exit (a library's `peerKeys` keeps its pins in the library file). */
-export class MemoryPeerKeyStore implements PeerKeyStore {
-  readonly #pins = new Map<string, string>();
-
-  fingerprintOf(deviceId: string): string | undefined {
-    return this.#pins.get(deviceId);
-  }
-
-  pin(deviceId: string, fingerprint: string): void {
-    this.#pins.set(deviceId, fingerprint);
-  }
+export interface MemberDirectory {
+  /** Whether the device id is a member with this key (`certificateFingerprint`). */
+  statusOf(deviceId: string, fingerprint: string): MemberStatus;
+  /** Whether invites are outstanding (expired ones may count): only then does a connection from an unknown key wait for one. */
+  hasOpenInvites(): boolean;
+  /** Redeems an invite's one-time token for a device with this key: null when it is admitted (a member from now on), or why not. */
+  admit(token: Uint8Array, deviceId: string, fingerprint: string): { readonly code: SyncErrorCode; readonly reason: string } | null;
+  /** Calls `listener` after each change of the membership; returns the unsubscribe. */
+  onChange(listener: () => void): () => void;
 }
 
 /**

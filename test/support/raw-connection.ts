@@ -2,26 +2,14 @@
  * A hostile peer on real sockets: raw connections to a listening device that write whatever bytes
  * a test chooses, before the handshake or after it. `connectRaw` completes TLS (with a device
  * certificate of its own, as any peer must) and then writes raw bytes inside it; `connectPlain`
- * does not even speak TLS. `authenticate` runs the real handshake with the library's secret, as a
- * member device would, and then hands over the socket.
+ * does not even speak TLS. `authenticate` runs the real handshake as a member device would (the
+ * device must count the played device id, with its `testCredentials`, as a member), and then hands
+ * over the socket.
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import { FrameReader, framed, OversizedFrame } from '../../runtime/transports/tcp/framing.js';
-import {
-  authFrame,
-  checkAuth,
-  checkHello,
-  EXPORTER_LABEL,
-  helloFrame,
-  isReady,
-  newNonce,
-  readHandshake,
-  readyFrame,
-  type ChannelBinding,
-  type HandshakeIdentity,
-} from '../../runtime/transports/tcp/handshake.js';
-import { certificateFingerprint } from '../../runtime/transports/transport.js';
+import { checkHello, helloFrame, isReady, readHandshake, readyFrame, type HandshakeIdentity } from '../../runtime/transports/tcp/handshake.js';
 import { testCredentials } from './credentials.js';
 import { DEVICE_B } from './libraries.js';
 
@@ -141,39 +129,22 @@ export async function connectRaw(port: number, deviceId: string = DEVICE_B): Pro
   });
 }
 
-/** What this TLS session gives a handshake played by hand, as the dialer of `deviceId`. */
-export async function dialerBinding(connection: RawConnection, deviceId: string): Promise<ChannelBinding> {
-  const socket = connection.socket as tls.TLSSocket;
-  return {
-    role: 'dialer',
-    exporter: socket.exportKeyingMaterial(32, EXPORTER_LABEL, Buffer.alloc(0)),
-    fingerprint: (await testCredentials(deviceId)).fingerprint,
-    peerFingerprint: certificateFingerprint(socket.getPeerX509Certificate()!.raw),
-  };
-}
-
 /**
- * A connection that passed the real handshake as `identity`: both hellos, both proofs (bound to
- * this TLS session), the device's checked, both ready. Frames written from now on reach the device
- * as an authenticated peer's.
+ * A connection that passed the real handshake as `identity`, towards the device `peer`: both
+ * hellos checked, both ready. Frames written from now on reach the device as an authenticated
+ * member's.
  */
-export async function authenticate(port: number, identity: HandshakeIdentity): Promise<RawConnection> {
+export async function authenticate(port: number, identity: HandshakeIdentity, peer: string): Promise<RawConnection> {
   const connection = await connectRaw(port, identity.deviceId);
-  const nonce = newNonce();
   const first = connection.nextFrame();
-  await connection.send(helloFrame(identity, nonce));
+  await connection.send(helloFrame(identity));
   const hello = readHandshake(await first);
-  if (hello.kind !== 'message') throw new Error(`the device did not say hello: ${hello.kind}`);
-  const checked = checkHello(identity, hello.message);
-  if ('code' in checked) throw new Error(`the device's hello: ${checked.reason}`);
-  const exchange = { peer: checked.peer, nonce, peerNonce: checked.nonce, binding: await dialerBinding(connection, identity.deviceId) };
+  if (hello.kind !== 'message') throw new Error(`the device did not say hello: ${JSON.stringify(hello)}`);
+  const refusal = checkHello(identity, peer, hello.message);
+  if (refusal) throw new Error(`the device's hello: ${refusal.reason}`);
   const second = connection.nextFrame();
-  await connection.send(authFrame(identity, exchange));
-  const auth = readHandshake(await second);
-  if (auth.kind !== 'message' || checkAuth(identity, exchange, auth.message) !== null) throw new Error('the device did not prove the secret');
-  const third = connection.nextFrame();
   await connection.send(readyFrame());
-  const ready = readHandshake(await third);
+  const ready = readHandshake(await second);
   if (ready.kind !== 'message' || !isReady(ready.message)) throw new Error(`the device did not accept this peer: ${JSON.stringify(ready)}`);
   connection.discardFrames();
   return connection;

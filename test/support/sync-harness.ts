@@ -8,9 +8,10 @@ import type { VersionVector } from '../../runtime/core/version-vector.js';
 import { syncPortOf } from '../../runtime/library/library.js';
 import type { PeerSyncOptions } from '../../runtime/sync/options.js';
 import { PeerSync } from '../../runtime/sync/peer-sync.js';
-import type { PeerKeyStore, Transport } from '../../runtime/transports/transport.js';
+import type { Transport } from '../../runtime/transports/transport.js';
 import { SimulatedNetwork, type SimulatedFaults } from '../../runtime/transports/simulated/index.js';
-import { createTcpTransport, type TcpEvent, type TcpTransport } from '../../runtime/transports/tcp/index.js';
+import { createTcpTransport, type TcpEvent, type TcpLibrary, type TcpTransport } from '../../runtime/transports/tcp/index.js';
+import { testCredentials } from './credentials.js';
 import { closeReaders, DEVICES, LIBRARY_ID, openDevice, syncedState, temporaryDirectory, type ExampleLibrary } from './libraries.js';
 
 export interface Device {
@@ -135,29 +136,15 @@ export function assertConverged(devices: readonly Device[], equal: (actual: unkn
 
 /** How a test's device connects over TCP on loopback. */
 export interface TcpOptions {
-  secret?: string;
   peers?: string[];
-  libraryId?: string;
   protocolVersion?: number;
   events?: TcpEvent[];
 }
 
-/**
- * A TCP transport on loopback (any free port) for a device of the test library, with that device's
- * key and certificate, and its pinned peer keys when it has a library.
- */
-export function tcpTransport(
-  id: string,
-  credentials: { readonly key: string; readonly cert: string },
-  options: TcpOptions & { peerKeys?: PeerKeyStore } = {},
-): TcpTransport {
+/** A TCP transport on loopback (any free port) for a library, with quick redials. */
+export function tcpTransport(library: TcpLibrary, options: TcpOptions = {}): TcpTransport {
   return createTcpTransport({
-    deviceId: id,
-    libraryId: options.libraryId ?? LIBRARY_ID,
-    schemaHash: registry.schemaHash,
-    credentials,
-    peerKeys: options.peerKeys,
-    secret: options.secret ?? 'library secret',
+    library,
     listen: { host: '127.0.0.1', port: 0 },
     peers: options.peers ?? [],
     protocolVersion: options.protocolVersion,
@@ -167,13 +154,39 @@ export function tcpTransport(
   });
 }
 
-/** A device on real TCP sockets on loopback. */
+/** The libraries `tcpDevice` opened in this process: each new one is introduced to those still open. */
+const introduced: ExampleLibrary[] = [];
+
+/**
+ * Makes libraries members of each other, as pairing would (`library.members.add` with each one's
+ * key): for tests about something else than pairing.
+ */
+export function introduce(...libraries: ExampleLibrary[]): void {
+  for (const library of libraries) {
+    for (const other of libraries) if (other !== library) library.members.add(other.deviceId, other.credentials.fingerprint);
+  }
+}
+
+/** Admits a device played by the test (`testCredentials`) to a library: a raw or hostile peer that is a member. */
+export async function admitTestDevice(library: ExampleLibrary, deviceId: string): Promise<void> {
+  library.members.add(deviceId, (await testCredentials(deviceId)).fingerprint);
+}
+
+/**
+ * A device on real TCP sockets on loopback; with `member` (the default) a member of every other
+ * `tcpDevice` library open in this process, and they of it.
+ */
 export async function tcpDevice(
   id: string,
-  options: TcpOptions & { sync?: Partial<PeerSyncOptions> } = {},
+  options: TcpOptions & { libraryId?: string; member?: boolean; sync?: Partial<PeerSyncOptions> } = {},
 ): Promise<Device & { transport: TcpTransport; address: string }> {
   const library = await openDevice(id, { libraryId: options.libraryId ?? LIBRARY_ID });
-  const transport = tcpTransport(id, library.credentials, { ...options, peerKeys: library.peerKeys });
+  if (options.member !== false) {
+    for (let index = introduced.length - 1; index >= 0; index -= 1) if (introduced[index]!.closed) introduced.splice(index, 1);
+    for (const other of introduced) if (other.libraryId === library.libraryId && other.deviceId !== id) introduce(library, other);
+    introduced.push(library);
+  }
+  const transport = tcpTransport(library, options);
   const sync = new PeerSync(syncPortOf(library), { ...TEST_SYNC_OPTIONS, ...options.sync, transport });
   await sync.start();
   const { port } = transport.address();

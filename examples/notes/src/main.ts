@@ -1,20 +1,24 @@
 /**
  * One device of the notes app, syncing with another machine on the LAN (the README's quick start).
  *
- *   npx tsx src/main.ts Laptop                                        (prints an invite)
- *   NOTES_INVITE='<invite>' npx tsx src/main.ts Phone 192.168.1.20:7420  (on the second machine)
+ *   npx tsx src/main.ts Laptop                                   (prints an invite code)
+ *   npx tsx src/main.ts Phone 'syncgen-invite-1.…'               (on the second machine)
  */
-import { inviteOf, loadIdentity } from './identity.js';
-import { listNotes, openNotes, syncNotes, writeNote } from './notes.js';
+import { networkInterfaces } from 'node:os';
+import { loadIdentity } from './identity.js';
+import { inviteDevice, listNotes, openNotes, syncNotes, writeNote } from './notes.js';
 
-// On the laptop: `npx tsx src/main.ts Laptop`; it prints an invite.
-// On the phone:  NOTES_INVITE='<invite>' npx tsx src/main.ts Phone 192.168.1.20:7420
-const [name = 'Laptop', ...peers] = process.argv.slice(2);
-const identity = loadIdentity('data', process.env['NOTES_INVITE']);
+const [name = 'Laptop', invite] = process.argv.slice(2);
+const identity = loadIdentity('data', invite);
 const notes = await openNotes('data', identity, name);
 writeNote(notes, `Hello from ${name}`, new Date().toISOString());
 
 // host 0.0.0.0: other machines on the LAN may connect (the default, 127.0.0.1, takes this machine only).
-await syncNotes(notes, identity, { host: '0.0.0.0', port: 7420, peers });
-console.log(`invite: ${inviteOf(identity)}`);
+const { transport } = await syncNotes(notes, { host: '0.0.0.0', port: 7420 });
+if (invite) {
+  await transport.redeem(invite); // the inviting device checks the code and admits this one
+} else {
+  const lan = Object.values(networkInterfaces()).flat().find((address) => address?.family === 'IPv4' && !address.internal)?.address ?? '127.0.0.1';
+  console.log(`invite (valid 10 minutes, once): ${inviteDevice(notes, `${lan}:7420`)}`);
+}
 setInterval(async () => console.log((await listNotes(notes)).map((note) => note.title)), 2000);

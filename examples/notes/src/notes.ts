@@ -3,14 +3,13 @@
  * the package's public API and the code `syncgen generate` made from `schema/`.
  */
 import { openLibrary, startSync, type Library, type PeerSync } from 'syncgen';
-import { createTcpTransport } from 'syncgen/transports/tcp';
+import { createTcpTransport, type TcpTransport } from 'syncgen/transports/tcp';
 import { registry } from '../generated/index.js';
 
-/** Who this device is, and which library it holds: see the README's "Library id, device id, secret". */
+/** Who this device is, and which library it holds: see the README's "Pairing devices". */
 export interface Identity {
   readonly libraryId: string;
   readonly deviceId: string;
-  readonly secret: string;
 }
 
 export type Notes = Library<typeof registry>;
@@ -26,25 +25,20 @@ export async function openNotes(dir: string, identity: Identity, deviceName: str
 /**
  * Syncs with the other devices over TCP: accepts connections on `port` (0: any free port) and
  * dials `peers` (`host:port`). `host` `0.0.0.0` accepts connections from the LAN; the default,
- * `127.0.0.1`, only from this machine.
+ * `127.0.0.1`, only from this machine. Only the library's members may connect (`notes.members`).
  */
 export async function syncNotes(
   notes: Notes,
-  identity: Identity,
   network: { readonly host?: string; readonly port: number; readonly peers?: readonly string[] },
-): Promise<{ readonly sync: PeerSync; readonly port: number }> {
-  const transport = createTcpTransport({
-    libraryId: identity.libraryId,
-    deviceId: identity.deviceId,
-    secret: identity.secret,
-    credentials: notes.credentials, // this device's key and certificate, for TLS
-    peerKeys: notes.peerKeys, // the keys of the devices it has met, pinned in the library file
-    schemaHash: registry.schemaHash,
-    listen: { host: network.host ?? '127.0.0.1', port: network.port },
-    peers: network.peers ?? [],
-  });
+): Promise<{ readonly sync: PeerSync; readonly transport: TcpTransport; readonly port: number }> {
+  const transport = createTcpTransport({ library: notes, listen: { host: network.host ?? '127.0.0.1', port: network.port }, peers: network.peers ?? [] });
   const sync = await startSync(notes, { transport });
-  return { sync, port: transport.address().port };
+  return { sync, transport, port: transport.address().port };
+}
+
+/** A one-time code for a new device to join (show it as text or a QR code); it works for 10 minutes. */
+export function inviteDevice(notes: Notes, address: string): string {
+  return notes.members.invite({ address }).code;
 }
 
 /** Writes a note: every device may edit it; concurrent edits of different fields both survive. */

@@ -6,26 +6,26 @@
  *
  *   npm start [data directory]          (in examples/notes; default: a new temporary directory)
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bookmarkNote, editNote, listNotes, openBookmark, openNotes, syncNotes, writeNote, type Identity, type Notes } from './notes.js';
+import { bookmarkNote, editNote, inviteDevice, listNotes, openBookmark, openNotes, syncNotes, writeNote, type Identity, type Notes } from './notes.js';
 
 const dataDir = process.argv[2] ?? mkdtempSync(path.join(tmpdir(), 'syncgen-notes-'));
 
-// The first device creates the library: its id and secret. A second device is given both (in a
-// real app: a QR code or a copied code) and makes its own device id.
-const libraryId = randomUUID();
-const secret = randomBytes(32).toString('base64url');
-const laptopId: Identity = { libraryId, secret, deviceId: randomUUID() };
-const phoneId: Identity = { libraryId, secret, deviceId: randomUUID() };
-
+// The laptop creates the library. The phone joins with an invite the laptop makes (in a real app,
+// shown as a QR code or copied): it carries the library id, and the phone makes its own device id.
+const laptopId: Identity = { libraryId: randomUUID(), deviceId: randomUUID() };
 const laptop = await openNotes(path.join(dataDir, 'laptop'), laptopId, 'Laptop');
-const phone = await openNotes(path.join(dataDir, 'phone'), phoneId, 'Phone');
+const laptopSync = await syncNotes(laptop, { port: 0 });
+const invite = inviteDevice(laptop, `127.0.0.1:${laptopSync.port}`);
 
-const laptopSync = await syncNotes(laptop, laptopId, { port: 0 });
-let phoneSync = await syncNotes(phone, phoneId, { port: 0, peers: [`127.0.0.1:${laptopSync.port}`] });
+const phoneId: Identity = { libraryId: laptopId.libraryId, deviceId: randomUUID() };
+const phone = await openNotes(path.join(dataDir, 'phone'), phoneId, 'Phone');
+let phoneSync = await syncNotes(phone, { port: 0 });
+await phoneSync.transport.redeem(invite); // the laptop admits the phone; they sync from now on
+console.log(`✓ the phone joined: members ${laptop.members.list().length} on the laptop`);
 
 const groceries = writeNote(laptop, 'Groceries', 'eggs, flour');
 const ideas = writeNote(phone, 'Ideas', 'a sync framework');
@@ -42,7 +42,7 @@ await phoneSync.sync.stop();
 editNote(phone, ideas, { title: 'Ideas (from the train)' });
 openBookmark(phone, bookmark);
 writeNote(laptop, 'Meeting', 'Thursday 10:00');
-phoneSync = await syncNotes(phone, phoneId, { port: 0, peers: [`127.0.0.1:${laptopSync.port}`] });
+phoneSync = await syncNotes(phone, { port: 0, peers: [`127.0.0.1:${laptopSync.port}`] });
 await converged('the phone came back online');
 
 for (const [name, notes] of [

@@ -31,6 +31,14 @@ export class Dialer {
     this.#dial(address);
   }
 
+  /** An address dialed elsewhere (an invite's inviter) that reached `peer`: redialed from now on, like the others. */
+  adopt(address: string, peer: string): void {
+    if (this.#closed) return;
+    const dialed = this.#addresses.get(address);
+    if (dialed) dialed.peer = peer;
+    else this.#addresses.set(address, { attempts: 0, timer: null, peer });
+  }
+
   /** A dial of `address` reached `peer`: the backoff starts over. */
   reached(address: string, peer: string): void {
     const dialed = this.#addresses.get(address);

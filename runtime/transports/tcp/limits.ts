@@ -3,9 +3,9 @@
  *
  * | option | default | why |
  * | ------ | ------- | --- |
- * | `maxHandshakeFrameBytes` | 4 KiB | a hello is about 130 bytes, an auth 50, a refusal's reason a few hundred: a stranger can make this side buffer no more than this per connection |
+ * | `maxHandshakeFrameBytes` | 4 KiB | a hello is about 130 bytes, a redeem 30, a refusal's reason a few hundred: a stranger can make this side buffer no more than this per connection |
  * | `maxUnauthenticated` | 32 | connections this side accepted that are still in their handshake; one more is closed at once. An honest handshake takes two round trips, so 32 at a time is a crowd of strangers, not a library's devices |
- * | `handshakeTimeoutMs` | 10 s | from the connection's start (dial or accept) to authenticated, across every phase before it: connecting, hello, auth |
+ * | `handshakeTimeoutMs` | 10 s | from the connection's start (dial or accept) to authenticated, across every phase before it: connecting, TLS, redeem, hello, ready |
  * | `idleTimeoutMs` | 30 s | an authenticated peer from which nothing arrived this long is closed. The engine heartbeats every second by default; 30 s also covers a heartbeat late behind its sender's synchronous work (a page applied, a snapshot page served) or behind a 16 MiB frame on a slow link. Bytes count, not whole frames: a large frame arriving slowly is not idleness. Keep it several heartbeat periods above a raised `heartbeatMs` |
  * | `maxFrameBytes` | 16 MiB | after authentication (`DEFAULT_MAX_FRAME_BYTES`) |
  */

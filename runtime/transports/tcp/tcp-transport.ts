@@ -1,66 +1,55 @@
 /**
  * TCP transport (`syncgen/transports/tcp`): TLS 1.3 over TCP (node:tls), each side with its
- * device's key and self-signed certificate; connections, their handshake (`handshake.ts`), their
- * framing (`framing.ts`), what each may cost (`limits.ts`), the counters (`stats.ts`) and the
- * addresses to dial (`dialer.ts`).
+ * device's key and self-signed certificate (`library.credentials`). This file holds the
+ * connections' lifecycle: listening and dialing, reading frames, the deadlines, closing. The
+ * handshake is `handshake-driver.ts` (its frames `handshake.ts`, the key check
+ * `membership-gate.ts`), a new device's invite `pairing.ts`, the framing `framing.ts`, what a
+ * connection may cost `limits.ts`, the counters `stats.ts` and the addresses to dial `dialer.ts`.
  *
  * TLS encrypts the connection (forward secrecy) and proves each side holds the key of the
- * certificate it presents. No certificate authority decides anything: trust comes from the
- * handshake inside TLS, whose proof of the library's secret is bound to the TLS session and to
- * both keys, and from the keys pinned per device (`PeerKeyStore`): a known device that presents
- * another key is refused (`device-key-changed`).
- *
- * Only after the handshake is the peer up, and its authenticated device id is the sender of every
- * frame on the connection. Two devices that dial each other keep the connection dialed by the
- * smaller device id. Refusals carry a code of the runtime's error table and a reason.
+ * certificate it presents. No certificate authority decides anything: the library's membership
+ * does (`library.members`), before either side says a word of the library. Only after the
+ * handshake is the peer up, and its device id (its key's) is the sender of every frame on the
+ * connection. Two devices that dial each other keep the connection dialed by the smaller device id.
+ * Refusals carry a code of the runtime's error table and a reason.
  *
  * Every byte is a stranger's until the handshake ends: before it, frames are small, accepted
  * connections in their handshake are capped and the handshake has a deadline; after it, a silent
- * peer is closed. Every socket event runs guarded: whatever throws ends that connection (an
- * 'error' event with code 'unreachable'), never the process.
+ * peer is closed, and so is a peer that stops being a member. Every socket event runs guarded:
+ * whatever throws ends that connection (an 'error' event with code 'unreachable'), never the process.
  */
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
-import { InvalidArgumentError, SyncError, type SyncErrorCode } from '../../core/errors.js';
+import { InvalidArgumentError, SYNC_ERROR_CODES, SyncError, type SyncErrorCode } from '../../core/errors.js';
 import { PROTOCOL_VERSION } from '../../protocol/messages.js';
 import { describeError } from '../../protocol/untrusted.js';
-import { certificateFingerprint, MemoryPeerKeyStore, TransportError, type PeerKeyStore, type Transport, type TransportHandlers } from '../transport.js';
+import { certificateFingerprint, TransportError, type MemberDirectory, type Transport, type TransportHandlers } from '../transport.js';
+import { Connection } from './connection.js';
 import { Dialer } from './dialer.js';
-import { FrameReader, framed, OversizedFrame } from './framing.js';
-import {
-  authFrame,
-  checkAuth,
-  checkHello,
-  EXPORTER_LABEL,
-  helloFrame,
-  isReady,
-  newNonce,
-  readHandshake,
-  readyFrame,
-  refusalFrame,
-  type ChannelBinding,
-  type Exchange,
-  type HandshakeIdentity,
-  type Refusal,
-} from './handshake.js';
+import { framed, OversizedFrame } from './framing.js';
+import { refusalFrame, type HandshakeIdentity, type Refusal } from './handshake.js';
+import { receiveHandshake, secured, type HandshakeHost } from './handshake-driver.js';
 import { resolveLimits, type TcpLimits } from './limits.js';
+import type { Pairing } from './membership-gate.js';
+import { Pairings } from './pairing.js';
 import { TcpCounters, type TcpStats } from './stats.js';
+
+/** What the transport needs of the library it syncs: an open `Library` has all of it. */
+export interface TcpLibrary {
+  readonly deviceId: string;
+  readonly libraryId: string;
+  readonly registry: { readonly schemaHash: string };
+  /** This device's private key and certificate (PEM), for TLS. */
+  readonly credentials: { readonly key: string; readonly cert: string };
+  /** Which devices, by which keys, may connect; and the open invites. */
+  readonly members: MemberDirectory;
+}
 
 /** The limits' defaults and reasons are in `limits.ts`. */
 export interface TcpTransportOptions {
-  readonly deviceId: string;
-  readonly libraryId: string;
-  readonly schemaHash: string;
-  /** The library's shared secret; every device of the library has it. */
-  readonly secret: string | Uint8Array;
-  /** This device's private key and certificate (PEM), for TLS: `library.credentials`. */
-  readonly credentials: { readonly key: string; readonly cert: string };
-  /**
-   * The key fingerprint pinned per peer device: `library.peerKeys` keeps them in the library file.
-   * By default, pins held in memory and forgotten when the transport is dropped.
-   */
-  readonly peerKeys?: PeerKeyStore;
+  /** The library to sync (`openLibrary`'s): its ids, schema hash, device key and membership. */
+  readonly library: TcpLibrary;
   /** Where to accept connections (port 0: any free port; see `address()`). */
   readonly listen?: { readonly host?: string; readonly port: number };
   /** `host:port` addresses to dial, and redial after a loss. */
@@ -87,8 +76,9 @@ export interface TcpEvent {
   /**
    * 'refused': this side refused a connection before authentication; 'refused-by-peer': the peer
    * refused this side; 'connected': authenticated; 'disconnected': this side closed an
-   * authenticated connection ('idle-timeout', 'oversized', or at the engine's request, with its
-   * code); 'closed': the socket closed; 'error': a socket error, or a handler that threw ('unreachable').
+   * authenticated connection ('idle-timeout', 'oversized', 'device-removed', or at the engine's
+   * request, with its code); 'closed': the socket closed; 'error': a socket error, or a handler
+   * that threw ('unreachable').
    */
   readonly kind: 'refused' | 'refused-by-peer' | 'connected' | 'disconnected' | 'closed' | 'error';
   readonly address: string;
@@ -98,74 +88,18 @@ export interface TcpEvent {
   readonly reason: string;
 }
 
-/** 'hello' until the peer's hello, 'auth' until its proof, 'ready' until it accepts this side too. */
-type Phase = 'hello' | 'auth' | 'ready' | 'open' | 'closed';
-
-class Connection {
-  phase: Phase = 'hello';
-  peer: string | null = null;
-  peerNonce: Buffer | null = null;
-  /** What the TLS session says about the connection, once it is established. */
-  binding: ChannelBinding | null = null;
-  /** The subject of the peer's certificate (`CN=<device id>`). */
-  peerSubject = '';
-  /** This side's role. */
-  readonly role: 'dialer' | 'listener';
-  readonly nonce = newNonce();
-  readonly reader = new FrameReader();
-  /** Accepted by this side and not yet authenticated: it counts against `maxUnauthenticated`. */
-  pending = false;
-  /** When bytes last arrived (`performance.now()`), for the idle deadline. */
-  lastReadAt = performance.now();
-  /** The handshake deadline, then the idle deadline. */
-  timer: NodeJS.Timeout | null = null;
-
-  constructor(
-    readonly socket: tls.TLSSocket,
-    readonly address: string,
-    /** The device that dialed this connection. */
-    public dialer: string | null,
-  ) {
-    this.role = dialer === null ? 'listener' : 'dialer';
-  }
-
-  /** Before authentication: TLS, hello, auth, ready. */
-  isUnauthenticated(): boolean {
-    return this.phase === 'hello' || this.phase === 'auth' || this.phase === 'ready';
-  }
-
-  exchange(): Exchange {
-    return { peer: this.peer!, nonce: this.nonce, peerNonce: this.peerNonce!, binding: this.binding! };
-  }
-
-  /** A method, so that TypeScript does not narrow `phase` across a handler call that may close the connection. */
-  isClosed(): boolean {
-    return this.phase === 'closed';
-  }
-
-  write(frame: Uint8Array): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.phase === 'closed' || this.socket.destroyed) {
-        reject(new TransportError('not-connected', `connection to ${this.peer ?? this.address} is closed`));
-        return;
-      }
-      this.socket.write(framed(frame), (error) => (error ? reject(error) : resolve()));
-    });
-  }
-}
-
 export class TcpTransport implements Transport {
   readonly deviceId: string;
   readonly #options: TcpTransportOptions;
-  readonly #identity: HandshakeIdentity;
   readonly #limits: TcpLimits;
   readonly #dialer: Dialer;
+  readonly #pairings = new Pairings();
   readonly #counters = new TcpCounters();
   readonly #context: tls.SecureContext;
-  readonly #fingerprint: string;
-  readonly #peerKeys: PeerKeyStore;
+  readonly #host: HandshakeHost;
   #handlers: TransportHandlers | null = null;
   #server: net.Server | null = null;
+  #unsubscribe: (() => void) | null = null;
   readonly #open = new Map<string, Connection>();
   readonly #all = new Set<Connection>();
   /** Accepted connections in their handshake. */
@@ -173,25 +107,33 @@ export class TcpTransport implements Transport {
   #closed = false;
 
   constructor(options: TcpTransportOptions) {
-    this.deviceId = options.deviceId;
+    const { library } = options;
+    this.deviceId = library.deviceId;
     this.#options = options;
-    this.#identity = {
-      deviceId: options.deviceId,
-      libraryId: options.libraryId,
-      schemaHash: options.schemaHash,
-      secret: Buffer.from(options.secret),
+    this.#limits = resolveLimits(options);
+    let fingerprint: string;
+    try {
+      this.#context = tls.createSecureContext({ key: library.credentials.key, cert: library.credentials.cert, minVersion: 'TLSv1.3' });
+      fingerprint = certificateFingerprint(library.credentials.cert);
+    } catch (error) {
+      throw new InvalidArgumentError('library.credentials', '(PEM texts)', `this device's key and certificate, \`library.credentials\` (${describeError(error)})`);
+    }
+    const identity: HandshakeIdentity = {
+      deviceId: library.deviceId,
+      libraryId: library.libraryId,
+      schemaHash: library.registry.schemaHash,
       protocolVersion: options.protocolVersion ?? PROTOCOL_VERSION,
     };
-    this.#limits = resolveLimits(options);
-    const { credentials } = options;
-    try {
-      this.#context = tls.createSecureContext({ key: credentials.key, cert: credentials.cert, minVersion: 'TLSv1.3' });
-      this.#fingerprint = certificateFingerprint(credentials.cert);
-    } catch (error) {
-      throw new InvalidArgumentError('credentials', '(PEM texts)', `this device's key and certificate, \`library.credentials\` (${describeError(error)})`);
-    }
-    this.#peerKeys = options.peerKeys ?? new MemoryPeerKeyStore();
-    this.#dialer = new Dialer({ baseMs: options.reconnectBaseMs ?? 100, maxMs: options.reconnectMaxMs ?? 5000 }, (address) => this.#dial(address));
+    this.#host = {
+      identity,
+      fingerprint,
+      members: library.members,
+      send: (connection, frame) => this.#sendHandshake(connection, frame),
+      refuse: (connection, refusal) => this.#refuse(connection, refusal),
+      refusedByPeer: (connection, code, reason) => this.#refusedByPeer(connection, code, reason),
+      open: (connection) => this.#opened(connection),
+    };
+    this.#dialer = new Dialer({ baseMs: options.reconnectBaseMs ?? 100, maxMs: options.reconnectMaxMs ?? 5000 }, (address) => this.#dial(address, null));
   }
 
   setHandlers(handlers: TransportHandlers): void {
@@ -200,6 +142,8 @@ export class TcpTransport implements Transport {
 
   async start(): Promise<void> {
     const { listen } = this.#options;
+    // A device removed (or re-keyed) while connected is dropped at once, not at its next dial.
+    this.#unsubscribe = this.#host.members.onChange(() => this.#recheckMembers());
     if (listen) {
       const server = net.createServer((socket) => this.#accept(socket));
       this.#server = server;
@@ -226,9 +170,25 @@ export class TcpTransport implements Transport {
 
   /** Dials a peer at `host:port`, and redials it after a loss. */
   connect(address: string): void {
-    const { port } = splitAddress(address);
-    if (!Number.isInteger(port) || port <= 0 || port > 65_535) throw new InvalidArgumentError('address', address, 'host:port with a port from 1 to 65535');
+    checkAddress(address);
     if (!this.#closed) this.#dialer.add(address);
+  }
+
+  /**
+   * Joins the library with an invite a member made (`library.members.invite`): dials the inviter,
+   * proves the invite, and resolves with the inviter's device id once it admitted this device and
+   * the connection is open (the inviter is then redialed like any peer). Rejects with the reason:
+   * `InviteError` ('invite-invalid', 'invite-expired'), or the inviter's refusal.
+   *
+   * @example
+   * const transport = createTcpTransport({ library, listen: { port: 4100 } });
+   * const sync = await startSync(library, { transport });
+   * await transport.redeem(code); // the code the inviting member showed
+   */
+  redeem(code: string, options: { readonly timeoutMs?: number } = {}): Promise<string> {
+    if (this.#closed) return Promise.reject(new TransportError('not-connected', 'the transport is closed'));
+    const timeoutMs = options.timeoutMs ?? this.#limits.handshakeTimeoutMs * 3;
+    return this.#pairings.redeem(code, this.#host.identity.libraryId, timeoutMs, Date.now(), (address, pairing) => this.#dial(address, pairing));
   }
 
   /** Authenticated peers with an open connection. */
@@ -259,13 +219,15 @@ export class TcpTransport implements Transport {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#unsubscribe?.();
     this.#dialer.close();
+    this.#pairings.close();
     for (const connection of [...this.#all]) this.#end(connection, 'transport closed');
     const server = this.#server;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  #dial(address: string): void {
+  #dial(address: string, pairing: Pairing | null): void {
     if (this.#closed) return;
     const { host, port } = splitAddress(address);
     let socket: tls.TLSSocket;
@@ -275,16 +237,17 @@ export class TcpTransport implements Transport {
         port,
         secureContext: this.#context,
         minVersion: 'TLSv1.3',
-        // A self-signed device certificate, not a CA-issued one for a host name: the handshake inside decides.
+        // A self-signed device certificate, not a CA-issued one for a host name: the membership decides.
         rejectUnauthorized: false,
         checkServerIdentity: () => undefined,
       });
     } catch (error) {
       // Called from a redial timer too: a failure is reported, never thrown.
       this.#emit({ kind: 'error', address, peer: null, reason: describeError(error) });
+      this.#pairings.settle(address, new TransportError('unreachable', `the inviter at ${address} cannot be dialed: ${describeError(error)}`));
       return;
     }
-    this.#attach(socket, address, this.deviceId);
+    this.#attach(new Connection(socket, address, this.deviceId, pairing));
   }
 
   #accept(socket: net.Socket): void {
@@ -304,22 +267,21 @@ export class TcpTransport implements Transport {
     try {
       socket.setNoDelay(true);
       // TLS on the accepted socket: every peer presents its device certificate. Self-signed, so no CA
-      // judges it (the handshake inside does); the session's errors and close come from this socket.
+      // judges it (the membership does); the session's errors and close come from this socket.
       const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: this.#context, requestCert: true, rejectUnauthorized: false });
-      this.#attach(secure, address, null);
+      const connection = new Connection(secure, address, null);
+      connection.pending = true;
+      this.#pending += 1;
+      this.#attach(connection);
     } catch (error) {
       socket.destroy();
       this.#emit({ kind: 'error', address, peer: null, code: 'unreachable', reason: describeError(error) });
     }
   }
 
-  #attach(socket: tls.TLSSocket, address: string, dialer: string | null): void {
-    const connection = new Connection(socket, address, dialer);
+  #attach(connection: Connection): void {
+    const { socket } = connection;
     this.#all.add(connection);
-    if (dialer === null) {
-      connection.pending = true;
-      this.#pending += 1;
-    }
     // Errors first: an 'error' without a listener would be thrown out of the event loop.
     socket.on('error', (error) => this.#safely(connection, () => this.#socketError(connection, error)));
     socket.on('close', () => this.#safely(connection, () => this.#closedConnection(connection)));
@@ -331,7 +293,7 @@ export class TcpTransport implements Transport {
         this.#failed(connection, error);
       }
     });
-    socket.on(dialer === null ? 'secure' : 'secureConnect', () => this.#safely(connection, () => this.#secured(connection)));
+    socket.on(connection.role === 'listener' ? 'secure' : 'secureConnect', () => this.#safely(connection, () => secured(this.#host, connection)));
     socket.setNoDelay(true);
     // From the first moment (a dial still connecting included) to authenticated: every phase before it.
     connection.timer = setTimeout(
@@ -341,28 +303,9 @@ export class TcpTransport implements Transport {
     connection.timer.unref();
   }
 
-  /** TLS is up: note what the session says (exporter, the peer's key), and say hello. */
-  #secured(connection: Connection): void {
-    if (connection.isClosed()) return;
-    const { socket } = connection;
-    const certificate = socket.getPeerX509Certificate();
-    if (!certificate) {
-      this.#refuse(connection, { code: 'not-a-peer', reason: 'the peer presented no certificate: not a syncgen peer' });
-      return;
-    }
-    connection.peerSubject = certificate.subject;
-    connection.binding = {
-      role: connection.role,
-      exporter: socket.exportKeyingMaterial(32, EXPORTER_LABEL, Buffer.alloc(0)),
-      fingerprint: this.#fingerprint,
-      peerFingerprint: certificateFingerprint(certificate.raw),
-    };
-    this.#sendHandshake(connection, helloFrame(this.#identity, connection.nonce));
-  }
-
   /** A socket error; one of the TLS handshake (a TLS 1.2 client, not TLS at all) is a refusal. */
   #socketError(connection: Connection, error: Error): void {
-    const tlsFailure = connection.binding === null && (error as { code?: unknown }).code?.toString().startsWith('ERR_SSL_');
+    const tlsFailure = connection.phase === 'tls' && (error as { code?: unknown }).code?.toString().startsWith('ERR_SSL_');
     if (!tlsFailure || connection.role === 'dialer' || !connection.isUnauthenticated()) {
       this.#event({ kind: 'error', connection, reason: describeError(error) });
       return;
@@ -419,7 +362,7 @@ export class TcpTransport implements Transport {
         return;
       }
       if (open) this.#handlers?.frame(connection.peer!, frame);
-      else this.#receiveHandshake(connection, frame);
+      else receiveHandshake(this.#host, connection, frame);
       if (connection.isClosed()) return;
     }
   }
@@ -428,100 +371,15 @@ export class TcpTransport implements Transport {
     void connection.write(frame).catch((error: unknown) => this.#event({ kind: 'error', connection, reason: describeError(error) }));
   }
 
-  #receiveHandshake(connection: Connection, frame: Buffer): void {
-    const handshake = readHandshake(frame);
-    if (handshake.kind === 'garbage') {
-      this.#refuse(connection, { code: 'not-a-peer', reason: 'the handshake frame is not MessagePack: not a syncgen peer' });
-    } else if (handshake.kind === 'refused') {
-      this.#event({ kind: 'refused-by-peer', connection, code: handshake.code, reason: handshake.reason });
-      this.#end(connection, `refused by peer: ${handshake.reason}`);
-    } else if (connection.phase === 'hello') {
-      this.#receiveHello(connection, handshake.message);
-    } else if (connection.phase === 'auth') {
-      this.#receiveAuth(connection, handshake.message);
-    } else {
-      this.#receiveReady(connection, handshake.message);
-    }
+  /** The peer refused this side; a redemption under way learns why. */
+  #refusedByPeer(connection: Connection, code: string, reason: string): void {
+    this.#event({ kind: 'refused-by-peer', connection, code, reason });
+    if (connection.pairing) this.#pairings.settle(connection.address, inviterRefusal(code, reason));
+    this.#end(connection, `refused by peer: ${reason}`);
   }
 
-  #receiveHello(connection: Connection, message: unknown): void {
-    const hello = checkHello(this.#identity, message);
-    if ('code' in hello) {
-      this.#refuse(connection, hello);
-      return;
-    }
-    if (connection.binding === null) {
-      this.#refuse(connection, { code: 'not-a-peer', reason: 'a hello before the TLS session was established' });
-      return;
-    }
-    if (connection.peerSubject !== `CN=${hello.peer}`) {
-      this.#refuse(connection, {
-        code: 'invalid-device-id',
-        reason: `the peer announced device ${hello.peer} with the certificate of ${JSON.stringify(connection.peerSubject.slice(0, 100))}`,
-      });
-      return;
-    }
-    connection.peer = hello.peer;
-    connection.peerNonce = hello.nonce;
-    connection.phase = 'auth';
-    this.#sendHandshake(connection, authFrame(this.#identity, connection.exchange()));
-  }
-
-  #receiveAuth(connection: Connection, message: unknown): void {
-    const peer = connection.peer!;
-    const refusal = checkAuth(this.#identity, connection.exchange(), message) ?? this.#checkKey(peer, connection.binding!.peerFingerprint);
-    if (refusal) {
-      this.#refuse(connection, refusal);
-      return;
-    }
-    connection.phase = 'ready';
-    this.#sendHandshake(connection, readyFrame());
-  }
-
-  /**
-   * A member (it proved the secret) presents a key: pinned on first sight, refused when it is not
-   * the key pinned for its device id, or when it claims this device's own id.
-   */
-  #checkKey(peer: string, fingerprint: string): Refusal | null {
-    const short = (value: string) => `${value.slice(0, 16)}…`;
-    if (peer === this.deviceId) {
-      return fingerprint === this.#fingerprint
-        ? {
-            code: 'invalid-device-id',
-            reason: `the peer is this device (${peer}) with this device's key: a copy of this device's directory runs elsewhere; give each device its own directory and device id`,
-          }
-        : {
-            code: 'device-key-changed',
-            reason: `a peer claims this device's own id ${peer} with another key (${short(fingerprint)}): someone who holds the library's secret is impersonating this device`,
-          };
-    }
-    let pinned: string | undefined;
-    try {
-      pinned = this.#peerKeys.fingerprintOf(peer);
-      if (pinned === undefined) this.#peerKeys.pin(peer, fingerprint);
-    } catch (error) {
-      // The key store failed (a library closed under a running transport): refused, with the store's code.
-      return {
-        code: error instanceof SyncError ? error.code : 'unreachable',
-        reason: `the key of device ${peer} could not be checked: ${describeError(error)}`,
-      };
-    }
-    if (pinned === undefined || pinned === fingerprint) return null;
-    return {
-      code: 'device-key-changed',
-      reason:
-        `device ${peer} presented key ${short(fingerprint)}, not the key ${short(pinned)} this device pinned for it. ` +
-        `If that device made a new key (its directory was lost or reset), run library.peerKeys.forget('${peer}') on this device; ` +
-        "otherwise someone who holds the library's secret is claiming its id",
-    };
-  }
-
-  /** The peer accepted this device too: the connection opens. */
-  #receiveReady(connection: Connection, message: unknown): void {
-    if (!isReady(message)) {
-      this.#refuse(connection, { code: 'not-a-peer', reason: 'expected the peer to accept or refuse this device' });
-      return;
-    }
+  /** Both sides accepted each other: the connection opens. */
+  #opened(connection: Connection): void {
     const peer = connection.peer!;
     if (connection.dialer === null) connection.dialer = peer;
     const existing = this.#open.get(peer);
@@ -536,9 +394,29 @@ export class TcpTransport implements Transport {
     this.#leavePending(connection);
     this.#armIdle(connection, this.#limits.idleTimeoutMs);
     this.#open.set(peer, connection);
-    if (connection.dialer === this.deviceId) this.#dialer.reached(connection.address, peer);
+    if (connection.pairing) {
+      // Admitted: from now on the inviter is a peer like any other, redialed after a loss.
+      this.#dialer.adopt(connection.address, peer);
+      this.#pairings.settle(connection.address, peer);
+    } else if (connection.dialer === this.deviceId) {
+      this.#dialer.reached(connection.address, peer);
+    }
     this.#event({ kind: 'connected', connection, reason: 'authenticated' });
     this.#handlers?.peerUp(peer);
+  }
+
+  /** The membership changed: an open connection whose peer is no longer a member with its key is closed. */
+  #recheckMembers(): void {
+    for (const connection of [...this.#open.values()]) {
+      this.#safely(connection, () => {
+        const certificate = connection.socket.getPeerX509Certificate();
+        const status = certificate ? this.#host.members.statusOf(connection.peer!, certificateFingerprint(certificate.raw)) : 'unknown';
+        if (status === 'member') return;
+        const code = status === 'removed' ? 'device-removed' : status === 'other-key' ? 'device-key-changed' : 'not-a-member';
+        this.#event({ kind: 'disconnected', connection, code, reason: `device ${connection.peer} is no longer a member with this key (${status})` });
+        this.#end(connection, `no longer a member (${status})`);
+      });
+    }
   }
 
   /** The idle deadline: checked when it fires against the last arrival, and set again for what is left (no timer work per chunk). */
@@ -573,6 +451,7 @@ export class TcpTransport implements Transport {
     if (connection.phase === 'closed' || connection.phase === 'open') return;
     this.#counters.refused(refusal.code);
     this.#event({ kind: 'refused', connection, code: refusal.code, reason: refusal.reason });
+    if (connection.pairing) this.#pairings.settle(connection.address, new SyncError(refusal.code, refusal.reason));
     if (!connection.socket.destroyed) connection.socket.end(framed(refusalFrame(refusal)));
     this.#end(connection, refusal.reason);
   }
@@ -603,6 +482,7 @@ export class TcpTransport implements Transport {
   #closedConnection(connection: Connection): void {
     this.#all.delete(connection);
     this.#end(connection, 'connection closed');
+    if (connection.pairing) this.#pairings.settle(connection.address, new TransportError('unreachable', `the connection to the inviter at ${connection.address} closed before it admitted this device`));
     this.#event({ kind: 'closed', connection, reason: 'connection closed' });
     // A dial that failed, or lost to a duplicate while the peer stays connected: try again only in the first case.
     const reached = this.#dialer.peerAt(connection.address);
@@ -621,6 +501,18 @@ export class TcpTransport implements Transport {
       // A failing listener must not break the connection it hears about.
     }
   }
+}
+
+/** Why an inviter refused a new device: with no invite open, it took the new device for a stranger. */
+function inviterRefusal(code: string, reason: string): SyncError {
+  if (code === 'not-a-member') return new SyncError('invite-invalid', 'the inviter holds no open invite: this one was used already, or it is not from that device');
+  const known = Object.hasOwn(SYNC_ERROR_CODES, code) ? (code as SyncErrorCode) : 'refused-by-peer';
+  return new SyncError(known, `the inviter refused this device: ${reason}`);
+}
+
+function checkAddress(address: string): void {
+  const { port } = splitAddress(address);
+  if (!Number.isInteger(port) || port <= 0 || port > 65_535) throw new InvalidArgumentError('address', address, 'host:port with a port from 1 to 65535');
 }
 
 function splitAddress(address: string): { host: string; port: number } {
