@@ -130,7 +130,7 @@ async function converged(devices: DeviceProcess[], step: string): Promise<StateR
 }
 
 rmSync(dataDir, { recursive: true, force: true });
-console.log(`syncgen example: three devices of library ${libraryId.slice(0, 8)}…, three processes, TCP on loopback`);
+console.log(`syncgen example: three devices of library ${libraryId.slice(0, 8)}…, three processes, TLS over TCP on loopback`);
 console.log(`  data in ${path.relative(process.cwd(), dataDir) || '.'}/`);
 const laptop = new DeviceProcess('laptop', '0000000a-0000-4000-8000-00000000000a');
 const desktop = new DeviceProcess('desktop', '0000000b-0000-4000-8000-00000000000b');
