@@ -50,10 +50,11 @@ export const SYNC_ERROR_CODES = {
   'not-a-peer': 'a connection that does not speak the syncgen handshake',
   'invalid-device-id':
     "a peer that announced a device id that is not a lower-case UUID or not its certificate's, or this device's own id with its key (a copy of its directory)",
-  'not-a-member': "a device whose key is not a member of this library (pair it with an invite, or add it with library.members.add)",
+  'not-a-member': 'a device whose key is not a member of this library (pair it with an invite, or add it with library.members.add)',
   'device-removed': 'a device removed from the library: its connections, and its changes written after its removal, are refused',
   'device-key-changed': "a peer that presented another key than the library's membership binds to its device id, or this device's own id with another key",
-  'invite-invalid': 'an invite code that is malformed, of another library, unknown to the inviter or already used, or an inviter with another key than the code names',
+  'invite-invalid':
+    'an invite code that is malformed, of another library, unknown to the inviter or already used, or an inviter with another key than the code names',
   'invite-expired': 'an invite redeemed after it expired: ask a member for a new one',
   'handshake-timeout': 'a connection that did not finish its handshake in time',
   'too-many-connections': 'a connection closed at once because the most connections allowed were still in their handshake',

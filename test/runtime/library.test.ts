@@ -154,10 +154,14 @@ test('EXPLAIN QUERY PLAN: every statement the runtime prepares is an index looku
   ]);
   assert.equal(planOf('FROM "tag" WHERE "id" = ?'), ['SEARCH tag USING PRIMARY KEY (id=?)']);
   assert.equal(planOf('UPDATE "tag" SET'), ['SEARCH tag USING PRIMARY KEY (id=?)']);
-  // One row per device (the version vector, the prune floor, the peers), once at open the model
-  // ids and the parked count, and whether any record was ever deleted (LIMIT 1: one row at most).
+  // One row per device (the version vector, the prune floor, the peers, the members), once at open
+  // the model ids and the parked count, whether any record was ever deleted (LIMIT 1: one row at
+  // most), and the invites a member made (a handful, each dropped a day after it expires).
   assert.equal(scans.sort(), [
     'SCAN _sync_cursor  <=  SELECT origin, seq FROM _sync_cursor ORDER BY origin',
+    'SCAN _sync_invite  <=  DELETE FROM _sync_invite WHERE expires_at <= ?',
+    'SCAN _sync_invite  <=  SELECT count(*) FROM _sync_invite',
+    'SCAN _sync_member  <=  SELECT * FROM _sync_member ORDER BY device',
     'SCAN _sync_model  <=  SELECT id, name FROM _sync_model',
     'SCAN _sync_parked  <=  SELECT count(*) FROM _sync_parked',
     'SCAN _sync_peer  <=  SELECT peer, last_seen AS lastSeen FROM _sync_peer ORDER BY peer',

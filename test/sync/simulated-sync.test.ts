@@ -77,7 +77,7 @@ test('2. log-based conflict: concurrent edits of one Tag converge to the HLC win
 });
 
 test('3. partition recovery: changes and deletes on both sides, healed: converged, nothing deleted returns', async () => {
-  const fleet = await SimulatedFleet.create(2, { seed: 3, faults: { drop: 0.2, duplicate: 0.1, minDelayMs: 1, maxDelayMs: 30 } });
+  const fleet = await SimulatedFleet.create(2, { seed: 13, faults: { drop: 0.2, duplicate: 0.1, minDelayMs: 1, maxDelayMs: 30 } });
   const [a, b] = fleet.devices as [Device, Device];
   const { files } = seedFiles(a, 4);
   const tags = a.library.transact((tx) => ['one', 'two', 'three'].map((name) => tx.tag.create({ name, createdAt: NOW })));

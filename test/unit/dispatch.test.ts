@@ -36,6 +36,7 @@ function dispatcher() {
     stateResponse: record('stateResponse'),
     recordRequest: record('recordRequest'),
     recordResponse: record('recordResponse'),
+    members: record('members'),
     error: (_peer, code, message) => void calls.push(`error ${code} ${message}`),
     invalid: (_peer, code) => void calls.push(`invalid ${code}`),
     disconnect: (_peer, code) => void calls.push(`disconnect ${code}`),
@@ -76,6 +77,12 @@ test("a peer's Error text is cut and cleaned before the engine logs it", () => {
   dispatch.dispatch(PEER, frame({ type: 'Error', code: `bad\n${'c'.repeat(200)}`, message: `\u001b[2J${'m'.repeat(10_000)}` }));
   assert.is(calls.length, 1);
   assert.ok(calls[0]!.length < 600 && !calls[0]!.includes('\u001b') && !calls[0]!.includes('\n'), calls[0]);
+});
+
+test('a Members message goes to the members handler', () => {
+  const { calls, dispatch } = dispatcher();
+  dispatch.dispatch(PEER, frame({ type: 'Members', members: [] }));
+  assert.equal(calls, ['members']);
 });
 
 test.run();

@@ -1,15 +1,16 @@
 /**
  * The wire codec: every message type round-trips (fast-check), and untrusted bytes (random
- * garbage, mutated and truncated frames, wrong version, unknown type, oversized) only ever give a
- * `WireError`.
+ * garbage, mutated and truncated frames, wrong version, unknown type, oversized, hostile member
+ * records) only ever give a `WireError`.
  */
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ChangeEntry } from '../../runtime/core/change-entry.js';
+import type { MemberRecord } from '../../runtime/core/member-record.js';
 import type { SnapshotRecord } from '../../runtime/core/snapshot-record.js';
-import { type MESSAGE_TYPES, PROTOCOL_VERSION, type Envelope, type SyncMessage } from '../../runtime/protocol/messages.js';
+import { MAX_MEMBER_RECORDS, type MESSAGE_TYPES, PROTOCOL_VERSION, type Envelope, type SyncMessage } from '../../runtime/protocol/messages.js';
 import { decodeEnvelope, encodeEnvelope, WireError } from '../../runtime/protocol/wire-codec.js';
 
 const SEED = Number(process.env.CODEC_SEED ?? 20261124);
@@ -42,6 +43,24 @@ const snapshotRecord: fc.Arbitrary<SnapshotRecord> = fc.record({
   devices: fc.array(fc.record({ device: uuid, values, version: bytes(24) }), { maxLength: 2 }),
 });
 
+const time = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
+/** Member records of the shapes honest devices write: a removal has its remover and time, and a cut only with a removal. */
+const memberRecord: fc.Arbitrary<MemberRecord> = fc
+  .record({
+    device: uuid,
+    fingerprint: bytes(32).map((hash) => hash.toString('hex')),
+    addedBy: uuid,
+    addedAt: time,
+    removal: fc.option(fc.record({ by: uuid, at: time, cut: fc.option(fc.nat(), { nil: null }) }), { nil: null }),
+    conflict: fc.boolean(),
+  })
+  .map(({ removal, ...record }) => ({
+    ...record,
+    removedBy: removal?.by ?? null,
+    removedAt: removal?.at ?? null,
+    removedAfterSeq: removal?.cut ?? null,
+  }));
+
 const messages: Record<keyof typeof MESSAGE_TYPES, fc.Arbitrary<SyncMessage>> = {
   StateChange: entry.map((item) => ({ type: 'StateChange', entry: item })),
   StateBatch: fc.array(entry, { maxLength: 5 }).map((entries) => ({ type: 'StateBatch', entries })),
@@ -62,6 +81,7 @@ const messages: Record<keyof typeof MESSAGE_TYPES, fc.Arbitrary<SyncMessage>> = 
   RecordRequest: fc.array(fc.record({ model: fc.nat(65535), record: uuid }), { maxLength: 4 }).map((records) => ({ type: 'RecordRequest', records })),
   RecordResponse: fc.array(snapshotRecord, { maxLength: 3 }).map((records) => ({ type: 'RecordResponse', records })),
   Error: fc.record({ code: fc.string(), message: fc.string() }).map((body) => ({ type: 'Error', ...body })),
+  Members: fc.array(memberRecord, { maxLength: 5 }).map((members) => ({ type: 'Members', members })),
 };
 
 const envelope = (message: fc.Arbitrary<SyncMessage>): fc.Arbitrary<Envelope> =>
@@ -126,6 +146,62 @@ test('typed refusals: version, unknown type, oversized, wrong field type, not Me
   );
   assert.equal(wireError(Buffer.from([0xc1])).code, 'malformed');
   assert.equal(wireError(new Uint8Array(0)).code, 'malformed');
+});
+
+test('Members: hostile bodies give a typed WireError naming the field, never another error', () => {
+  const packr = new Packr({ useRecords: false });
+  const members = (body: unknown) => wireError(packr.pack([PROTOCOL_VERSION, Buffer.alloc(16), Buffer.alloc(32), 14, body]));
+  const id = Buffer.alloc(16, 1);
+  const good = [id, Buffer.alloc(32, 2), id, 1000, null, null, null, false];
+  const withField = (index: number, value: unknown) => [good.map((item, at) => (at === index ? value : item))];
+  const cases: [unknown, string][] = [
+    [{ not: 'an array' }, 'members: expected an array'],
+    [Array(MAX_MEMBER_RECORDS + 1).fill(good), `members: expected at most ${MAX_MEMBER_RECORDS} records`],
+    [[good.slice(0, 7)], 'members[0]: expected an array of 8'],
+    [[good, 'x'], 'members[1]: expected an array of 8'],
+    [withField(0, Buffer.alloc(15)), 'members[0].device: expected 16 bytes'],
+    [withField(1, Buffer.alloc(31)), 'members[0].fingerprint: expected 32 bytes'],
+    [withField(1, 'ab'.repeat(32)), 'members[0].fingerprint: expected 32 bytes'],
+    [withField(2, null), 'members[0].addedBy: expected 16 bytes'],
+    [withField(3, -1), 'members[0].addedAt: expected a non-negative integer'],
+    [withField(3, 2 ** 64), 'members[0].addedAt: expected a non-negative integer'],
+    [withField(4, id), 'members[0].removedAt: expected nil exactly when removedBy is nil'],
+    [withField(5, 5), 'members[0].removedAt: expected nil exactly when removedBy is nil'],
+    [withField(6, 3), 'members[0].removedAfterSeq: expected nil when removedBy is nil'],
+    [[[id, Buffer.alloc(32), id, 1, id, 2, 1.5, false]], 'members[0].removedAfterSeq: expected a non-negative integer'],
+    [[[id, Buffer.alloc(32), id, 1, Buffer.alloc(3), 2, 1, false]], 'members[0].removedBy: expected 16 bytes'],
+    [withField(7, 0), 'members[0].conflict: expected a boolean'],
+  ];
+  assert.equal(
+    cases.map(([body]) => {
+      const error = members(body);
+      return `${error.code} ${error.message}`;
+    }),
+    cases.map(([, message]) => `malformed ${message}`),
+  );
+  // At the cap exactly, the message decodes.
+  const atCap = decodeEnvelope(packr.pack([PROTOCOL_VERSION, Buffer.alloc(16), Buffer.alloc(32), 14, Array(MAX_MEMBER_RECORDS).fill(good)]));
+  assert.is(atCap.message.type === 'Members' && atCap.message.members.length, MAX_MEMBER_RECORDS);
+});
+
+test('fuzz: mutated or truncated Members frames give a WireError or records of an honest shape', () => {
+  fc.assert(
+    fc.property(envelope(messages.Members), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean(), (original, at, byte, truncate) => {
+      const real = Buffer.from(encodeEnvelope(original));
+      const input = truncate ? real.subarray(0, at % real.length) : Buffer.from(real).fill(byte, at % real.length, (at % real.length) + 1);
+      let decoded: Envelope;
+      try {
+        decoded = decodeEnvelope(input);
+      } catch (error) {
+        return error instanceof WireError;
+      }
+      if (decoded.message.type !== 'Members') return true;
+      return decoded.message.members.every(
+        (member) => (member.removedBy === null) === (member.removedAt === null) && (member.removedBy !== null || member.removedAfterSeq === null),
+      );
+    }),
+    { seed: SEED, numRuns: 3000 },
+  );
 });
 
 test('fuzz: random bytes, and mutated or truncated real frames, only ever give a WireError', () => {
