@@ -48,11 +48,13 @@ export function mergeMember(a: MemberRecord, b: MemberRecord): MemberRecord {
   // the writer's id, so the choice is the same on every device.
   const selfAdded = (record: MemberRecord) => record.addedBy === record.device;
   const added = selfAdded(a) !== selfAdded(b) ? (selfAdded(a) ? b : a) : earlier(a.addedAt, a.addedBy, b.addedAt, b.addedBy) ? a : b;
-  const removal = [a, b].filter((record) => record.removedBy !== null).sort((x, y) => (earlier(x.removedAt!, x.removedBy!, y.removedAt!, y.removedBy!) ? -1 : 1))[0];
+  const removal = [a, b]
+    .filter((record) => record.removedBy !== null)
+    .sort((x, y) => (earlier(x.removedAt!, x.removedBy!, y.removedAt!, y.removedBy!) ? -1 : 1))[0];
   const cuts = [a.removedAfterSeq, b.removedAfterSeq].filter((cut): cut is number => cut !== null);
   return {
     device: a.device,
-    fingerprint: a.fingerprint < b.fingerprint ? a.fingerprint : b.fingerprint,
+    fingerprint: [a.fingerprint, b.fingerprint].sort()[0]!,
     addedBy: added.addedBy,
     addedAt: added.addedAt,
     removedBy: removal?.removedBy ?? null,

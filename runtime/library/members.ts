@@ -90,7 +90,14 @@ export class LibraryMembers implements MemberDirectory {
     if (!Number.isInteger(ttlMs) || ttlMs <= 0) throw new InvalidArgumentError('ttlMs', ttlMs, 'a positive number of milliseconds');
     const token = randomBytes(16);
     const expiresAt = this.#now() + ttlMs;
-    const code = encodeInvite({ libraryId: this.#libraryId, inviter: this.#store.deviceId, fingerprint: this.#fingerprint, token, expiresAt, address: options.address });
+    const code = encodeInvite({
+      libraryId: this.#libraryId,
+      inviter: this.#store.deviceId,
+      fingerprint: this.#fingerprint,
+      token,
+      expiresAt,
+      address: options.address,
+    });
     this.#store.members.dropInvitesExpiredBefore(this.#now() - EXPIRED_INVITE_KEPT_MS);
     this.#store.members.addInvite(hashOf(token), expiresAt);
     return { code, expiresAt };
@@ -103,7 +110,8 @@ export class LibraryMembers implements MemberDirectory {
   add(deviceId: string, fingerprint: string): void {
     this.#assertOpen();
     if (!isUuid(deviceId)) throw new InvalidArgumentError('deviceId', deviceId, 'a lower-case UUID');
-    if (!FINGERPRINT.test(fingerprint)) throw new InvalidArgumentError('fingerprint', fingerprint, "a key fingerprint: 64 lower-case hex digits (a library's credentials.fingerprint)");
+    if (!FINGERPRINT.test(fingerprint))
+      throw new InvalidArgumentError('fingerprint', fingerprint, "a key fingerprint: 64 lower-case hex digits (a library's credentials.fingerprint)");
     this.#merge([this.#newRecord(deviceId, fingerprint)]);
   }
 
@@ -153,7 +161,8 @@ export class LibraryMembers implements MemberDirectory {
     if (expiresAt === undefined) return { code: 'invite-invalid', reason: 'this device has no such invite: it was never made here, or it was used already' };
     if (expiresAt <= this.#now()) return { code: 'invite-expired', reason: `the invite expired at ${new Date(expiresAt).toISOString()}; ask for a new one` };
     const known = this.#store.members.get(deviceId);
-    if (known !== undefined && !isMember(known)) return { code: 'device-removed', reason: `device ${deviceId} was removed from the library; pair it under a new device id` };
+    if (known !== undefined && !isMember(known))
+      return { code: 'device-removed', reason: `device ${deviceId} was removed from the library; pair it under a new device id` };
     this.#merge([this.#newRecord(deviceId, fingerprint)]);
     return null;
   }
@@ -166,15 +175,17 @@ export class LibraryMembers implements MemberDirectory {
 
   #merge(records: readonly MemberRecord[]): boolean {
     let changed = false;
-    this.#store.db.transaction(() => {
-      for (const record of records) {
-        const held = this.#store.members.get(record.device);
-        const merged = held === undefined ? record : mergeMember(held, record);
-        if (held !== undefined && sameMember(held, merged)) continue;
-        this.#store.members.put(merged);
-        changed = true;
-      }
-    }).immediate();
+    this.#store.db
+      .transaction(() => {
+        for (const record of records) {
+          const held = this.#store.members.get(record.device);
+          const merged = held === undefined ? record : mergeMember(held, record);
+          if (held !== undefined && sameMember(held, merged)) continue;
+          this.#store.members.put(merged);
+          changed = true;
+        }
+      })
+      .immediate();
     if (!changed) return false;
     for (const listener of [...this.#listeners]) {
       try {
@@ -187,7 +198,16 @@ export class LibraryMembers implements MemberDirectory {
   }
 
   #newRecord(device: string, fingerprint: string): MemberRecord {
-    return { device, fingerprint, addedBy: this.#store.deviceId, addedAt: this.#now(), removedBy: null, removedAt: null, removedAfterSeq: null, conflict: false };
+    return {
+      device,
+      fingerprint,
+      addedBy: this.#store.deviceId,
+      addedAt: this.#now(),
+      removedBy: null,
+      removedAt: null,
+      removedAfterSeq: null,
+      conflict: false,
+    };
   }
 }
 

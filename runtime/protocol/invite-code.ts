@@ -64,7 +64,8 @@ export function parseInvite(code: string): Invite {
   const text = typeof code === 'string' ? code.trim() : '';
   if (!text.startsWith(PREFIX)) throw new InviteError('invite-invalid', `an invite code starts with ${PREFIX}`);
   const bytes = Buffer.from(text.slice(PREFIX.length), 'base64url');
-  if (bytes.length <= FIXED || bytes.length > FIXED + MAX_ADDRESS) throw new InviteError('invite-invalid', 'the invite code is truncated or too long: copy all of it');
+  if (bytes.length <= FIXED || bytes.length > FIXED + MAX_ADDRESS)
+    throw new InviteError('invite-invalid', 'the invite code is truncated or too long: copy all of it');
   const libraryId = uuidFromBytes(bytes.subarray(0, 16));
   const inviter = uuidFromBytes(bytes.subarray(16, 32));
   const address = bytes.subarray(FIXED).toString('utf8');

@@ -3,7 +3,6 @@
  * either on a simulated network (virtual time, seeded faults, crash and restart from files) or on
  * real TCP sockets on loopback.
  */
-import { registry } from '../../generated/index.js';
 import type { VersionVector } from '../../runtime/core/version-vector.js';
 import { syncPortOf } from '../../runtime/library/library.js';
 import type { PeerSyncOptions } from '../../runtime/sync/options.js';

@@ -17,6 +17,8 @@ export class Connection {
   phase: Phase = 'tls';
   /** The peer's device id, once its key was checked. */
   peer: string | null = null;
+  /** The fingerprint of the key the peer presented in this TLS session, once it is up (what membership changes are checked against). */
+  peerFingerprint = '';
   /** This side's role. */
   readonly role: 'dialer' | 'listener';
   readonly reader = new FrameReader();

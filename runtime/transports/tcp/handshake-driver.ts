@@ -32,13 +32,14 @@ export function secured(host: HandshakeHost, connection: Connection): void {
     host.refuse(connection, { code: 'not-a-peer', reason: 'the peer presented no certificate: not a syncgen peer' });
     return;
   }
+  connection.peerFingerprint = certificateFingerprint(certificate.raw);
   const verdict = admitKey({
     deviceId: host.identity.deviceId,
     fingerprint: host.fingerprint,
     members: host.members,
     role: connection.role,
     peerSubject: certificate.subject,
-    peerFingerprint: certificateFingerprint(certificate.raw),
+    peerFingerprint: connection.peerFingerprint,
     pairing: connection.pairing,
   });
   if ('code' in verdict) {
@@ -87,10 +88,9 @@ function redeem(host: HandshakeHost, connection: Connection, message: unknown): 
     host.refuse(connection, { code: 'not-a-member', reason: `device ${connection.peer} is not a member of this library, and sent no invite` });
     return;
   }
-  const fingerprint = certificateFingerprint(connection.socket.getPeerX509Certificate()!.raw);
   let refusal: Refusal | null;
   try {
-    refusal = host.members.admit(token, connection.peer!, fingerprint);
+    refusal = host.members.admit(token, connection.peer!, connection.peerFingerprint);
   } catch (error) {
     refusal = { code: error instanceof SyncError ? error.code : 'unreachable', reason: `the invite could not be redeemed: ${describeError(error)}` };
   }
@@ -100,4 +100,13 @@ function redeem(host: HandshakeHost, connection: Connection, message: unknown): 
   }
   connection.phase = 'hello';
   host.send(connection, helloFrame(host.identity));
+}
+
+/** A socket error of an accepted connection's TLS handshake (a TLS 1.2 client, not TLS at all) is a refusal; any other is an error. */
+export function tlsRefusal(connection: Connection, error: Error): Refusal | null {
+  const tlsFailure = connection.phase === 'tls' && (error as { code?: unknown }).code?.toString().startsWith('ERR_SSL_');
+  if (!tlsFailure || connection.role === 'dialer' || !connection.isUnauthenticated()) return null;
+  // OpenSSL's reason ('unsupported protocol', 'http request'), not its whole error string.
+  const reason = (error as { reason?: unknown }).reason;
+  return { code: 'not-a-peer', reason: `TLS handshake failed: ${typeof reason === 'string' ? reason : describeError(error)}` };
 }

@@ -118,7 +118,10 @@ function helloRefusal(identity: HandshakeIdentity, peer: string, message: unknow
     };
   }
   if (deviceId !== peer) {
-    return { code: 'invalid-device-id', reason: `the peer announced device ${isUuid(deviceId) ? deviceId : describeUntrusted(deviceId)} with the key of ${peer}` };
+    return {
+      code: 'invalid-device-id',
+      reason: `the peer announced device ${isUuid(deviceId) ? deviceId : describeUntrusted(deviceId)} with the key of ${peer}`,
+    };
   }
   return null;
 }

@@ -12,4 +12,5 @@
  */
 export { DEFAULT_TCP_LIMITS, type TcpLimits } from './limits.js';
 export type { TcpStats } from './stats.js';
-export { createTcpTransport, TcpTransport, type TcpEvent, type TcpLibrary, type TcpTransportOptions } from './tcp-transport.js';
+export type { TcpEvent, TcpLibrary, TcpTransportOptions } from './options.js';
+export { createTcpTransport, TcpTransport } from './tcp-transport.js';

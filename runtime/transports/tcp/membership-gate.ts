@@ -53,7 +53,10 @@ export function admitKey(input: GateInput): GateVerdict {
     canRedeem = status === 'unknown' && input.role === 'listener' && input.members.hasOpenInvites();
   } catch (error) {
     // The membership could not be read (a library closed under a running transport): refused, with its code.
-    return { code: error instanceof SyncError ? error.code : 'unreachable', reason: `the membership of device ${peer} could not be checked: ${describeError(error)}` };
+    return {
+      code: error instanceof SyncError ? error.code : 'unreachable',
+      reason: `the membership of device ${peer} could not be checked: ${describeError(error)}`,
+    };
   }
   switch (status) {
     case 'member':
