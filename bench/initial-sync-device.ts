@@ -1,8 +1,11 @@
 /**
  * A device process for figure 4. `source <dir> <entries>`: builds a library of Entries, Tags and
- * links (once), listens on loopback and reports its port and version vector. `receiver <dir>
- * <address> <vector>`: an empty library that connects to the source and reports, when it holds
- * the vector, how long it took (from its transport's start) and its peak RSS.
+ * links (once), listens on loopback and reports its port, version vector and key fingerprint; then
+ * admits each receiver its parent names (`{ admit: { device, fingerprint } }`, answered with
+ * `{ admitted }`). `receiver <dir> <address> <vector> <source fingerprint>`: an empty library that
+ * admits the source, reports its own device id and key fingerprint, and once its parent says it is
+ * admitted (`{ admitted }`) connects to the source and reports, when it holds the vector, how long
+ * it took (from its transport's start) and its peak RSS.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -12,7 +15,7 @@ import { registry } from '../generated/index.js';
 import { openLibrary, startSync } from 'syncgen';
 import { createTcpTransport } from 'syncgen/transports/tcp';
 
-const [role, dir, arg1, arg2] = process.argv.slice(2) as [string, string, string, string];
+const [role, dir, arg1, arg2, arg3] = process.argv.slice(2) as [string, string, string, string, string];
 const LIBRARY = '00000000-0000-4000-8000-000000000001';
 const SOURCE = '0000000a-0000-4000-8000-00000000000a';
 /** Each receiver is a new device: a new id per run. */
@@ -45,34 +48,28 @@ if (role === 'source') {
       });
     }
   }
-  const transport = createTcpTransport({
-    deviceId: SOURCE,
-    libraryId: LIBRARY,
-    schemaHash: registry.schemaHash,
-    secret: 'bench',
-    credentials: library.credentials,
-    peerKeys: library.peerKeys,
-    listen: { host: '127.0.0.1', port: 0 },
-  });
+  const transport = createTcpTransport({ library, listen: { host: '127.0.0.1', port: 0 } });
   const t0 = performance.now();
   const debug = process.env.BENCH_DEBUG
     ? (event: { level: string; event: string; detail: string }) =>
         console.error(Math.round(performance.now() - t0), 'source', event.event, event.detail.slice(0, 120))
     : () => {};
   await startSync(library, { transport, log: debug });
-  process.send!({ port: transport.address().port, vector: Object.fromEntries(library.outbox.cursors()) });
+  process.on('message', (message: { admit?: { device: string; fingerprint: string } }) => {
+    if (!message.admit) return;
+    library.members.add(message.admit.device, message.admit.fingerprint);
+    process.send!({ admitted: message.admit.device });
+  });
+  process.send!({ port: transport.address().port, vector: Object.fromEntries(library.outbox.cursors()), fingerprint: library.credentials.fingerprint });
 } else {
   const target = JSON.parse(arg2) as Record<string, number>;
   const library = await openLibrary({ dir, libraryId: LIBRARY, deviceId: RECEIVER, registry });
-  const transport = createTcpTransport({
-    deviceId: RECEIVER,
-    libraryId: LIBRARY,
-    schemaHash: registry.schemaHash,
-    secret: 'bench',
-    credentials: library.credentials,
-    peerKeys: library.peerKeys,
-    peers: [arg1],
-  });
+  // The source and this new device become members of each other before it dials.
+  library.members.add(SOURCE, arg3);
+  const admitted = new Promise<void>((resolve) => process.once('message', () => resolve()));
+  process.send!({ device: RECEIVER, fingerprint: library.credentials.fingerprint });
+  await admitted;
+  const transport = createTcpTransport({ library, peers: [arg1] });
   const t0 = performance.now();
   const debug = process.env.BENCH_DEBUG
     ? (event: { level: string; event: string; detail: string }) =>

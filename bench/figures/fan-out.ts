@@ -3,7 +3,8 @@
  * with its own library file: from the start of the commit on the hub to the moment the hub's
  * process hears (over IPC) that the last peer has committed it; p50 and p99 over many changes.
  * Synchronous=FULL everywhere, default batching (a change waits at most `batchDelayMs` before it is
- * sent). The IPC hop back is counted in the latency, so the figure errs on the slow side.
+ * sent). The IPC hop back is counted in the latency, so the figure errs on the slow side. The hub
+ * and each peer are members of each other (each admits the other's key before the peer dials).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -12,7 +13,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { registry } from '../../generated/index.js';
-import { openLibrary, startSync } from 'syncgen';
+import { openLibrary, startSync, type Library } from 'syncgen';
 import { createTcpTransport } from 'syncgen/transports/tcp';
 import type { Figure, Sample } from '../measure.js';
 
@@ -26,14 +27,18 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 }
 
-/** Forks a peer process and resolves once its sync has started. */
-function startPeer(index: number, hub: string, applied: (record: string) => void): Promise<ChildProcess> {
+/** Forks a peer process, admits its key to the hub's library, and resolves once its sync has started. */
+function startPeer(index: number, hub: { address: string; library: Library<typeof registry> }, applied: (record: string) => void): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = fork(peerScript, [temporary('peer'), hub, deviceId(index)], {
+    const child = fork(peerScript, [temporary('peer'), hub.address, deviceId(index), HUB, hub.library.credentials.fingerprint], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    child.on('message', (message: { ready?: boolean; applied?: string }) => {
+    child.on('message', (message: { fingerprint?: string; ready?: boolean; applied?: string }) => {
+      if (message.fingerprint) {
+        hub.library.members.add(deviceId(index), message.fingerprint);
+        child.send({ admitted: true });
+      }
       if (message.ready) resolve(child);
       if (message.applied) applied(message.applied);
     });
@@ -43,15 +48,7 @@ function startPeer(index: number, hub: string, applied: (record: string) => void
 
 export async function fanOutFigure(options: { peers: number; changes: number }): Promise<Figure> {
   const hub = await openLibrary({ dir: temporary('hub'), libraryId: LIBRARY, deviceId: HUB, registry });
-  const transport = createTcpTransport({
-    deviceId: HUB,
-    libraryId: LIBRARY,
-    schemaHash: registry.schemaHash,
-    secret: 'bench',
-    credentials: hub.credentials,
-    peerKeys: hub.peerKeys,
-    listen: { host: '127.0.0.1', port: 0 },
-  });
+  const transport = createTcpTransport({ library: hub, listen: { host: '127.0.0.1', port: 0 } });
   const sync = await startSync(hub, { transport, log: () => {} });
 
   // Per record, the peers that have not applied it yet, and who to tell when none is left.
@@ -61,7 +58,7 @@ export async function fanOutFigure(options: { peers: number; changes: number }):
     if (wait && --wait.left === 0) wait.done();
   };
   const address = `127.0.0.1:${transport.address().port}`;
-  const peers = await Promise.all(Array.from({ length: options.peers }, (_, index) => startPeer(index, address, applied)));
+  const peers = await Promise.all(Array.from({ length: options.peers }, (_, index) => startPeer(index, { address, library: hub }, applied)));
   const deadline = Date.now() + 20_000;
   while (sync.connectedPeers().length < options.peers && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   if (sync.connectedPeers().length < options.peers) throw new Error(`only ${sync.connectedPeers().length} of ${options.peers} peers connected`);

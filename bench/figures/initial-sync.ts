@@ -6,7 +6,7 @@
  * must not grow with the data).
  */
 import Database from 'better-sqlite3';
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,27 +19,63 @@ import { ratioSample } from './local-commits.js';
 const TABLES = ['tag', 'entry', 'tag_on_entry'];
 const script = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'initial-sync-device.ts');
 
-function run(args: string[]): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = fork(script, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.once('message', (message) => resolve({ ...(message as object), child }));
-    child.once('exit', (code) => code !== 0 && reject(new Error(`${args[0]} exited with ${code}`)));
-  });
+/** A device process, and the messages it sends, one at a time. */
+interface DeviceChild {
+  readonly child: ChildProcess;
+  next(): Promise<Record<string, unknown>>;
 }
 
-/** One initial sync of `entries` rows: build the source once, then `runs` fresh receivers. */
+function run(args: string[]): DeviceChild {
+  const child = fork(script, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const received: Record<string, unknown>[] = [];
+  const waiting: { resolve: (message: Record<string, unknown>) => void; reject: (error: Error) => void }[] = [];
+  let failed: Error | null = null;
+  child.on('message', (message) => {
+    const waiter = waiting.shift();
+    if (waiter) waiter.resolve(message as Record<string, unknown>);
+    else received.push(message as Record<string, unknown>);
+  });
+  child.once('exit', (code) => {
+    if (code === 0) return;
+    failed = new Error(`${args[0]} exited with ${code}`);
+    for (const waiter of waiting.splice(0)) waiter.reject(failed);
+  });
+  return {
+    child,
+    next: () => {
+      const message = received.shift();
+      if (message) return Promise.resolve(message);
+      if (failed) return Promise.reject(failed);
+      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+    },
+  };
+}
+
+/** One initial sync of `entries` rows: build the source once, then `runs` fresh receivers, each admitted to the source's membership (and the source to its). */
 async function syncOnce(entries: number, runs: number): Promise<{ time: Sample; rss: number; rows: number; sourceFile: string }> {
   const sourceDir = mkdtempSync(path.join(tmpdir(), 'syncgen-bench-source-'));
-  const source = await run(['source', sourceDir, String(entries)]);
+  const sourceChild = run(['source', sourceDir, String(entries)]);
+  const source = await sourceChild.next();
   const vector = JSON.stringify(source.vector);
   const times: number[] = [];
   let rss = 0;
   for (let index = 0; index < runs; index += 1) {
-    const receiver = await run(['receiver', mkdtempSync(path.join(tmpdir(), 'syncgen-bench-receiver-')), `127.0.0.1:${source.port}`, vector]);
+    const receiverChild = run([
+      'receiver',
+      mkdtempSync(path.join(tmpdir(), 'syncgen-bench-receiver-')),
+      `127.0.0.1:${source.port}`,
+      vector,
+      source.fingerprint as string,
+    ]);
+    const { device, fingerprint } = await receiverChild.next();
+    sourceChild.child.send({ admit: { device, fingerprint } });
+    await sourceChild.next();
+    receiverChild.child.send({ admitted: true });
+    const receiver = await receiverChild.next();
     times.push(receiver.elapsedMs as number);
     rss = Math.max(rss, receiver.maxRssKiB as number);
   }
-  (source.child as ReturnType<typeof fork>).kill();
+  sourceChild.child.kill();
   const rows = entries + 2 * Math.max(1, entries / 10);
   return { time: summarize(times), rss, rows, sourceFile: path.join(sourceDir, 'library.db') };
 }

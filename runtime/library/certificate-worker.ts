@@ -112,7 +112,11 @@ class CertificateWorker {
   #settled(): void {
     if (this.#pending.size > 0) return;
     this.#worker.unref();
-    this.#idle = setTimeout(() => void this.#worker.terminate(), IDLE_MS);
+    this.#idle = setTimeout(() => {
+      // Exited from now on, not at the later 'exit' event: a request in between gets a new worker.
+      this.#exited = true;
+      void this.#worker.terminate();
+    }, IDLE_MS);
     this.#idle.unref();
   }
 }

@@ -59,7 +59,7 @@ export async function deviceCredentials(dir: string, deviceId: string): Promise<
         'invalid-device-credentials',
         keyFile,
         `${certFile} has no ${DEVICE_KEY_FILE} beside it: restore the key from where the directory was copied, or delete the certificate too ` +
-          "to make this device a new key (peers that knew the old one then refuse it with 'device-key-changed' until they forget it)",
+          "to make this device a new key (the library's members then refuse it with 'device-key-changed': pair it again under a new device id)",
       );
     }
     const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

@@ -64,6 +64,16 @@ export class LibraryMembers implements MemberDirectory {
     this.#reportError = parts.reportError;
     const own = this.#store.members.get(this.#store.deviceId);
     if (own === undefined) this.#store.members.put(this.#newRecord(this.#store.deviceId, parts.fingerprint));
+    else if (own.fingerprint !== parts.fingerprint) {
+      // The key files were replaced (lost, reset): the membership still binds the old key, so every member refuses this device.
+      parts.reportError(
+        new SyncError(
+          'device-key-changed',
+          `this device's key is not the one the library's membership binds to device ${own.device}: members will refuse it; pair it again under a new device id`,
+        ),
+        'opening the library',
+      );
+    }
   }
 
   /**
@@ -112,6 +122,14 @@ export class LibraryMembers implements MemberDirectory {
     if (!isUuid(deviceId)) throw new InvalidArgumentError('deviceId', deviceId, 'a lower-case UUID');
     if (!FINGERPRINT.test(fingerprint))
       throw new InvalidArgumentError('fingerprint', fingerprint, "a key fingerprint: 64 lower-case hex digits (a library's credentials.fingerprint)");
+    const known = this.#store.members.get(deviceId);
+    if (known !== undefined && known.fingerprint !== fingerprint) {
+      // A second key for an id would mark it a conflict and shut it out everywhere: never by accident.
+      throw new SyncError(
+        'device-key-changed',
+        `device ${deviceId} is bound to another key (${known.fingerprint.slice(0, 16)}…); a device with a new key pairs again under a new device id`,
+      );
+    }
     this.#merge([this.#newRecord(deviceId, fingerprint)]);
   }
 

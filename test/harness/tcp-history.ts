@@ -3,13 +3,15 @@
  * the simulated network, with frame drops, duplicates and delays from a fault-injecting wrapper,
  * partitions as black holes between groups, crashes and restarts from files on the same port,
  * clock offsets and late joins. `advance` waits a twentieth of its virtual time, at most 100 ms.
+ * Every device is a member of every other (as pairing would make them), a late joiner included:
+ * it is added to the live devices and they to it, and a device that restarts is told of every
+ * device it missed while it was down.
  */
-import { registry } from '../../generated/index.js';
 import { syncPortOf } from '../../runtime/library/library.js';
 import { PeerSync } from '../../runtime/sync/peer-sync.js';
 import { createTcpTransport } from '../../runtime/transports/tcp/index.js';
 import { FaultyTransport } from '../support/faulty-transport.js';
-import { closeReaders, DEVICES, LIBRARY_ID, openDevice, temporaryDirectory } from '../support/libraries.js';
+import { closeReaders, DEVICES, openDevice, temporaryDirectory } from '../support/libraries.js';
 import { sameVectors, TEST_SYNC_OPTIONS, waitFor, type Device } from '../support/sync-harness.js';
 import { executeHistory, problemCollector, snapshotLagFor, type Command, type FleetDriver, type HistoryResult } from './fleet-history.js';
 
@@ -22,6 +24,8 @@ export async function runTcpHistory({ seed, devices, commands }: { seed: number;
   const { problems, log } = problemCollector();
   const offsets = new Map<string, number>();
   const members: TcpMember[] = [];
+  /** Every device's key fingerprint, once it first started (a restart keeps its key). */
+  const fingerprints = new Map<string, string>();
   let partition: string[][] | null = null;
   let faults = { drop: 0, duplicate: 0, maxDelayMs: 0 };
 
@@ -33,13 +37,11 @@ export async function runTcpHistory({ seed, devices, commands }: { seed: number;
   };
   const start = async (id: string, dir: string, port: number, index: number): Promise<TcpMember> => {
     const library = await openDevice(id, { dir, now: () => Date.now() + (offsets.get(id) ?? 0) });
+    fingerprints.set(id, library.credentials.fingerprint);
+    for (const [other, fingerprint] of fingerprints) if (other !== id) library.members.add(other, fingerprint);
+    for (const member of live()) if (member.id !== id) member.library.members.add(id, library.credentials.fingerprint);
     const tcp = createTcpTransport({
-      deviceId: id,
-      libraryId: LIBRARY_ID,
-      schemaHash: registry.schemaHash,
-      secret: 'library secret',
-      credentials: library.credentials,
-      peerKeys: library.peerKeys,
+      library,
       listen: { host: '127.0.0.1', port },
       peers: members.slice(0, index).map((member) => `127.0.0.1:${member.port}`),
       reconnectBaseMs: 20,

@@ -2,8 +2,9 @@
  * A device in a process of its own, for tests that must show it survives what is thrown at it: a
  * library of the example schema and its sync engine over TCP, listening on loopback with the
  * default limits. Started by `startDeviceProcess`; it answers its parent over IPC (its vector, its
- * transport's stats, its engine's refusals per peer, its memory after a full collection), and an
- * exit of the process is the test's failure, whatever its cause.
+ * transport's stats, its engine's refusals per peer, its memory after a full collection), admits the
+ * members its parent names (`admit`: a device id and its key's fingerprint) and opens an invite
+ * (`invite`), and an exit of the process is the test's failure, whatever its cause.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -26,10 +27,19 @@ interface Answers {
   refused: Record<string, number>;
   connected: string[];
   memory: DeviceMemory;
+  admit: null;
+  invite: null;
   stop: null;
 }
 
 type Question = keyof Answers;
+
+/** What a question carries: for `admit`, the device and its key's fingerprint. */
+interface Arguments {
+  admit: { readonly device: string; readonly fingerprint: string };
+}
+
+type Asked = { [Q in Question]: { id: number; question: Q; argument: Q extends keyof Arguments ? Arguments[Q] : undefined } }[Question];
 
 /** The parent's handle on a device process. */
 export class DeviceProcess {
@@ -44,6 +54,8 @@ export class DeviceProcess {
     readonly port: number,
     /** The library's file, for reading its synced state. */
     readonly file: string,
+    /** The device's key fingerprint, for its peers' membership. */
+    readonly fingerprint: string,
   ) {
     this.#child = child;
     child.on('message', (message: { id: number; answer: unknown }) => {
@@ -61,12 +73,12 @@ export class DeviceProcess {
     return `127.0.0.1:${this.port}`;
   }
 
-  ask<Q extends Question>(question: Q): Promise<Answers[Q]> {
+  ask<Q extends Question>(question: Q, ...argument: Q extends keyof Arguments ? [Arguments[Q]] : []): Promise<Answers[Q]> {
     if (this.exited) return Promise.reject(new Error(`the device process ${this.exited}`));
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve: resolve as (answer: unknown) => void, reject });
-      this.#child.send({ id, question });
+      this.#child.send({ id, question, argument: argument[0] });
     });
   }
 
@@ -85,7 +97,9 @@ export function startDeviceProcess(deviceId: string): Promise<DeviceProcess> {
   return new Promise((resolve, reject) => {
     // The parent's loader flags (tsx, the source condition) carry over with execArgv.
     const child = fork(script, ['--device', deviceId], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.once('message', (message: { port: number; file: string }) => resolve(new DeviceProcess(child, message.port, message.file)));
+    child.once('message', (message: { port: number; file: string; fingerprint: string }) =>
+      resolve(new DeviceProcess(child, message.port, message.file, message.fingerprint)),
+    );
     child.once('exit', (code) => reject(new Error(`the device process exited with code ${code} before it listened`)));
   });
 }
@@ -95,7 +109,7 @@ async function runDevice(deviceId: string): Promise<void> {
   v8.setFlagsFromString('--expose-gc');
   const collect = vm.runInNewContext('gc') as () => void;
   const device = await tcpDevice(deviceId);
-  const answer = async (question: Question): Promise<unknown> => {
+  const answer = async ({ question, argument }: Asked): Promise<unknown> => {
     switch (question) {
       case 'vector':
         return [...device.library.outbox.cursors()];
@@ -111,6 +125,12 @@ async function runDevice(deviceId: string): Promise<void> {
         const { heapUsed, arrayBuffers, rss } = process.memoryUsage();
         return { heap: heapUsed, buffers: arrayBuffers, rss } satisfies DeviceMemory;
       }
+      case 'admit':
+        device.library.members.add(argument.device, argument.fingerprint);
+        return null;
+      case 'invite':
+        device.library.members.invite({ address: `127.0.0.1:${device.transport.address().port}` });
+        return null;
       case 'stop':
         await device.sync.stop();
         closeReaders(device.library);
@@ -118,13 +138,13 @@ async function runDevice(deviceId: string): Promise<void> {
         return null;
     }
   };
-  process.on('message', (message: { id: number; question: Question }) => {
-    void answer(message.question).then((result) => {
+  process.on('message', (message: Asked) => {
+    void answer(message).then((result) => {
       process.send!({ id: message.id, answer: result });
       if (message.question === 'stop') process.disconnect();
     });
   });
-  process.send!({ port: device.transport.address().port, file: device.library.file });
+  process.send!({ port: device.transport.address().port, file: device.library.file, fingerprint: device.library.credentials.fingerprint });
 }
 
 const at = process.argv.indexOf('--device');

@@ -11,10 +11,11 @@
  * | truncated-msgpack | a hello or an envelope cut short inside a well-formed frame |
  * | msgpack-value | any value msgpackr packs: BigInt (64-bit and larger), Map, Set, Date, typed arrays, Error, boxed values |
  * | extension | extension types of every code, fixed and variable sizes, record definitions, cycles |
- * | bigint | BigInts in each field of a hello, an auth, a refusal and an envelope |
+ * | bigint | BigInts in each field of a hello, a redeem, a ready, a refusal and an envelope |
  * | throwing-object | maps whose `toString`, `valueOf`, `toJSON`, `constructor` or `__proto__` are not functions, and an Error whose name is such a map, in each field |
  * | deep-nesting | arrays and maps nested 100 to 100,000 deep |
  * | hello-field | a hello with one field hostile |
+ * | redeem-field | an invite's redeem with one field hostile |
  * | envelope-wrong-body | a correct envelope (version, library, schema, type) whose body is hostile or another type's |
  * | envelope-wrong-header | an envelope with one header field hostile |
  */
@@ -42,7 +43,7 @@ export interface HostileFrame {
 export interface HostileContext {
   readonly libraryId: string;
   readonly schemaHash: string;
-  /** The device id a hostile hello announces. */
+  /** The device id a hostile hello announces (the attacker's own: its hello may pass as valid). */
   readonly deviceId: string;
   /** The frame limit of the phase the frames are for. */
   readonly limit: number;
@@ -192,7 +193,7 @@ function values(): fc.Arbitrary<Buffer> {
     .map((value) => pack(plain, value));
   const strings = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 40 }),
-    fc.constantFrom('syncgen-hello', 'syncgen-auth', 'syncgen-refused', '\u0000\n\u001b[31m', '__proto__', 'x'.repeat(3000)),
+    fc.constantFrom('syncgen-hello', 'syncgen-redeem', 'syncgen-ready', 'syncgen-refused', '\u0000\n\u001b[31m', '__proto__', 'x'.repeat(3000)),
   );
   return fc.oneof(
     anything,
@@ -229,8 +230,8 @@ export function hostileFrames(context: HostileContext): fc.Arbitrary<HostileFram
     pack(plain, context.libraryId),
     pack(plain, context.deviceId),
     pack(plain, context.schemaHash),
-    pack(plain, Buffer.alloc(32, 7)),
   ];
+  const redeemParts = [pack(plain, 'syncgen-redeem'), pack(plain, Buffer.alloc(16, 7))];
   const envelopeParts = (type: number, body: Buffer) => [pack(plain, PROTOCOL_VERSION), library, schema, pack(plain, type), body];
   const messageType = fc.constantFrom(...Object.values(MESSAGE_TYPES));
   // Bodies of valid messages, under any type (mostly another's).
@@ -243,7 +244,8 @@ export function hostileFrames(context: HostileContext): fc.Arbitrary<HostileFram
     fc.oneof(
       hostile,
       inField(helloParts, hostile),
-      inField([pack(plain, 'syncgen-auth'), pack(plain, Buffer.alloc(32))], hostile),
+      inField(redeemParts, hostile),
+      inField([pack(plain, 'syncgen-ready')], hostile),
       inField([pack(plain, 'syncgen-refused'), pack(plain, 'reason'), pack(plain, 'code')], hostile),
       messageType.chain((type) => inField(envelopeParts(type, pack(plain, [])), hostile)),
     );
@@ -279,6 +281,7 @@ export function hostileFrames(context: HostileContext): fc.Arbitrary<HostileFram
     positions(throwingObjects()).map((body) => frame('throwing-object', body)),
     deepNesting().map((body) => frame('deep-nesting', body)),
     inField(helloParts, values()).map((body) => frame('hello-field', body)),
+    inField(redeemParts, values()).map((body) => frame('redeem-field', body)),
     fc.tuple(messageType, fc.oneof(values(), validBody, deepNesting())).map(([type, body]) => frame('envelope-wrong-body', arrayOf(envelopeParts(type, body)))),
     messageType
       .chain((type) =>

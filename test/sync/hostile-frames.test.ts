@@ -1,11 +1,14 @@
 /**
  * Fuzz: hostile frames of every shape (`test/support/hostile-frames.ts`) thrown at a listening
- * device over real sockets on loopback, before authentication (as a stranger) and after it (as a
- * member that ran the real handshake with the library's secret), while two honest devices stay
- * connected to it. The device runs in a process of its own (`test/support/device-process.ts`), so
- * that "alive" means its process never exited and its memory is its own. Then: no handler of its
- * transport threw, every invalid frame was read and refused, its memory is bounded, and the honest
- * devices still converge through it.
+ * device over real sockets on loopback, before authentication and after it, while two honest
+ * devices stay connected to it. Before authentication, the frame reaches the handshake as a
+ * stranger's (a key the device's membership does not know, kept only because an invite is open:
+ * read where the device waits for the invite's token) or as a member's that has not finished its
+ * handshake (read where the device waits for a hello, or after a valid hello for a ready); after
+ * it, as a member's that ran the real handshake. The device runs in a process of its own
+ * (`test/support/device-process.ts`), so that "alive" means its process never exited and its
+ * memory is its own. Then: no handler of its transport threw, every invalid frame was read and
+ * refused, its memory is bounded, and the honest devices still converge through it.
  *
  * Reproduce a failure with the seed it prints: `HOSTILE_SEED=<seed>` (the seed fixes the frames
  * and each connection's plan; which attacker takes which follows the sockets' timing).
@@ -20,10 +23,11 @@ import { PROTOCOL_VERSION } from '../../runtime/protocol/messages.js';
 import { decodeEnvelope } from '../../runtime/protocol/wire-codec.js';
 import { seededRandom } from '../../runtime/transports/simulated/seeded-random.js';
 import { framed } from '../../runtime/transports/tcp/framing.js';
-import { helloFrame, newNonce, type HandshakeIdentity } from '../../runtime/transports/tcp/handshake.js';
+import { helloFrame, type HandshakeIdentity } from '../../runtime/transports/tcp/handshake.js';
 import { DEFAULT_TCP_LIMITS } from '../../runtime/transports/tcp/limits.js';
 import { hostileFrames, validFrames, type HostileFrame } from '../support/hostile-frames.js';
 import { startDeviceProcess, type DeviceMemory, type DeviceProcess } from '../support/device-process.js';
+import { testCredentials } from '../support/credentials.js';
 import { authenticate, connectRaw } from '../support/raw-connection.js';
 import { closeReaders, DEVICE_A, DEVICE_B, DEVICE_C, type ExampleLibrary, LIBRARY_ID, NOW, syncedState } from '../support/libraries.js';
 import { tcpDevice, type Device } from '../support/sync-harness.js';
@@ -37,7 +41,10 @@ const PRE_AUTH_WORKERS = 12;
 const POST_AUTH_WORKERS = 6;
 /** Frames after the handshake per connection, at most (valid ones keep it open; the third invalid one closes it). */
 const MAX_BATCH = 14;
-const SECRET = 'library secret';
+/** The member that attacks before authentication: it never finishes its handshake. */
+const PRE_AUTH_MEMBER = 'f0000000-0000-4000-8000-00000000000f';
+/** A key the device's membership never holds. */
+const STRANGER = 'd0000000-0000-4000-8000-00000000000d';
 
 /**
  * Growth of the device process allowed between before and after the attack (both after a full
@@ -94,40 +101,42 @@ test('fuzz: 10,000 hostile frames before and after authentication; the device li
   try {
     const a = await startDeviceProcess(DEVICE_A);
     target = a;
-    const b = await tcpDevice(DEVICE_B, { peers: [a.address] });
+    // B and C are members of each other (tcpDevice) and, told here, of A and A of them; then they dial A.
+    const b = await tcpDevice(DEVICE_B);
     running.push(b);
-    const c = await tcpDevice(DEVICE_C, { peers: [a.address] });
+    const c = await tcpDevice(DEVICE_C);
     running.push(c);
+    for (const honest of [b, c]) {
+      await a.ask('admit', { device: honest.id, fingerprint: honest.library.credentials.fingerprint });
+      honest.library.members.add(DEVICE_A, a.fingerprint);
+      honest.transport.connect(a.address);
+    }
     assert.ok(await eventually(async () => (await a.ask('connected')).length === 2), 'the honest devices connect');
     const port = a.port;
     const syncPort = syncPortOf(b.library);
 
-    const strangerHello = framed(
-      helloFrame(
-        {
-          deviceId: 'f0000000-0000-4000-8000-00000000000f',
-          libraryId: LIBRARY_ID,
-          schemaHash: registry.schemaHash,
-          secret: Buffer.from('not it'),
-          protocolVersion: PROTOCOL_VERSION,
-        },
-        newNonce(),
-      ),
-    );
-    const context = { libraryId: LIBRARY_ID, schemaHash: registry.schemaHash, deviceId: 'f0000000-0000-4000-8000-00000000000f' };
-    const preFrames = stream(hostileFrames({ ...context, limit: DEFAULT_TCP_LIMITS.maxHandshakeFrameBytes }), SEED);
-    const postFrames = stream(hostileFrames({ ...context, limit: DEFAULT_TCP_LIMITS.maxFrameBytes }), SEED ^ 0x5bd1e995);
-    const honestFrames = stream(validFrames(context), SEED ^ 0x1b873593);
-    const random = seededRandom(SEED);
     const members: HandshakeIdentity[] = Array.from({ length: POST_AUTH_WORKERS }, (_, index) => ({
       deviceId: `e0000000-0000-4000-8000-${String(index + 1).padStart(12, '0')}`,
       libraryId: LIBRARY_ID,
       schemaHash: registry.schemaHash,
-      secret: Buffer.from(SECRET),
       protocolVersion: PROTOCOL_VERSION,
     }));
+    // The attackers that play members are members of A; the stranger is not, and may wait to redeem the invite A opens.
+    for (const id of [PRE_AUTH_MEMBER, ...members.map((member) => member.deviceId)]) {
+      await a.ask('admit', { device: id, fingerprint: (await testCredentials(id)).fingerprint });
+    }
+    await a.ask('invite');
 
-    const sent = { pre: 0, post: 0, preHellos: 0, postValid: 0, postInvalid: 0, connectionsPre: 0, connectionsPost: 0, closedByDevice: 0 };
+    const memberHello = framed(
+      helloFrame({ deviceId: PRE_AUTH_MEMBER, libraryId: LIBRARY_ID, schemaHash: registry.schemaHash, protocolVersion: PROTOCOL_VERSION }),
+    );
+    const context = { libraryId: LIBRARY_ID, schemaHash: registry.schemaHash, deviceId: PRE_AUTH_MEMBER };
+    const preFrames = stream(hostileFrames({ ...context, limit: DEFAULT_TCP_LIMITS.maxHandshakeFrameBytes }), SEED);
+    const postFrames = stream(hostileFrames({ ...context, limit: DEFAULT_TCP_LIMITS.maxFrameBytes }), SEED ^ 0x5bd1e995);
+    const honestFrames = stream(validFrames(context), SEED ^ 0x1b873593);
+    const random = seededRandom(SEED);
+
+    const sent = { pre: 0, post: 0, preHellos: 0, preStrangers: 0, postValid: 0, postInvalid: 0, connectionsPre: 0, connectionsPost: 0, closedByDevice: 0 };
     const byShape: Record<string, { pre: number; post: number }> = {};
     const tally = (phase: 'pre' | 'post', shape: string) => {
       byShape[shape] ??= { pre: 0, post: 0 };
@@ -146,25 +155,28 @@ test('fuzz: 10,000 hostile frames before and after authentication; the device li
       }
     };
 
-    // Before authentication: one hostile frame per connection, alone or after a stranger's valid hello.
+    // Before authentication: one hostile frame per connection, a stranger's (waiting to redeem the
+    // invite), or a member's alone or after its valid hello.
     const preAuthWorker = async (frames: number) => {
       while (sent.pre < frames) {
         const frame = preFrames.next().value;
-        const afterHello = random() < 0.4;
-        const connection = await connectRaw(port, context.deviceId);
+        const asStranger = random() < 0.5;
+        const afterHello = !asStranger && random() < 0.4;
+        const connection = await connectRaw(port, asStranger ? STRANGER : PRE_AUTH_MEMBER);
         sent.connectionsPre += 1;
+        if (asStranger) sent.preStrangers += 1;
         if (afterHello) {
-          await connection.write(strangerHello);
+          await connection.write(memberHello);
           sent.preHellos += 1;
         }
         await connection.write(frame.bytes);
         tally('pre', frame.shape);
         // Every complete frame and every length over the limit is refused at once; a stream left
-        // hanging (or a hello that came out valid by chance) is ended by the attacker.
-        const maybeValidHello = !afterHello && frame.shape === 'hello-field';
+        // hanging (or a member's hello that came out valid by chance) is ended by the attacker.
+        const maybeValidHello = !asStranger && !afterHello && frame.shape === 'hello-field';
         if (frame.framing === 'stuck' || maybeValidHello) connection.end();
         else if (await connection.closesWithin(3000)) sent.closedByDevice += 1;
-        if (!(await connection.closesWithin(5000))) throw new Error(`the device kept a stranger's connection open after a ${frame.shape} frame`);
+        if (!(await connection.closesWithin(5000))) throw new Error(`the device kept an unauthenticated connection open after a ${frame.shape} frame`);
       }
     };
 
@@ -176,7 +188,7 @@ test('fuzz: 10,000 hostile frames before and after authentication; the device li
       while (sent.post < frames) {
         // The device must have dropped this member's last connection, or the new one would lose to it as a duplicate, unread.
         assert.ok(await eventually(async () => !(await a.ask('connected')).includes(member.deviceId)));
-        const connection = await authenticate(port, member);
+        const connection = await authenticate(port, member, DEVICE_A);
         sent.connectionsPost += 1;
         const batch: Buffer[] = [];
         let invalidFrames = invalidSinceDisconnect.get(member.deviceId) ?? 0;
@@ -262,7 +274,7 @@ test('fuzz: 10,000 hostile frames before and after authentication; the device li
     const stats = await a.ask('stats');
     console.log(
       `hostile frames (seed ${SEED}): ${sent.pre} before authentication on ${sent.connectionsPre - warmUp.connectionsPre} connections ` +
-        `(${sent.preHellos - warmUp.preHellos} after a stranger's hello), ${sent.post} hostile + ${sent.postValid} valid after it on ` +
+        `(${sent.preStrangers - warmUp.preStrangers} from a stranger waiting to redeem, ${sent.preHellos - warmUp.preHellos} after a member's hello), ${sent.post} hostile + ${sent.postValid} valid after it on ` +
         `${sent.connectionsPost - warmUp.connectionsPost} connections, in ${Math.round(attackMs)} ms; by shape (before/after): ` +
         Object.entries(byShape)
           .map(([shape, count]) => `${shape} ${count.pre}/${count.post}`)

@@ -9,17 +9,19 @@ import * as assert from 'uvu/assert';
 import { registry } from '../../generated/index.js';
 import type { ChangeEntry } from '../../runtime/core/change-entry.js';
 import { decodeHlc, encodeHlc } from '../../runtime/core/hlc.js';
-import { DEVICE_A, DEVICE_B, heldEntries, NOW, syncedState } from '../support/libraries.js';
+import { closeReaders, DEVICE_A, DEVICE_B, heldEntries, NOW, openDevice, syncedState } from '../support/libraries.js';
 import { RawPeer } from '../support/raw-peer.js';
-import { testCredentials } from '../support/credentials.js';
-import { tcpDevice, tcpTransport, waitFor } from '../support/sync-harness.js';
+import { introduce, tcpDevice, tcpTransport, waitFor } from '../support/sync-harness.js';
 
 const HOSTILE = '0000000e-0000-4000-8000-00000000000e';
 
 test("over TCP: entries in the device's own name and unsolicited responses are refused, counted, told, and never merged", async () => {
   const a = await tcpDevice(DEVICE_A);
   const b = await tcpDevice(DEVICE_B, { peers: [a.address] });
-  const peer = new RawPeer(HOSTILE, tcpTransport(HOSTILE, await testCredentials(HOSTILE), { peers: [a.address] }));
+  // A member like any other (its library gives it a key and a membership that counts A), with no engine: the test speaks for it.
+  const hostile = await openDevice(HOSTILE);
+  introduce(hostile, a.library);
+  const peer = new RawPeer(HOSTILE, tcpTransport(hostile, { peers: [a.address] }));
   await peer.start();
   try {
     assert.ok(await waitFor(() => peer.connected.has(DEVICE_A) && a.sync.connectedPeers().length === 2), 'both peers connected');
@@ -67,8 +69,10 @@ test("over TCP: entries in the device's own name and unsolicited responses are r
     assert.is(b.sync.metrics().total.refused, 0);
   } finally {
     await peer.close();
+    hostile.close();
     for (const device of [a, b]) {
       await device.sync.stop();
+      closeReaders(device.library);
       device.library.close();
     }
   }

@@ -119,7 +119,7 @@ test('a device that is not a member is refused before it hears anything of the l
   d.transport.connect(a.address);
   assert.ok(await waitFor(() => events.some((event) => event.kind === 'refused')));
   const refusal = events.find((event) => event.kind === 'refused')!;
-  assert.equal([refusal.code, refusal.peer], ['not-a-member', null]);
+  assert.equal([refusal.code, refusal.peer], ['not-a-member', DEVICE_D]);
   assert.is(a.transport.stats().refusedByCode['not-a-member']! >= 1, true);
   assert.equal(a.sync.connectedPeers(), []);
 });

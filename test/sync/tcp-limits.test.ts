@@ -6,8 +6,15 @@
  * frames came between, hellos carrying values whose conversion to text throws, and handlers that
  * throw: each ends one connection, is counted in `stats()` and reported with a typed code, and the
  * process lives.
+ *
+ * The listening device is a library of A that counts B and C (played by the test, with their
+ * `testCredentials`) as members. Before authentication means: a member in its hello or ready phase,
+ * or a stranger (a key the membership does not know) waiting to redeem an open invite; a stranger
+ * without an invite is refused before any frame is read (`tls-channel.test.ts`).
  */
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { Packr } from 'msgpackr';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,26 +22,26 @@ import { registry } from '../../generated/index.js';
 import { MAX_INVALID_FRAMES, ProtocolDispatcher, type ProtocolHandlers } from '../../runtime/protocol/dispatch.js';
 import { PROTOCOL_VERSION } from '../../runtime/protocol/messages.js';
 import { encodeEnvelope } from '../../runtime/protocol/wire-codec.js';
+import { DEVICE_CERT_FILE, DEVICE_KEY_FILE } from '../../runtime/library/device-credentials.js';
 import { resolveOptions } from '../../runtime/sync/options.js';
 import { framed } from '../../runtime/transports/tcp/framing.js';
-import { authFrame, checkHello, helloFrame, newNonce, readHandshake, readyFrame, type HandshakeIdentity } from '../../runtime/transports/tcp/handshake.js';
+import { checkHello, helloFrame, readHandshake, readyFrame, type HandshakeIdentity } from '../../runtime/transports/tcp/handshake.js';
 import { createTcpTransport, type TcpEvent, type TcpTransport, type TcpTransportOptions } from '../../runtime/transports/tcp/index.js';
 import { DEFAULT_TCP_LIMITS } from '../../runtime/transports/tcp/limits.js';
 import type { TransportHandlers } from '../../runtime/transports/transport.js';
 import { testCredentials } from '../support/credentials.js';
-import { authenticate, connectPlain, connectRaw, dialerBinding, type RawConnection } from '../support/raw-connection.js';
-import { DEVICE_A, DEVICE_B, LIBRARY_ID } from '../support/libraries.js';
-import { waitFor } from '../support/sync-harness.js';
+import { authenticate, connectPlain, connectRaw, type RawConnection } from '../support/raw-connection.js';
+import { DEVICE_A, DEVICE_B, DEVICE_C, LIBRARY_ID, openDevice, temporaryDirectory, type ExampleLibrary } from '../support/libraries.js';
+import { admitTestDevice, waitFor } from '../support/sync-harness.js';
 
-const SECRET = 'library secret';
 const MEMBER: HandshakeIdentity = {
   deviceId: DEVICE_B,
   libraryId: LIBRARY_ID,
   schemaHash: registry.schemaHash,
-  secret: Buffer.from(SECRET),
   protocolVersion: PROTOCOL_VERSION,
 };
-const STRANGER: HandshakeIdentity = { ...MEMBER, secret: Buffer.from('not the secret') };
+/** A device id the listening device's membership never holds. */
+const STRANGER = 'f0000000-0000-4000-8000-00000000000f';
 const heartbeat = encodeEnvelope({
   version: PROTOCOL_VERSION,
   libraryId: LIBRARY_ID,
@@ -43,6 +50,7 @@ const heartbeat = encodeEnvelope({
 });
 
 const transports: TcpTransport[] = [];
+const libraries: ExampleLibrary[] = [];
 const raws: RawConnection[] = [];
 const crashes: unknown[] = [];
 const trap = (error: unknown) => crashes.push(error);
@@ -55,6 +63,7 @@ test.before(() => {
 test.after.each(async () => {
   for (const raw of raws.splice(0)) raw.destroy();
   for (const transport of transports.splice(0)) await transport.close();
+  for (const library of libraries.splice(0)) library.close();
   assert.equal(crashes.splice(0), [], 'no uncaught exception or unhandled rejection');
 });
 
@@ -63,17 +72,33 @@ test.after(() => {
   process.off('unhandledRejection', trap);
 });
 
-/** A listening device's transport alone, its events, the frames it hands up and the peers it reports. */
-async function listening(options: Partial<TcpTransportOptions> = {}, handlers: Partial<TransportHandlers> = {}) {
+/**
+ * A new library of A whose membership counts B and C (`testCredentials`), closed after the test.
+ * Its directory starts with A's `testCredentials`: one key and certificate for every test.
+ */
+async function libraryOfA(): Promise<ExampleLibrary> {
+  const dir = temporaryDirectory('limits');
+  const credentials = await testCredentials(DEVICE_A);
+  writeFileSync(path.join(dir, DEVICE_KEY_FILE), credentials.key, { mode: 0o600 });
+  writeFileSync(path.join(dir, DEVICE_CERT_FILE), credentials.cert);
+  const library = await openDevice(DEVICE_A, { dir });
+  libraries.push(library);
+  for (const id of [DEVICE_B, DEVICE_C]) await admitTestDevice(library, id);
+  return library;
+}
+
+/**
+ * A listening device's transport alone (on a library of A with members B and C), its events, the
+ * frames it hands up and the peers it reports; `invite()` opens an invite, so that a stranger may
+ * wait to redeem it.
+ */
+async function listening(options: Partial<Omit<TcpTransportOptions, 'library'>> = {}, handlers: Partial<TransportHandlers> = {}) {
   const events: TcpEvent[] = [];
   const frames: Buffer[] = [];
   const down: string[] = [];
+  const library = await libraryOfA();
   const transport = createTcpTransport({
-    deviceId: DEVICE_A,
-    libraryId: LIBRARY_ID,
-    schemaHash: registry.schemaHash,
-    secret: SECRET,
-    credentials: await testCredentials(DEVICE_A),
+    library,
     listen: { host: '127.0.0.1', port: 0 },
     onEvent: (event) => events.push(event),
     ...options,
@@ -82,17 +107,25 @@ async function listening(options: Partial<TcpTransportOptions> = {}, handlers: P
   await transport.start();
   transports.push(transport);
   const refusals = (code: string) => events.filter((event) => event.kind === 'refused' && event.code === code);
-  return { transport, events, frames, down, port: transport.address().port, refusals };
+  const port = transport.address().port;
+  const invite = () => library.members.invite({ address: `127.0.0.1:${port}` });
+  return { library, transport, events, frames, down, port, refusals, invite };
 }
 
-async function raw(port: number): Promise<RawConnection> {
-  const connection = await connectRaw(port);
+/** A connection past TLS, in its handshake: by default a member (B) that has said nothing yet. */
+async function raw(port: number, deviceId: string = DEVICE_B): Promise<RawConnection> {
+  const connection = await connectRaw(port, deviceId);
   raws.push(connection);
   return connection;
 }
 
+/** A connection past TLS with a key the membership does not know: kept only while an invite is open, waiting for its token. */
+function stranger(port: number): Promise<RawConnection> {
+  return raw(port, STRANGER);
+}
+
 async function member(port: number, identity = MEMBER): Promise<RawConnection> {
-  const connection = await authenticate(port, identity);
+  const connection = await authenticate(port, identity, DEVICE_A);
   raws.push(connection);
   return connection;
 }
@@ -104,7 +137,7 @@ function header(length: number): Buffer {
 }
 
 test('defaults: 4 KiB before authentication, 32 connections in their handshake, 10 s to finish it, idle after 30 s (30 default heartbeats)', async () => {
-  const credentials = await testCredentials(DEVICE_A);
+  const library = await libraryOfA();
   assert.equal(DEFAULT_TCP_LIMITS, {
     maxFrameBytes: 16 * 1024 * 1024,
     maxHandshakeFrameBytes: 4096,
@@ -113,15 +146,13 @@ test('defaults: 4 KiB before authentication, 32 connections in their handshake, 
     idleTimeoutMs: 30_000,
   });
   assert.ok(DEFAULT_TCP_LIMITS.idleTimeoutMs >= 10 * resolveOptions({} as never).heartbeatMs, 'a healthy peer heartbeats many times within the idle deadline');
-  assert.throws(
-    () => createTcpTransport({ deviceId: DEVICE_A, libraryId: LIBRARY_ID, schemaHash: registry.schemaHash, secret: SECRET, credentials, idleTimeoutMs: 0 }),
-    /idleTimeoutMs/,
-  );
+  assert.throws(() => createTcpTransport({ library, idleTimeoutMs: 0 }), /idleTimeoutMs/);
 });
 
-test('cap: with 32 strangers in their handshake, the 33rd connection is closed at once and counted; a slot frees when one leaves', async () => {
+test('cap: with 32 strangers in their handshake (waiting to redeem an open invite), the 33rd connection is closed at once and counted; a slot frees when one leaves', async () => {
   const device = await listening();
-  const strangers = await Promise.all(Array.from({ length: DEFAULT_TCP_LIMITS.maxUnauthenticated }, () => raw(device.port)));
+  device.invite();
+  const strangers = await Promise.all(Array.from({ length: DEFAULT_TCP_LIMITS.maxUnauthenticated }, () => stranger(device.port)));
   assert.ok(await waitFor(() => device.transport.stats().unauthenticated === 32));
   const over = await connectPlain(device.port);
   raws.push(over);
@@ -134,7 +165,7 @@ test('cap: with 32 strangers in their handshake, the 33rd connection is closed a
 
   strangers[0]!.destroy();
   assert.ok(await waitFor(() => device.transport.stats().unauthenticated === 31));
-  const next = await raw(device.port);
+  const next = await stranger(device.port);
   assert.not.ok(await next.closesWithin(300), 'accepted again');
   assert.is(device.transport.stats().unauthenticated, 32);
   // A member is not kept out for long: its handshake needs a free slot only while it runs.
@@ -145,7 +176,7 @@ test('cap: with 32 strangers in their handshake, the 33rd connection is closed a
   assert.is(device.transport.stats().unauthenticated, 31, 'authenticated: no longer counted against the cap');
 });
 
-test('before authentication: a length over 4 KiB is refused as oversized at once; a frame of exactly 4 KiB is read (and is no hello)', async () => {
+test('before authentication: a length over 4 KiB is refused as oversized at once, from a member or a stranger with an invite open; a frame of exactly 4 KiB is read (and is no hello)', async () => {
   const device = await listening();
   const over = await raw(device.port);
   await over.write(header(4097));
@@ -157,35 +188,48 @@ test('before authentication: a length over 4 KiB is refused as oversized at once
   assert.ok(await at.closesWithin(1000));
   assert.is(device.refusals('not-a-peer').length, 1);
   assert.equal(device.transport.stats().refusedByCode, { oversized: 1, 'not-a-peer': 1 });
+
+  device.invite();
+  const unknown = await stranger(device.port);
+  await unknown.write(header(4097));
+  assert.ok(await unknown.closesWithin(1000));
+  assert.is(device.refusals('oversized')[1]?.reason, 'frame of 4097 bytes exceeds the limit of 4096');
+  assert.equal(device.transport.stats().refusedByCode, { oversized: 2, 'not-a-peer': 1 });
 });
 
 test("after authentication the frame limit is maxFrameBytes, even for a frame in the same chunk as the handshake's last frames", async () => {
   const device = await listening();
   const connection = await raw(device.port);
-  const nonce = newNonce();
   const first = connection.nextFrame();
-  await connection.send(helloFrame(MEMBER, nonce));
+  await connection.send(helloFrame(MEMBER));
   const hello = readHandshake(await first);
   assert.is(hello.kind, 'message');
-  const checked = checkHello(MEMBER, hello.kind === 'message' ? hello.message : null);
-  if ('code' in checked) throw new Error(checked.reason);
-  const exchange = { peer: checked.peer, nonce, peerNonce: checked.nonce, binding: await dialerBinding(connection, MEMBER.deviceId) };
+  assert.is(checkHello(MEMBER, DEVICE_A, hello.kind === 'message' ? hello.message : null), null);
+  // The device's ready answers the hello; this side's ready and a large frame go in one chunk.
+  const second = connection.nextFrame();
   const large = Buffer.alloc(64 * 1024, 7);
-  await connection.write(Buffer.concat([framed(authFrame(MEMBER, exchange)), framed(readyFrame()), framed(large)]));
+  await connection.write(Buffer.concat([framed(readyFrame()), framed(large)]));
+  const ready = readHandshake(await second);
+  assert.is(ready.kind, 'message');
   assert.ok(await waitFor(() => device.frames.length === 1));
   assert.is(device.frames[0]!.length, large.length);
   assert.equal(device.transport.connectedPeers(), [DEVICE_B]);
 });
 
-test('the handshake deadline covers every phase before authentication: silence, a hello without auth, and a dial that gets no hello', async () => {
+test('the handshake deadline covers every phase before authentication: silence, a hello without ready, a stranger that never redeems, and a dial that gets no hello', async () => {
   const device = await listening({ handshakeTimeoutMs: 300 });
+  device.invite();
   const silent = await raw(device.port);
   const helloOnly = await raw(device.port);
-  await helloOnly.send(helloFrame(STRANGER, newNonce()));
+  await helloOnly.send(helloFrame(MEMBER));
+  const waiting = await stranger(device.port);
   assert.ok(await silent.closesWithin(2000));
   assert.ok(await helloOnly.closesWithin(2000));
-  assert.is(device.refusals('handshake-timeout').length, 2);
-  assert.is(device.transport.stats().refusedByCode['handshake-timeout'], 2);
+  assert.ok(await waiting.closesWithin(2000));
+  assert.is(helloOnly.received, 3, "the device's hello, its ready (the hello was accepted; this side's ready never came), the refusal");
+  assert.is(waiting.received, 1, 'the stranger heard nothing but the refusal');
+  assert.is(device.refusals('handshake-timeout').length, 3);
+  assert.is(device.transport.stats().refusedByCode['handshake-timeout'], 3);
 
   // This side dials a listener that accepts and says nothing.
   const accepted: net.Socket[] = [];
@@ -206,7 +250,7 @@ test('after authentication a silent peer is closed at the idle deadline; a peer 
   const device = await listening({ idleTimeoutMs: 300 });
   const silent = await member(device.port);
   assert.ok(await waitFor(() => device.transport.connectedPeers().includes(DEVICE_B)));
-  const lively = await member(device.port, { ...MEMBER, deviceId: '0000000c-0000-4000-8000-00000000000c' });
+  const lively = await member(device.port, { ...MEMBER, deviceId: DEVICE_C });
   const sending = setInterval(() => void lively.send(heartbeat), 100);
   try {
     assert.ok(await silent.closesWithin(2000), 'the silent peer is closed');
@@ -218,7 +262,7 @@ test('after authentication a silent peer is closed at the idle deadline; a peer 
     assert.equal(device.down, [DEVICE_B], 'the engine hears the peer went down');
     await new Promise((resolve) => setTimeout(resolve, 900));
     assert.not.ok(lively.isClosed, 'three idle deadlines later the lively peer is still connected');
-    assert.equal(device.transport.connectedPeers(), ['0000000c-0000-4000-8000-00000000000c']);
+    assert.equal(device.transport.connectedPeers(), [DEVICE_C]);
   } finally {
     clearInterval(sending);
   }
@@ -240,6 +284,7 @@ test(`after authentication invalid frame number ${MAX_INVALID_FRAMES} disconnect
     stateResponse: ignore,
     recordRequest: ignore,
     recordResponse: ignore,
+    members: ignore,
     error: ignore,
     invalid: ignore,
     disconnect: (peer, code, reason) => device.transport.disconnect(peer, reason, code),
@@ -278,20 +323,16 @@ test('hellos carrying a BigInt or a map whose toString is no function are refuse
   const device = await listening();
   const packr = new Packr({ useRecords: false });
   const evil = { toString: 1, valueOf: 2 };
-  const nonce = Buffer.alloc(32);
+  const announced = (what: string) => new RegExp(`^the peer announced device ${what} with the key of ${DEVICE_B}$`);
   const hellos: [unknown[], string, RegExp][] = [
-    [['syncgen-hello', evil, LIBRARY_ID, DEVICE_B, registry.schemaHash, nonce], 'unsupported-version', /^protocol version a map is not supported/],
-    [['syncgen-hello', 2n ** 63n, LIBRARY_ID, DEVICE_B, registry.schemaHash, nonce], 'unsupported-version', /^protocol version a BigInt is not supported/],
-    [['syncgen-hello', PROTOCOL_VERSION, evil, DEVICE_B, registry.schemaHash, nonce], 'wrong-library', /^wrong library: a map is not /],
-    [['syncgen-hello', PROTOCOL_VERSION, -(2n ** 63n), DEVICE_B, registry.schemaHash, nonce], 'wrong-library', /^wrong library: a BigInt is not /],
-    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, DEVICE_B, evil, nonce], 'schema-mismatch', /^schema mismatch: a map is not /],
-    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, 2n ** 64n - 1n, registry.schemaHash, nonce], 'invalid-device-id', /^invalid device id a BigInt$/],
-    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, evil, registry.schemaHash, nonce], 'invalid-device-id', /^invalid device id a map$/],
-    [
-      ['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, 'x'.repeat(5000).slice(0, 3000), registry.schemaHash, nonce],
-      'invalid-device-id',
-      /^invalid device id "x{64}…"$/,
-    ],
+    [['syncgen-hello', evil, LIBRARY_ID, DEVICE_B, registry.schemaHash], 'unsupported-version', /^protocol version a map is not supported/],
+    [['syncgen-hello', 2n ** 63n, LIBRARY_ID, DEVICE_B, registry.schemaHash], 'unsupported-version', /^protocol version a BigInt is not supported/],
+    [['syncgen-hello', PROTOCOL_VERSION, evil, DEVICE_B, registry.schemaHash], 'wrong-library', /^wrong library: a map is not /],
+    [['syncgen-hello', PROTOCOL_VERSION, -(2n ** 63n), DEVICE_B, registry.schemaHash], 'wrong-library', /^wrong library: a BigInt is not /],
+    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, DEVICE_B, evil], 'schema-mismatch', /^schema mismatch: a map is not /],
+    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, 2n ** 64n - 1n, registry.schemaHash], 'invalid-device-id', announced('a BigInt')],
+    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, evil, registry.schemaHash], 'invalid-device-id', announced('a map')],
+    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, 'x'.repeat(5000).slice(0, 3000), registry.schemaHash], 'invalid-device-id', announced('"x{64}…"')],
   ];
   for (const [hello, code, reason] of hellos) {
     const connection = await raw(device.port);
@@ -301,23 +342,28 @@ test('hellos carrying a BigInt or a map whose toString is no function are refuse
     assert.is(event.code, code);
     assert.match(event.reason, reason);
   }
-  // A refusal whose reason and code are such values, and an auth carrying one.
+  // A refusal whose reason and code are such values, a ready carrying one, and a stranger's redeem carrying one.
   const refusal = await raw(device.port);
   await refusal.send(packr.pack(['syncgen-refused', evil, 5n]));
   assert.ok(await refusal.closesWithin(1000));
   assert.equal(device.events.filter((item) => item.kind === 'refused-by-peer').at(-1), {
     kind: 'refused-by-peer',
     address: device.events.at(-1)!.address,
-    peer: null,
+    peer: DEVICE_B,
     code: 'refused-by-peer',
     reason: 'a map',
   });
-  const auth = await raw(device.port);
-  await auth.send(helloFrame(MEMBER, newNonce()));
-  await auth.send(packr.pack(['syncgen-auth', evil]));
-  assert.ok(await auth.closesWithin(1000));
-  assert.is(device.events.filter((item) => item.kind === 'refused').at(-1)!.code, 'authentication-failed');
-  assert.is(device.transport.stats().refusedUnauthenticated, hellos.length + 1);
+  const ready = await raw(device.port);
+  await ready.send(helloFrame(MEMBER));
+  await ready.send(packr.pack(['syncgen-ready', evil]));
+  assert.ok(await ready.closesWithin(1000));
+  assert.is(device.events.filter((item) => item.kind === 'refused').at(-1)!.code, 'not-a-peer');
+  device.invite();
+  const redeem = await stranger(device.port);
+  await redeem.send(packr.pack(['syncgen-redeem', evil]));
+  assert.ok(await redeem.closesWithin(1000));
+  assert.is(device.events.filter((item) => item.kind === 'refused').at(-1)!.code, 'not-a-member');
+  assert.is(device.transport.stats().refusedUnauthenticated, hellos.length + 2);
   // Still a working device.
   await member(device.port);
   assert.ok(await waitFor(() => device.transport.connectedPeers().includes(DEVICE_B)));

@@ -1,15 +1,16 @@
 /**
  * Sync over real TCP sockets on loopback: state-based and log-based scenarios, and refusals
- * (wrong secret, wrong library, a newer protocol version, garbage) that leave the receiver working.
+ * (a device that is not a member, the wrong library, a newer protocol version, garbage) that leave
+ * the receiver working.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MAX_INVALID_FRAMES } from '../../runtime/protocol/dispatch.js';
 import { PROTOCOL_VERSION } from '../../runtime/protocol/messages.js';
 import type { TcpEvent } from '../../runtime/transports/tcp/index.js';
-import { closeReaders, DEVICE_A, DEVICE_B, DEVICE_C, NOW } from '../support/libraries.js';
+import { closeReaders, DEVICE_A, DEVICE_B, DEVICE_C, DEVICES, NOW } from '../support/libraries.js';
 import { connectPlain, connectRaw } from '../support/raw-connection.js';
-import { assertConverged, sameVectors, tcpDevice, waitFor, type Device } from '../support/sync-harness.js';
+import { admitTestDevice, assertConverged, introduce, sameVectors, tcpDevice, waitFor, type Device } from '../support/sync-harness.js';
 
 const running: Device[] = [];
 
@@ -55,25 +56,40 @@ test('2 over TCP: concurrent edits of one Tag converge to the HLC winner per fie
   assertConverged([a, b], assert.equal);
 });
 
-test('7 over TCP: the wrong secret, the wrong library and a newer protocol version are refused with a reason', async () => {
+test('7 over TCP: a device that is not a member, the wrong library and a newer protocol version are refused with a reason', async () => {
   const events: TcpEvent[] = [];
   const a = await device(DEVICE_A, { events });
+  // Each intruder is a device id of its own: one id never gets two keys in A's membership.
   const cases = [
-    { options: { secret: 'not the secret' }, reason: /^authentication failed: the peer does not hold this library's secret$/ },
     {
+      id: DEVICE_C,
+      options: { member: false },
+      code: 'not-a-member',
+      reason: new RegExp(`^device ${DEVICE_C} \\(key [0-9a-f]{16}…\\) is not a member of this library: pair it with an invite$`),
+    },
+    {
+      // A member of A (and A of it), as pairing would make it, but of another library.
+      id: DEVICES[3],
       options: { libraryId: '00000000-0000-4000-8000-0000000000ff' },
+      code: 'wrong-library',
       reason: /^wrong library: 00000000-0000-4000-8000-0000000000ff is not 00000000-0000-4000-8000-000000000001$/,
     },
     {
+      id: DEVICE_B,
       options: { protocolVersion: PROTOCOL_VERSION + 1 },
+      code: 'unsupported-version',
       reason: new RegExp(`^protocol version ${PROTOCOL_VERSION + 1} is not supported \\(this device speaks ${PROTOCOL_VERSION}\\); upgrade the older device$`),
     },
   ];
-  for (const { options, reason } of cases) {
+  for (const { id, options, code, reason } of cases) {
     events.length = 0;
     const peerEvents: TcpEvent[] = [];
-    const intruder = await device(DEVICE_C, { ...options, peers: [a.address], events: peerEvents });
+    // It dials A once the membership is as the case says.
+    const intruder = await device(id, { ...options, events: peerEvents });
+    if (options.libraryId) introduce(a.library, intruder.library);
+    intruder.transport.connect(a.address);
     assert.ok(await waitFor(() => events.some((event) => event.kind === 'refused')), `refused: ${reason}`);
+    assert.is(events.find((event) => event.kind === 'refused')!.code, code);
     assert.match(events.find((event) => event.kind === 'refused')!.reason, reason);
     assert.ok(await waitFor(() => peerEvents.some((event) => event.kind === 'refused' || event.kind === 'refused-by-peer')), 'the intruder hears why');
     assert.equal([a.sync.connectedPeers(), intruder.sync.connectedPeers()], [[], []]);
@@ -94,15 +110,17 @@ test('7 over TCP: garbage does not crash the receiver; a peer that keeps sending
   assert.ok(await waitFor(() => events.some((event) => event.kind === 'refused')));
   assert.is(events.find((event) => event.kind === 'refused')!.reason, 'TLS handshake failed: http request');
   plain.destroy();
-  // Inside TLS: a length beyond the limit, and a well-framed frame that is no handshake.
+  // Inside TLS, from a member that has not finished its handshake: a length beyond the limit, and a
+  // well-framed frame that is no handshake.
+  await admitTestDevice(a.library, DEVICE_C);
   events.length = 0;
-  const raw = await connectRaw(port);
+  const raw = await connectRaw(port, DEVICE_C);
   await raw.write(Buffer.from('GET / HTTP/1.1\r\nHost: example\r\n\r\n'));
   assert.ok(await waitFor(() => events.some((event) => event.kind === 'refused')));
   assert.is(events.find((event) => event.kind === 'refused')!.reason, 'frame of 1195725856 bytes exceeds the limit of 4096', '"GET " read as a length');
   raw.destroy();
   events.length = 0;
-  const framed = await connectRaw(port);
+  const framed = await connectRaw(port, DEVICE_C);
   await framed.write(Buffer.from([0, 0, 0, 3, 1, 2, 3]));
   assert.ok(await waitFor(() => events.some((event) => event.kind === 'refused')));
   assert.is(events.find((event) => event.kind === 'refused')!.reason, 'the handshake frame is not MessagePack: not a syncgen peer');

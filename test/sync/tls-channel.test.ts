@@ -1,8 +1,9 @@
 /**
  * The TCP transport's channel over real sockets on loopback: TLS 1.3 with each device's own key
- * and self-signed certificate, a handshake proof bound to the TLS session, and device keys pinned
- * on first sight. What a network attacker sees (ciphertext only), what a relay gets (refusals), and
- * what a device with a new key, a TLS 1.2 client or an exposed key file get.
+ * and self-signed certificate, and the library's membership deciding, before either side says a
+ * word, which key may speak for which device id. What a network attacker sees (ciphertext only),
+ * what a relay gets (refusals, and no hello), and what a stranger, a member with a new key, a copy
+ * of a device, a TLS 1.2 client or an exposed key file get.
  */
 import { chmodSync, copyFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
@@ -12,15 +13,20 @@ import { Packr, Unpackr } from 'msgpackr';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { registry } from '../../generated/index.js';
+import type { SyncError } from '../../runtime/core/errors.js';
 import { uuidToBytes } from '../../runtime/core/uuid.js';
 import { DEVICE_CERT_FILE, DEVICE_KEY_FILE, DeviceCredentialsError, deviceCredentials } from '../../runtime/library/device-credentials.js';
 import { syncPortOf } from '../../runtime/library/library.js';
+import { PROTOCOL_VERSION } from '../../runtime/protocol/messages.js';
 import { PeerSync } from '../../runtime/sync/peer-sync.js';
 import { createTcpTransport, type TcpEvent, type TcpTransport } from '../../runtime/transports/tcp/index.js';
 import { FrameReader, framed, OversizedFrame } from '../../runtime/transports/tcp/framing.js';
+import { readHandshake } from '../../runtime/transports/tcp/handshake.js';
 import { certificateFingerprint } from '../../runtime/transports/transport.js';
+import { testCredentials } from '../support/credentials.js';
 import { closeReaders, DEVICE_A, DEVICE_B, DEVICE_C, LIBRARY_ID, NOW, openDevice, temporaryDirectory, type ExampleLibrary } from '../support/libraries.js';
-import { assertConverged, sameVectors, TEST_SYNC_OPTIONS, waitFor } from '../support/sync-harness.js';
+import { connectRaw } from '../support/raw-connection.js';
+import { assertConverged, introduce, sameVectors, TEST_SYNC_OPTIONS, waitFor } from '../support/sync-harness.js';
 
 interface TlsDevice {
   readonly id: string;
@@ -35,18 +41,17 @@ interface TlsDevice {
 const running: TlsDevice[] = [];
 const closers: (() => void)[] = [];
 
-/** A device on its own directory (kept across restarts), listening on loopback and dialing `peers`. */
-async function device(id: string, options: { dir?: string; peers?: string[]; secret?: string } = {}): Promise<TlsDevice> {
+/**
+ * A device on its own directory (kept across restarts), listening on loopback and dialing `peers`;
+ * made a member of each device of `members` (and they of it) before its transport starts.
+ */
+async function device(id: string, options: { dir?: string; peers?: string[]; members?: TlsDevice[] } = {}): Promise<TlsDevice> {
   const dir = options.dir ?? temporaryDirectory('tls');
   const library = await openDevice(id, { dir });
+  for (const other of options.members ?? []) introduce(library, other.library);
   const events: TcpEvent[] = [];
   const transport = createTcpTransport({
-    deviceId: id,
-    libraryId: LIBRARY_ID,
-    schemaHash: registry.schemaHash,
-    secret: options.secret ?? 'library secret',
-    credentials: library.credentials,
-    peerKeys: library.peerKeys,
+    library,
     listen: { host: '127.0.0.1', port: 0 },
     peers: options.peers ?? [],
     reconnectBaseMs: 50,
@@ -73,26 +78,31 @@ test.after.each(async () => {
 });
 
 const refusal = (events: readonly TcpEvent[], code: string) => events.find((event) => event.kind === 'refused' && event.code === code);
+/** The membership record of `deviceId` in a library. */
+const memberOf = (library: ExampleLibrary, deviceId: string) => library.members.list().find((member) => member.device === deviceId);
 
-test('two devices sync over TLS, and each pins the key of the other in its library file', async () => {
+test('two members sync over TLS; each binds the key of the other in its library file, across a restart', async () => {
   const a = await device(DEVICE_A);
-  const b = await device(DEVICE_B, { peers: [a.address] });
+  const b = await device(DEVICE_B, { peers: [a.address], members: [a] });
   const tag = a.library.transact((tx) => tx.tag.create({ name: 'over TLS', createdAt: NOW }));
   const other = b.library.transact((tx) => tx.tag.create({ name: 'back over TLS', createdAt: NOW }));
   assert.ok(await waitFor(() => sameVectors([a, b]) && b.library.get('tag', tag.id) !== undefined && a.library.get('tag', other.id) !== undefined));
   assertConverged([a, b], assert.equal);
-  assert.is(a.library.peerKeys.fingerprintOf(DEVICE_B), b.library.credentials.fingerprint);
-  assert.is(b.library.peerKeys.fingerprintOf(DEVICE_A), a.library.credentials.fingerprint);
+  assert.is(memberOf(a.library, DEVICE_B)?.fingerprint, b.library.credentials.fingerprint);
+  assert.is(memberOf(a.library, DEVICE_B)?.active, true);
+  assert.is(memberOf(b.library, DEVICE_A)?.fingerprint, a.library.credentials.fingerprint);
+  assert.is(memberOf(b.library, DEVICE_A)?.active, true);
   assert.is(a.library.credentials.fingerprint, certificateFingerprint(a.library.credentials.cert));
   assert.not.equal(a.library.credentials.fingerprint, b.library.credentials.fingerprint);
-  // The pins and the key survive a restart.
+  // The membership and the key survive a restart.
   const { dir, library } = a;
   const fingerprint = library.credentials.fingerprint;
   await stop(a);
   const reopened = await openDevice(DEVICE_A, { dir });
   closers.push(() => reopened.close());
   assert.is(reopened.credentials.fingerprint, fingerprint);
-  assert.is(reopened.peerKeys.fingerprintOf(DEVICE_B), b.library.credentials.fingerprint);
+  assert.is(memberOf(reopened, DEVICE_B)?.fingerprint, b.library.credentials.fingerprint);
+  assert.is(memberOf(reopened, DEVICE_B)?.active, true);
 });
 
 test('the bytes on the wire are encrypted: a forwarding proxy sees neither the data nor the library id', async () => {
@@ -116,7 +126,7 @@ test('the bytes on the wire are encrypted: a forwarding proxy sees neither the d
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   closers.push(() => proxy.close());
-  const b = await device(DEVICE_B, { peers: [`127.0.0.1:${(proxy.address() as net.AddressInfo).port}`] });
+  const b = await device(DEVICE_B, { peers: [`127.0.0.1:${(proxy.address() as net.AddressInfo).port}`], members: [a] });
   const secretText = 'Zanzibar-7f3c attic inventory';
   const fromA = a.library.transact((tx) => tx.tag.create({ name: `${secretText} (A)`, createdAt: NOW }));
   const fromB = b.library.transact((tx) => tx.tag.create({ name: `${secretText} (B)`, createdAt: NOW }));
@@ -136,11 +146,12 @@ test('the bytes on the wire are encrypted: a forwarding proxy sees neither the d
 });
 
 /**
- * M holds no secret, only key pairs of its own (certificates that name A and B, so that only the
- * proof can give it away). A dials M believing it is B; M dials B, and forwards every handshake
- * frame of each session to the other, as they come.
+ * M holds key pairs of its own, with certificates that name A and B: the certificate's device id
+ * is a claim, the key is the proof. A dials M believing it is B; M dials B as A, and forwards every
+ * frame of each session to the other, as they come. Each device checks the key before it says
+ * anything, so the only frames M ever gets are the two refusals.
  */
-test('a relay that terminates TLS with both devices and forwards their hello and auth frames is refused by both', async () => {
+test('a relay that terminates TLS with both devices, with keys of its own, is refused by both before either says hello', async () => {
   const b = await device(DEVICE_B);
   const asA = await deviceCredentials(temporaryDirectory('relay-as-a'), DEVICE_A);
   const asB = await deviceCredentials(temporaryDirectory('relay-as-b'), DEVICE_B);
@@ -180,29 +191,65 @@ test('a relay that terminates TLS with both devices and forwards their hello and
   });
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
   closers.push(() => relay.close());
-  const a = await device(DEVICE_A, { peers: [`127.0.0.1:${(relay.address() as net.AddressInfo).port}`] });
+  const a = await device(DEVICE_A, { peers: [`127.0.0.1:${(relay.address() as net.AddressInfo).port}`], members: [b] });
   a.library.transact((tx) => tx.tag.create({ name: 'for B only', createdAt: NOW }));
-  assert.ok(await waitFor(() => refusal(a.events, 'authentication-failed') !== undefined && refusal(b.events, 'authentication-failed') !== undefined));
-  // Several redials later, still nothing but handshakes.
+  assert.ok(await waitFor(() => refusal(a.events, 'device-key-changed') !== undefined && refusal(b.events, 'device-key-changed') !== undefined));
+  assert.match(refusal(a.events, 'device-key-changed')!.reason, `device ${DEVICE_B} presented key ${asB.fingerprint.slice(0, 16)}…`, "A refuses M's key for B");
+  assert.match(refusal(b.events, 'device-key-changed')!.reason, `device ${DEVICE_A} presented key ${asA.fingerprint.slice(0, 16)}…`, "B refuses M's key for A");
+  assert.match(refusal(a.events, 'device-key-changed')!.reason, "not the key the library's membership binds to it");
+  assert.ok(await waitFor(() => received.some((frame) => frame.from === 'A') && received.some((frame) => frame.from === 'B')), 'both refusals reached M');
+  // Several redials later, still nothing but refusals.
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.equal([a.sync.connectedPeers(), b.sync.connectedPeers()], [[], []]);
-  assert.ok(
-    received.some((frame) => frame.from === 'A' && frame.kind === 'syncgen-auth'),
-    'A answered in its own session',
-  );
-  assert.ok(
-    received.some((frame) => frame.from === 'B' && frame.kind === 'syncgen-auth'),
-    'B answered in its own session',
-  );
-  // No ready (neither accepted the other), and no sync frame.
-  assert.equal([...new Set(received.map((frame) => frame.kind))].sort(), ['syncgen-auth', 'syncgen-hello', 'syncgen-refused']);
-  assert.is(a.library.peerKeys.fingerprintOf(DEVICE_B), undefined, 'nothing was pinned');
-  assert.is(b.library.peerKeys.fingerprintOf(DEVICE_A), undefined);
+  // No hello (so neither the library id nor the schema hash), no ready, and no sync frame.
+  assert.equal([...new Set(received.map((frame) => frame.kind))], ['syncgen-refused']);
+  assert.is(memberOf(a.library, DEVICE_B)?.fingerprint, b.library.credentials.fingerprint, 'the membership is unchanged');
+  assert.is(memberOf(a.library, DEVICE_B)?.active, true);
+  assert.is(memberOf(b.library, DEVICE_A)?.fingerprint, a.library.credentials.fingerprint);
+  assert.is(memberOf(b.library, DEVICE_A)?.active, true);
 });
 
-test('a known device that presents a new key is refused with device-key-changed, until its key is forgotten', async () => {
+test('a device that is not a member gets exactly one frame, a refusal (not-a-member), and never a hello', async () => {
   const a = await device(DEVICE_A);
-  const b = await device(DEVICE_B, { peers: [a.address] });
+  const port = Number(a.address.split(':')[1]);
+  const stranger = await connectRaw(port, DEVICE_C);
+  const frames: Buffer[] = [];
+  try {
+    frames.push(await stranger.nextFrame());
+    assert.ok(await stranger.closesWithin(2000), 'the device closes the connection');
+  } finally {
+    stranger.destroy();
+  }
+  assert.is(stranger.received, 1, 'one frame and no other');
+  const [only] = frames as [Buffer];
+  const message = readHandshake(only);
+  assert.is(message.kind, 'refused');
+  if (message.kind === 'refused') {
+    assert.is(message.code, 'not-a-member');
+    assert.match(message.reason, `device ${DEVICE_C} (key ${(await testCredentials(DEVICE_C)).fingerprint.slice(0, 16)}…) is not a member of this library`);
+  }
+  for (const [what, bytes] of [
+    ['the library id', Buffer.from(LIBRARY_ID)],
+    ['the library id as bytes', Buffer.from(uuidToBytes(LIBRARY_ID))],
+    ['the schema hash', Buffer.from(registry.schemaHash)],
+    ['a hello', Buffer.from('syncgen-hello')],
+  ] as const) {
+    assert.is(only.indexOf(bytes), -1, `${what} is not in the refusal`);
+  }
+  assert.match(refusal(a.events, 'not-a-member')!.reason, `device ${DEVICE_C} `);
+  assert.is(a.transport.stats().refusedByCode['not-a-member'], 1);
+
+  // A whole device that is not a member is refused alike, and so refuses: neither learns the other's library.
+  const c = await device(DEVICE_C, { peers: [a.address] });
+  assert.ok(await waitFor(() => a.events.filter((event) => event.kind === 'refused' && event.code === 'not-a-member').length >= 2));
+  assert.ok(await waitFor(() => refusal(c.events, 'not-a-member')?.reason.startsWith(`device ${DEVICE_A} `) === true));
+  assert.equal([a.sync.connectedPeers(), c.sync.connectedPeers()], [[], []]);
+  assert.is(memberOf(a.library, DEVICE_C), undefined, 'refusing admits nothing');
+});
+
+test("a member that presents another key for its id is refused with device-key-changed, and so is a device that claims this device's own id", async () => {
+  const a = await device(DEVICE_A);
+  const b = await device(DEVICE_B, { peers: [a.address], members: [a] });
   assert.ok(await waitFor(() => a.sync.connectedPeers().includes(DEVICE_B)));
   const oldKey = b.library.credentials.fingerprint;
   // B's directory loses its key: the next open makes a new one.
@@ -212,19 +259,26 @@ test('a known device that presents a new key is refused with device-key-changed,
   const renewed = await device(DEVICE_B, { dir: b.dir, peers: [a.address] });
   assert.is.not(renewed.library.credentials.fingerprint, oldKey);
   assert.ok(await waitFor(() => refusal(a.events, 'device-key-changed') !== undefined));
-  assert.match(refusal(a.events, 'device-key-changed')!.reason, `library.peerKeys.forget('${DEVICE_B}')`);
+  assert.match(refusal(a.events, 'device-key-changed')!.reason, `device ${DEVICE_B} presented key ${renewed.library.credentials.fingerprint.slice(0, 16)}…`);
+  assert.match(refusal(a.events, 'device-key-changed')!.reason, 'pair it again under a new device id');
   assert.ok(await waitFor(() => renewed.events.some((event) => event.kind === 'refused-by-peer' && event.code === 'device-key-changed')), 'B hears why');
   assert.equal(a.sync.connectedPeers(), []);
-  assert.is(a.library.peerKeys.fingerprintOf(DEVICE_B), oldKey, 'the pin stays');
+  assert.is(memberOf(a.library, DEVICE_B)?.fingerprint, oldKey, 'the membership still binds the old key');
+  assert.is(memberOf(a.library, DEVICE_B)?.active, true);
 
   // A device that claims A's own id to A, with another key, is refused the same way.
   const impostor = await device(DEVICE_A, { peers: [a.address] });
   assert.ok(await waitFor(() => a.events.some((event) => event.code === 'device-key-changed' && event.reason.includes("this device's own id"))));
   await stop(impostor);
 
-  a.library.peerKeys.forget(DEVICE_B);
-  assert.ok(await waitFor(() => a.sync.connectedPeers().includes(DEVICE_B)), 'B redials and is pinned anew');
-  assert.is(a.library.peerKeys.fingerprintOf(DEVICE_B), renewed.library.credentials.fingerprint);
+  // No second key for an id: adding B's new key is refused, and B stays bound to its old key.
+  assert.throws(
+    () => a.library.members.add(DEVICE_B, renewed.library.credentials.fingerprint),
+    (error: SyncError) => error.code === 'device-key-changed',
+  );
+  assert.equal([memberOf(a.library, DEVICE_B)?.fingerprint, memberOf(a.library, DEVICE_B)?.conflict], [oldKey, false]);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(a.sync.connectedPeers(), []);
 });
 
 test('a copy of a device (its own id and key) is refused as this device', async () => {
@@ -296,14 +350,14 @@ test('a TLS 1.2 client, a TLS client without a certificate and a plain TCP clien
   a.events.length = 0;
   const anonymous = tls.connect({ host: '127.0.0.1', port, minVersion: 'TLSv1.3', rejectUnauthorized: false, checkServerIdentity: () => undefined });
   const anonymousOutcome = outcome(anonymous);
-  anonymous.write(framed(new Packr({ useRecords: false }).pack(['syncgen-hello', 3, LIBRARY_ID, DEVICE_C, registry.schemaHash, Buffer.alloc(32)])));
+  anonymous.write(framed(new Packr({ useRecords: false }).pack(['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, DEVICE_C, registry.schemaHash])));
   await anonymousOutcome;
   assert.ok(await waitFor(() => refusal(a.events, 'not-a-peer')?.reason === 'the peer presented no certificate: not a syncgen peer'));
 
   a.events.length = 0;
   const plain = net.connect({ host: '127.0.0.1', port });
   const plainOutcome = outcome(plain);
-  plain.write(framed(new Packr({ useRecords: false }).pack(['syncgen-hello', 3, LIBRARY_ID, DEVICE_C, registry.schemaHash, Buffer.alloc(32)])));
+  plain.write(framed(new Packr({ useRecords: false }).pack(['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, DEVICE_C, registry.schemaHash])));
   assert.match(await plainOutcome, /^closed after 0 bytes$|^error/);
   assert.ok(await waitFor(() => a.events.some((event) => event.kind === 'refused' && event.reason.startsWith('TLS handshake failed'))));
   assert.equal(a.sync.connectedPeers(), []);

@@ -11,7 +11,7 @@ import { PROTOCOL_VERSION } from '../../runtime/protocol/messages.js';
 import { describeError, describeUntrusted, untrustedText } from '../../runtime/protocol/untrusted.js';
 import { array, clockMap, fixedBytes, hexBytes, uint, uuid, values, WireError } from '../../runtime/protocol/wire-checks.js';
 import { decodeEnvelope } from '../../runtime/protocol/wire-codec.js';
-import { checkAuth, checkHello, readHandshake, type HandshakeIdentity } from '../../runtime/transports/tcp/handshake.js';
+import { checkHello, isReady, readHandshake, redeemToken, type HandshakeIdentity } from '../../runtime/transports/tcp/handshake.js';
 
 const boom = () => {
   throw new Error('ran code of the peer');
@@ -144,31 +144,43 @@ test('decodeEnvelope gives a WireError for any input, even values that are no by
   }
 });
 
-test('the handshake checks refuse hostile values in every field of a hello, an auth and a refusal, and never throw', () => {
+test('the handshake checks refuse hostile values in every field of a hello, a redeem, a ready and a refusal, and never throw', () => {
   const identity: HandshakeIdentity = {
     deviceId: '0000000a-0000-4000-8000-00000000000a',
     libraryId: '00000000-0000-4000-8000-000000000001',
     schemaHash: 'ab'.repeat(32),
-    secret: Buffer.from('secret'),
     protocolVersion: PROTOCOL_VERSION,
   };
-  const hello = ['syncgen-hello', PROTOCOL_VERSION, identity.libraryId, '0000000b-0000-4000-8000-00000000000b', identity.schemaHash, Buffer.alloc(32)];
-  assert.ok('peer' in checkHello(identity, hello), 'the unaltered hello passes');
-  const exchange = {
-    peer: '0000000b-0000-4000-8000-00000000000b',
-    nonce: Buffer.alloc(32),
-    peerNonce: Buffer.alloc(32, 1),
-    binding: { role: 'listener' as const, exporter: Buffer.alloc(32, 2), fingerprint: 'aa'.repeat(32), peerFingerprint: 'bb'.repeat(32) },
-  };
+  const peer = '0000000b-0000-4000-8000-00000000000b';
+  const hello = ['syncgen-hello', PROTOCOL_VERSION, identity.libraryId, peer, identity.schemaHash];
+  assert.is(checkHello(identity, peer, hello), null, 'the unaltered hello passes');
+  const token = Buffer.alloc(16, 3);
+  assert.equal(redeemToken(['syncgen-redeem', token]), token, 'the unaltered redeem passes');
+  assert.ok(isReady(['syncgen-ready']), 'the unaltered ready passes');
   for (const [name, value] of hostile) {
     for (let field = 0; field <= hello.length; field += 1) {
       const message = field === hello.length ? value : hello.map((item, index) => (index === field ? value : item));
-      const result = checkHello(identity, message);
-      assert.ok('code' in result, `${name} in field ${field} is refused`);
-      assert.ok('reason' in result && result.reason.length < 200);
+      const result = checkHello(identity, peer, message);
+      assert.ok(result !== null, `${name} in field ${field} is refused`);
+      assert.ok(result !== null && result.reason.length < 200);
     }
-    for (const auth of [value, ['syncgen-auth', value], [value, Buffer.alloc(32)]]) {
-      assert.is(checkAuth(identity, exchange, auth)?.code, 'authentication-failed', name);
+    for (const redeem of [value, ['syncgen-redeem', value], [value, token]]) {
+      let result: Uint8Array | null | 'threw' = 'threw';
+      try {
+        result = redeemToken(redeem);
+      } catch {
+        // Left 'threw': the assertion names the value.
+      }
+      assert.is(result, null, `a redeem of ${name} is refused without throwing`);
+    }
+    for (const ready of [value, [value]]) {
+      let result: boolean | 'threw' = 'threw';
+      try {
+        result = isReady(ready);
+      } catch {
+        // Left 'threw'.
+      }
+      assert.is(result, false, `a ready of ${name} is refused without throwing`);
     }
   }
   const packr = new Packr({ useRecords: false });

@@ -9,7 +9,7 @@ import { describeError } from '../../protocol/untrusted.js';
 import { certificateFingerprint, type MemberDirectory } from '../transport.js';
 import type { Connection } from './connection.js';
 import { checkHello, helloFrame, isReady, readHandshake, readyFrame, redeemFrame, redeemToken, type HandshakeIdentity, type Refusal } from './handshake.js';
-import { admitKey } from './membership-gate.js';
+import { admitKey, deviceIdOf } from './membership-gate.js';
 
 export interface HandshakeHost {
   readonly identity: HandshakeIdentity;
@@ -43,6 +43,8 @@ export function secured(host: HandshakeHost, connection: Connection): void {
     pairing: connection.pairing,
   });
   if ('code' in verdict) {
+    // The device the certificate names, for the refusal's event: who was refused, not only why.
+    connection.peer = deviceIdOf(certificate.subject);
     host.refuse(connection, verdict);
     return;
   }

@@ -81,11 +81,15 @@ export function readHandshake(frame: Buffer): HandshakeMessage {
   return { kind: 'message', message };
 }
 
-/** The token of a redeem frame, or null when the frame is not one. */
+/** The token of a redeem frame, or null when the frame is not one (never a throw, as `checkHello`). */
 export function redeemToken(message: unknown): Uint8Array | null {
-  if (!Array.isArray(message) || message.length !== 2 || message[0] !== 'syncgen-redeem') return null;
-  const token: unknown = message[1];
-  return token instanceof Uint8Array && token.length === TOKEN_BYTES ? token : null;
+  try {
+    if (!Array.isArray(message) || message.length !== 2 || message[0] !== 'syncgen-redeem') return null;
+    const token: unknown = message[1];
+    return token instanceof Uint8Array && token.length === TOKEN_BYTES ? token : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Null when the peer's hello agrees with this side (the peer being `peer`, as its key says), or why it is refused. */
@@ -127,5 +131,9 @@ function helloRefusal(identity: HandshakeIdentity, peer: string, message: unknow
 }
 
 export function isReady(message: unknown): boolean {
-  return Array.isArray(message) && message.length === 1 && message[0] === 'syncgen-ready';
+  try {
+    return Array.isArray(message) && message.length === 1 && message[0] === 'syncgen-ready';
+  } catch {
+    return false;
+  }
 }

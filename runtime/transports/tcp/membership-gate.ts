@@ -39,9 +39,15 @@ export type GateVerdict = { readonly peer: string; readonly next: 'hello' | 'red
 
 const short = (fingerprint: string) => `${fingerprint.slice(0, 16)}…`;
 
+/** The device id a certificate's subject names (`CN=<uuid>`), or null. */
+export function deviceIdOf(subject: string): string | null {
+  const id = /^CN=([0-9a-f-]{36})$/.exec(subject)?.[1];
+  return id !== undefined && isUuid(id) ? id : null;
+}
+
 export function admitKey(input: GateInput): GateVerdict {
-  const peer = /^CN=([0-9a-f-]{36})$/.exec(input.peerSubject)?.[1];
-  if (peer === undefined || !isUuid(peer)) {
+  const peer = deviceIdOf(input.peerSubject);
+  if (peer === null) {
     return { code: 'invalid-device-id', reason: `the peer's certificate does not name a device (subject ${JSON.stringify(input.peerSubject.slice(0, 100))})` };
   }
   if (peer === input.deviceId) return ownId(peer, input);
