@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { localCommitFigures } from './figures/local-commits.js';
 import { fanOutFigure } from './figures/fan-out.js';
+import { handshakeFigure } from './figures/handshake.js';
 import { initialSyncFigure } from './figures/initial-sync.js';
 import { lossyNetworkFigure } from './figures/lossy-network.js';
 import { remoteApplyFigure } from './figures/remote-apply.js';
@@ -58,6 +59,7 @@ if (wanted(4)) figures.push(await initialSyncFigure({ entries: rows, runs: Math.
 if (wanted(5)) figures.push(await fanOutFigure({ peers, changes: smoke ? 5 : 300 }));
 if (wanted(6)) figures.push(await wireCodecFigure({ changes: smoke ? 100 : 1000, runs: smoke ? 1 : 20 }));
 if (wanted(7)) figures.push(await lossyNetworkFigure({ peers, changes: smoke ? 100 : 10_000 }));
+if (wanted(8)) figures.push(await handshakeFigure({ connections: smoke ? 3 : 50 }));
 
 const format = (value: number, unit: string) => (unit === '×' ? value.toFixed(2) : value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2));
 for (const figure of figures.sort((a, b) => a.id - b.id)) {

@@ -136,7 +136,7 @@ const laptop = new DeviceProcess('laptop', '0000000a-0000-4000-8000-00000000000a
 const desktop = new DeviceProcess('desktop', '0000000b-0000-4000-8000-00000000000b');
 const phone = new DeviceProcess('phone', '0000000c-0000-4000-8000-00000000000c');
 const all = [laptop, desktop, phone];
-console.log('step 0: the laptop creates the library; the desktop joins with the laptop\'s invite, the phone with the desktop\'s');
+console.log("step 0: the laptop creates the library; the desktop joins with the laptop's invite, the phone with the desktop's");
 await laptop.start();
 const desktopInvite = await laptop.invite();
 console.log(`  invite for the desktop: ${desktopInvite.slice(0, 40)}…`);

@@ -91,7 +91,15 @@ async function bareTls(server: { key: string; cert: string }, client: { key: str
       serverSecure = resolve;
     });
     const elapsed = await timed(() => {
-      socket = tls.connect({ host: '127.0.0.1', port, key: client.key, cert: client.cert, minVersion: 'TLSv1.3', rejectUnauthorized: false, checkServerIdentity: () => undefined });
+      socket = tls.connect({
+        host: '127.0.0.1',
+        port,
+        key: client.key,
+        cert: client.cert,
+        minVersion: 'TLSv1.3',
+        rejectUnauthorized: false,
+        checkServerIdentity: () => undefined,
+      });
       return Promise.all([once(socket, 'secureConnect'), serverSide]);
     });
     if (index > 0) durations.push(elapsed);

@@ -22,7 +22,7 @@ test('every figure runs with tiny sizes and writes its results', () => {
     figures: { id: number; rows: { sample: { median: number } }[] }[];
     versions: Record<string, string>;
   };
-  assert.equal([...new Set(results.figures.map((figure) => figure.id))].sort(), [1, 2, 3, 4, 5, 6, 7]);
+  assert.equal([...new Set(results.figures.map((figure) => figure.id))].sort(), [1, 2, 3, 4, 5, 6, 7, 8]);
   assert.ok(results.figures.every((figure) => figure.rows.length > 0 && figure.rows.every((row) => Number.isFinite(row.sample.median))));
   assert.ok(results.versions.sqlite && results.versions['better-sqlite3']);
   // Figure 7's correctness part holds at any size.

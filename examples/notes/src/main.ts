@@ -18,7 +18,10 @@ const { transport } = await syncNotes(notes, { host: '0.0.0.0', port: 7420 });
 if (invite) {
   await transport.redeem(invite); // the inviting device checks the code and admits this one
 } else {
-  const lan = Object.values(networkInterfaces()).flat().find((address) => address?.family === 'IPv4' && !address.internal)?.address ?? '127.0.0.1';
+  const lan =
+    Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address?.family === 'IPv4' && !address.internal)?.address ?? '127.0.0.1';
   console.log(`invite (valid 10 minutes, once): ${inviteDevice(notes, `${lan}:7420`)}`);
 }
 setInterval(async () => console.log((await listNotes(notes)).map((note) => note.title)), 2000);
