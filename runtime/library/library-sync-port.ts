@@ -79,6 +79,7 @@ export class LibrarySyncPort implements SyncPort {
    */
   missingFrom(vector: VersionVector, limit: number): ChangeEntry[] {
     const { log, members } = this.#store;
+    if (!members.anyCut) return this.#host.outbox.missingFrom(vector, limit); // the common case: no query more
     const cuts = new Map<string, number>();
     for (const origin of log.origins()) {
       const cut = members.cutOf(origin);

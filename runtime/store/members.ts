@@ -42,6 +42,11 @@ export class MemberTable {
     for (const record of this.all()) this.#noteCut(record);
   }
 
+  /** Whether any device was removed with a cut (the outbound path checks cuts only then). */
+  get anyCut(): boolean {
+    return this.#cuts.size > 0;
+  }
+
   /** The cut of a removed device (its entries with a greater seq are refused), or undefined. */
   cutOf(device: string): number | undefined {
     return this.#cuts.get(device);
