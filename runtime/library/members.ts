@@ -157,7 +157,7 @@ export class LibraryMembers implements MemberDirectory {
     return () => this.#listeners.delete(listener);
   }
 
-  /** @internal The transport's question about a device that presents a key. */
+  /** The transport's question (`MemberDirectory`) about a device that presents a key. */
   statusOf(deviceId: string, fingerprint: string): MemberStatus {
     this.#assertOpen();
     const record = this.#store.members.get(deviceId);
@@ -172,7 +172,7 @@ export class LibraryMembers implements MemberDirectory {
     return this.#store.members.inviteCount() > 0;
   }
 
-  /** @internal Redeems an invite's token for a device with this key: null when it is admitted, or why not. */
+  /** The transport's side of pairing (`MemberDirectory`): redeems an invite's token for a device with this key; null when it is admitted, or why not. */
   admit(token: Uint8Array, deviceId: string, fingerprint: string): { code: 'invite-invalid' | 'invite-expired' | 'device-removed'; reason: string } | null {
     this.#assertOpen();
     const expiresAt = this.#store.members.takeInvite(hashOf(token));
@@ -185,7 +185,7 @@ export class LibraryMembers implements MemberDirectory {
     return null;
   }
 
-  /** @internal Merges records from a peer (or written here); returns whether anything changed. */
+  /** Merges member records (what the sync engine receives from peers); returns whether anything changed. */
   merge(records: readonly MemberRecord[]): boolean {
     this.#assertOpen();
     return this.#merge(records);
