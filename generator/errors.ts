@@ -26,6 +26,7 @@ export const SCHEMA_ISSUE_CODES = {
   'hybrid-without-per-device': 'a hybrid model with no perDevice field',
   'unknown-field': 'a keyword names a field that the model does not have',
   'unsafe-unique-index': 'a unique index that devices writing concurrently could violate',
+  'invalid-rename': 'a renamedFrom that names the element itself, a current field or model, or an old name another element claims',
 } as const;
 
 export type SchemaIssueCode = keyof typeof SCHEMA_ISSUE_CODES;
@@ -109,6 +110,16 @@ export class HistoryError extends GeneratorError {
     problem: string,
   ) {
     super('invalid-history', `${file}: ${problem}. The schema history is the migration record: restore it from version control.`);
+  }
+}
+
+/** A file in the folder of hand-written migration steps that is not a step the generator can number. */
+export class HandMigrationError extends GeneratorError {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super('invalid-hand-migration', `${file}: ${problem}`);
   }
 }
 

@@ -9,9 +9,12 @@ import { emitIndex, emitRegistry } from './emit/emit-registry.js';
 import { emitModelType } from './emit/emit-types.js';
 import type { GeneratedFile } from './emit/generated-file.js';
 import { BreakingChangeError, GeneratorError, ImpossibleMigrationError } from './errors.js';
+import { compatibilityOf } from './history/compatibility.js';
+import { handMigrations, type HandMigrationFolder } from './history/hand-migrations.js';
 import { diffLayouts } from './history/layout-diff.js';
 import { migrationName } from './history/migration-name.js';
 import { readHistory } from './history/read-history.js';
+import { recordedRenames, registryRenames } from './history/renames.js';
 import { serializeVersion, type HistorySource } from './history/version-file.js';
 import { modelLayouts } from './layout/storage-layout.js';
 import { compareText } from './naming.js';
@@ -24,12 +27,14 @@ export interface GenerateOptions {
   readonly allowBreaking?: boolean;
   /** How the history directory is named in file headers (default `schema/history`). */
   readonly historyDir?: string;
+  /** The app's hand-written migration steps (`schema/migrations/`), numbered into the sequence. */
+  readonly handMigrations?: HandMigrationFolder;
 }
 
 /**
  * Validates the schemas and makes every generated file. When the schemas' storage differs from
  * the last version in the history, the result also holds the next history file (kind `history`)
- * and its migration.
+ * and its migration. Hand-written migration steps are named only: the index imports them.
  *
  * @example
  * const files = await generate([{ file: 'schema/tag.json', text }], { history: [] });
@@ -47,19 +52,20 @@ export async function generate(schemas: readonly SchemaSource[], options: Genera
 
   const files: GeneratedFile[] = [];
   if (diff.steps.length > 0) {
-    const version = { migration: migrationName(history.length + 1, diff.steps), models: current };
+    const version = { migration: migrationName(history.length + 1, diff.steps), models: recordedRenames(current, diff.renames) };
     history.push(version);
     files.push({ path: `${version.migration}.json`, content: serializeVersion(version), kind: 'history' });
   }
+  const steps = handMigrations(options.handMigrations, history);
   const origin = schemaOrigin(schemas);
   for (const model of models) {
     files.push(await emitModelType(model), emitAdapter(model));
   }
   files.push(
     emitDatabase(models, origin),
-    emitRegistry(models, origin),
+    emitRegistry(models, origin, compatibilityOf(history), registryRenames(history)),
     emitIndex(models, origin),
-    ...emitMigrations(history, options.historyDir ?? 'schema/history'),
+    ...emitMigrations(history, options.historyDir ?? 'schema/history', steps, options.handMigrations?.dir ?? 'schema/migrations'),
   );
   return files.sort((a, b) => compareText(a.kind, b.kind) || compareText(a.path, b.path));
 }

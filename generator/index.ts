@@ -3,6 +3,7 @@
  */
 export type { GeneratedFile } from './emit/generated-file.js';
 export { generate, type GenerateOptions } from './generate.js';
+export type { HandMigrationFolder } from './history/hand-migrations.js';
 export type { HistorySource } from './history/version-file.js';
 export { typecheckGenerated } from './typecheck.js';
 export type { SchemaSource } from './validate/validate-schemas.js';
@@ -12,6 +13,7 @@ export {
   formatIssue,
   GeneratedCodeError,
   GeneratorError,
+  HandMigrationError,
   HistoryError,
   ImpossibleMigrationError,
   SCHEMA_ISSUE_CODES,

@@ -17,6 +17,8 @@ export interface ModelSpec {
   readonly table: string;
   readonly fileStem: string;
   readonly description: string | undefined;
+  /** The name the model had in the last schema version (`x-sync.renamedFrom`): its tables are renamed, its id kept. */
+  readonly renamedFrom: string | undefined;
   readonly strategy: Strategy;
   readonly primaryKey: string;
   readonly owner: string | null;
@@ -40,6 +42,8 @@ export interface FieldSpec {
   readonly jsonShape: 'object' | 'array' | undefined;
   readonly constraints: FieldConstraints;
   readonly reference: { readonly model: string; readonly onDelete: OnDelete } | undefined;
+  /** The name the field had in the last schema version (`x-sync.renamedFrom`): its column is renamed, its values kept. */
+  readonly renamedFrom: string | undefined;
 }
 
 export type { FieldConstraints };

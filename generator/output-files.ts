@@ -1,8 +1,8 @@
 /**
- * The generator's file system side, for the CLI: reading schemas and the schema history, comparing
- * generated files with what is on disk (`--check`), and writing them. The output directory belongs
- * to the generator: files it no longer makes are removed, and it refuses to touch a file it did not
- * write.
+ * The generator's file system side, for the CLI: reading schemas, the schema history and the names
+ * of the hand-written migration steps, comparing generated files with what is on disk (`--check`),
+ * and writing them. The output directory belongs to the generator: files it no longer makes are
+ * removed, and it refuses to touch a file it did not write.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +17,8 @@ export interface Layout {
   readonly schemaDir: string;
   readonly outDir: string;
   readonly historyDir: string;
+  /** The app's hand-written migration steps, read, never written. */
+  readonly migrationsDir: string;
   /** Turns an absolute path into what the user sees (relative to the working directory). */
   readonly display: (absolute: string) => string;
 }
@@ -39,6 +41,14 @@ export function readSchemas(layout: Layout): SchemaSource[] {
 
 export function readHistorySources(layout: Layout): HistorySource[] {
   return readJsonFiles(layout.historyDir, layout.display);
+}
+
+/** The names of the files in the folder of hand-written migration steps; none when it is absent. */
+export function readHandMigrationFiles(layout: Layout): string[] {
+  if (!existsSync(layout.migrationsDir)) return [];
+  return readdirSync(layout.migrationsDir)
+    .filter((name) => statSync(path.join(layout.migrationsDir, name)).isFile())
+    .sort(compareText);
 }
 
 export interface OutputProblem {

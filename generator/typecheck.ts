@@ -7,6 +7,10 @@
  * `@types/node` and the strictest flags an app may set, so the code compiles in any app. Loading
  * TypeScript is most of a run's time: a passed check is remembered by content hash in
  * `node_modules/.cache/syncgen/`, and TypeScript is loaded only when something changed.
+ *
+ * The migration index imports the app's hand-written migration steps by relative path: those are
+ * placed (in memory, with their text on disk) where that path leads from the checked files, which
+ * mirror the output directory's place in the app, so the steps' own imports resolve as in the app.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,21 +38,32 @@ const APP_FLAGS = {
 /** Where, under the app's root, the generated files are placed for the check (never written). */
 const CHECK_DIR = '.syncgen-typecheck';
 
+/** Where the output goes, and the hand-written migration steps its migration index imports. */
+export interface TypecheckPlaces {
+  /** The output directory (absolute). */
+  readonly outDir: string;
+  /** The step files the index imports (absolute). */
+  readonly steps: readonly string[];
+}
+
 /**
  * @param appDir the app's folder, or one inside it: imports of generated code resolve from the app's
  *   root (the nearest folder with a package.json), as they do for the app's own compiler.
  * @throws GeneratedCodeError naming each file, line and compiler message when the code does not compile.
  * @throws GeneratorError `runtime-missing` when the app has no `syncgen` package to check against.
  */
-export async function typecheckGenerated(files: readonly GeneratedFile[], appDir: string): Promise<void> {
+export async function typecheckGenerated(files: readonly GeneratedFile[], appDir: string, places?: TypecheckPlaces): Promise<void> {
   const appRoot = packageRoot(appDir);
   const code = files.filter((file) => file.kind === 'code');
+  const steps = (places?.steps ?? []).map((file) => ({ file, content: readFileSync(file, 'utf8') }));
   const runtime = locateRuntime(appRoot);
-  const cache = runtime.fromSources ? undefined : passedChecks(appRoot, checkKey(code, runtime.version));
+  const cache = runtime.fromSources
+    ? undefined
+    : passedChecks(appRoot, checkKey([...code, ...steps.map(({ file, content }) => ({ path: file, content }))], runtime.version));
   if (cache?.has()) return;
 
   const { Project, ts } = await import('ts-morph');
-  const checkDir = path.join(appRoot, CHECK_DIR);
+  const checkDir = checkDirectory(appRoot, places?.outDir);
   const project = new Project({
     compilerOptions: {
       ...APP_FLAGS,
@@ -65,12 +80,22 @@ export async function typecheckGenerated(files: readonly GeneratedFile[], appDir
     skipAddingFilesFromTsConfig: true,
   });
   const generated = code.map((file) => project.createSourceFile(path.join(checkDir, file.path), file.content, { overwrite: true }));
+  for (const step of steps) {
+    const fromIndex = path.relative(path.join(places!.outDir, 'migrations'), step.file);
+    project.createSourceFile(path.resolve(checkDir, 'migrations', fromIndex), step.content, { overwrite: true });
+  }
   const diagnostics = generated.flatMap((sourceFile) => sourceFile.getPreEmitDiagnostics());
   if (diagnostics.length > 0) {
     const host = { getCanonicalFileName: (name: string) => name, getCurrentDirectory: () => checkDir, getNewLine: () => '\n' };
     throw new GeneratedCodeError(diagnostics.map((diagnostic) => ts.formatDiagnostic(diagnostic.compilerObject, host).trim()));
   }
   cache?.add();
+}
+
+/** Where the generated files are placed: the output directory's place in the app, under `CHECK_DIR`. */
+function checkDirectory(appRoot: string, outDir: string | undefined): string {
+  const inApp = outDir === undefined ? '' : path.relative(appRoot, outDir);
+  return inApp.startsWith('..') || path.isAbsolute(inApp) ? path.join(appRoot, CHECK_DIR) : path.join(appRoot, CHECK_DIR, inApp);
 }
 
 /** The nearest folder at or above `directory` with a package.json; `directory` itself when none. */
@@ -106,7 +131,7 @@ function locateRuntime(appRoot: string): RuntimeLocation {
 }
 
 /** What a check depends on: the generated code, the runtime's and the generator's versions, the flags. */
-function checkKey(code: readonly GeneratedFile[], runtimeVersion: string): string {
+function checkKey(code: readonly Pick<GeneratedFile, 'path' | 'content'>[], runtimeVersion: string): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ generator: generatorVersion(), runtime: runtimeVersion, flags: APP_FLAGS }));
   for (const file of code) hash.update(`\0${file.path}\0${file.content}`);

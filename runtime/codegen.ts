@@ -7,6 +7,8 @@ export { columns } from './contract/column-codecs.js';
 export type { ColumnCodec, NumberConstraints, TextConstraints } from './contract/column-codecs.js';
 export { defineRegistry } from './contract/registry.js';
 export type { Registry, RegistryDefinition } from './contract/registry.js';
+export type { FieldRename } from './contract/field-renames.js';
+export { renameLoggedField, type LoggedModel } from './contract/rename-logged-field.js';
 export type {
   AnyModelAdapter,
   DeviceSql,

@@ -62,7 +62,7 @@ export async function wireCodecFigure(options: { changes: number; runs: number }
   const envelope: Envelope = {
     version: PROTOCOL_VERSION,
     libraryId: '00000000-0000-4000-8000-000000000001',
-    schemaHash: 'ab'.repeat(32),
+    schema: { schemaVersion: 1, compatibleFrom: 1 },
     message: { type: 'SharedChangeBatch', entries },
   };
   const frame = encodeEnvelope(envelope);

@@ -19,6 +19,9 @@ export function stepView(step: MigrationStep) {
     dropIndex: null,
     rebuildTable: null,
     renumberModel: null,
+    renameTable: null,
+    renameColumn: null,
+    renameLoggedField: null,
     irreversible: null,
   };
   switch (step.op) {
@@ -52,6 +55,12 @@ export function stepView(step: MigrationStep) {
     }
     case 'renumberModel':
       return { ...view, renumberModel: step };
+    case 'renameTable':
+      return { ...view, renameTable: step };
+    case 'renameColumn':
+      return { ...view, renameColumn: step };
+    case 'renameLoggedField':
+      return { ...view, renameLoggedField: { model: `{ name: ${tsString(step.model.name)}, id: ${step.model.id} }`, from: tsString(step.from), to: tsString(step.to) } };
     case 'irreversible':
       return { ...view, irreversible: { message: tsString(`this migration cannot be reverted: ${step.reason}`) } };
     default:
@@ -98,6 +107,12 @@ export function describeStep(step: MigrationStep): string {
       return `rebuild table ${step.to.name} in its new shape, keeping the columns it had`;
     case 'renumberModel':
       return `renumber model ${step.model} from ${step.from} to ${step.to}`;
+    case 'renameTable':
+      return `rename table ${step.from} to ${step.to}, keeping its rows`;
+    case 'renameColumn':
+      return `rename column ${step.table}.${step.from} to ${step.to}, keeping its values`;
+    case 'renameLoggedField':
+      return `rename ${step.model.name}.${step.from} to ${step.to} in the entries of the sync log`;
     case 'irreversible':
       return `cannot be reverted: ${step.reason}`;
     default:

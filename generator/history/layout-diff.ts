@@ -3,7 +3,7 @@
  * changes among them.
  *
  * Additive changes (a new model, a new nullable or defaulted field, a new index) become plain
- * steps. Breaking ones (a removed or changed field, a changed strategy, key, owner or model id,
+ * steps, as do renames (`renames.ts`), which come first. Breaking ones (a removed or changed field, a changed strategy, key, owner or model id,
  * a removed model) are listed; when the author allows them, the affected tables are rebuilt.
  * A required field without a default added to an existing model can never be migrated.
  */
@@ -11,20 +11,24 @@ import type { BreakingChange } from '../errors.js';
 import type { ColumnSpec, IndexSpec, ModelLayout, TableSpec } from '../layout/storage-layout.js';
 import { compareText } from '../naming.js';
 import { createTableSteps, type MigrationStep } from './migration-step.js';
+import { applyRenames, type Renames } from './renames.js';
 
 export interface SchemaDiff {
   readonly steps: readonly MigrationStep[];
   readonly breaking: readonly BreakingChange[];
   /** Changes no migration can make, described for the author. */
   readonly impossible: readonly string[];
+  /** The models and fields renamed: neither breaking nor a removal. */
+  readonly renames: Renames;
 }
 
 /** The steps from the `previous` layout to the `next`, with the breaking and impossible changes among them. */
 export function diffLayouts(previous: readonly ModelLayout[], next: readonly ModelLayout[]): SchemaDiff {
-  const steps: MigrationStep[] = [];
+  const renamed = applyRenames(previous, next);
+  const steps: MigrationStep[] = [...renamed.steps];
   const breaking: BreakingChange[] = [];
-  const impossible: string[] = [];
-  const before = new Map(previous.map((model) => [model.name, model]));
+  const impossible: string[] = [...renamed.impossible];
+  const before = new Map(renamed.previous.map((model) => [model.name, model]));
   const after = new Map(next.map((model) => [model.name, model]));
   const names = [...new Set([...before.keys(), ...after.keys()])].sort(compareText);
 
@@ -46,7 +50,7 @@ export function diffLayouts(previous: readonly ModelLayout[], next: readonly Mod
     const rebuild = changes.some((change) => change.code !== 'model-id-changed');
     steps.push(...tableSteps(old.tables, current.tables, rebuild));
   }
-  return { steps, breaking, impossible };
+  return { steps, breaking, impossible, renames: renamed.renames };
 }
 
 /** Model-level and field-level breaking changes between two versions of one model. */
@@ -66,7 +70,12 @@ function modelChanges(old: ModelLayout, current: ModelLayout, impossible: string
   for (const [field, { table, column }] of oldFields) {
     const now = newFields.get(field);
     if (!now) {
-      changes.push({ code: 'field-removed', model, field, description: `${model}.${field} was removed or renamed (a rename is a removal plus an addition)` });
+      changes.push({
+        code: 'field-removed',
+        model,
+        field,
+        description: `${model}.${field} was removed (to rename it instead, keeping its values, give the new field "x-sync": { "renamedFrom": "${field}" })`,
+      });
     } else if (now.table !== table) {
       changes.push({ code: 'field-moved', model, field, description: `${model}.${field} moved between shared and perDevice storage` });
     } else if (now.column.type !== column.type || now.column.kind !== column.kind || now.column.nullable !== column.nullable) {

@@ -35,6 +35,12 @@ function stepSlug(step: MigrationStep): string {
       return `rebuild_${step.to.name}`;
     case 'renumberModel':
       return `renumber_${step.model}`;
+    case 'renameTable':
+      return `rename_${step.from}`;
+    case 'renameColumn':
+      return `rename_${step.table}_${step.from}`;
+    case 'renameLoggedField':
+      return `rename_${step.model.name}_${step.from}`;
     case 'irreversible':
       return 'irreversible';
     default:

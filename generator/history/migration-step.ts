@@ -15,6 +15,12 @@ export type MigrationStep =
   | { readonly op: 'dropIndex'; readonly table: string; readonly index: IndexSpec }
   | { readonly op: 'rebuildTable'; readonly from: TableSpec; readonly to: TableSpec }
   | { readonly op: 'renumberModel'; readonly model: string; readonly from: number; readonly to: number }
+  /** A renamed model's table; its rows and indexes stay (`renames.ts`). */
+  | { readonly op: 'renameTable'; readonly from: string; readonly to: string }
+  /** A renamed field's column, or its clock column; SQLite renames it in the indexes too. */
+  | { readonly op: 'renameColumn'; readonly table: string; readonly from: string; readonly to: string }
+  /** A renamed field in the sync log's entries of its model (the model as the previous version had it). */
+  | { readonly op: 'renameLoggedField'; readonly model: { readonly name: string; readonly id: number }; readonly from: string; readonly to: string }
   /** A `down` that cannot be made: the data it would need was dropped by `up`. */
   | { readonly op: 'irreversible'; readonly reason: string };
 
@@ -49,6 +55,12 @@ export function inverseStep(step: MigrationStep): MigrationStep[] {
     }
     case 'renumberModel':
       return [{ op: 'renumberModel', model: step.model, from: step.to, to: step.from }];
+    case 'renameTable':
+      return [{ op: 'renameTable', from: step.to, to: step.from }];
+    case 'renameColumn':
+      return [{ op: 'renameColumn', table: step.table, from: step.to, to: step.from }];
+    case 'renameLoggedField':
+      return [{ op: 'renameLoggedField', model: step.model, from: step.to, to: step.from }];
     case 'irreversible':
       return [step];
     default:

@@ -8,7 +8,7 @@ import { HistoryError } from '../errors.js';
 import type { ColumnSpec, IndexSpec, TableSpec } from '../layout/storage-layout.js';
 import { compareText } from '../naming.js';
 import { MIGRATION_NAME } from './migration-name.js';
-import { HISTORY_FORMAT, type HistorySource, type SchemaVersion } from './version-file.js';
+import { HISTORY_FORMAT, PLAIN_HISTORY_FORMAT, type HistorySource, type SchemaVersion } from './version-file.js';
 
 const SQL_TYPES = ['text', 'integer', 'real', 'blob'];
 
@@ -38,7 +38,9 @@ function parseVersion(source: HistorySource): SchemaVersion {
     return fail(`not valid JSON (${(error as Error).message})`);
   }
   const root = object(data, 'the file', fail);
-  if (root.syncgenHistory !== HISTORY_FORMAT) fail(`unknown history format ${JSON.stringify(root.syncgenHistory)}`);
+  if (root.syncgenHistory !== HISTORY_FORMAT && root.syncgenHistory !== PLAIN_HISTORY_FORMAT) {
+    fail(`unknown history format ${JSON.stringify(root.syncgenHistory)} (this generator reads formats up to ${HISTORY_FORMAT}: upgrade @syncgen/cli)`);
+  }
   const migration = root.migration;
   if (typeof migration !== 'string' || !MIGRATION_NAME.test(migration)) fail('"migration" must be a name like 0001_initial');
   const stem = source.file
@@ -50,8 +52,10 @@ function parseVersion(source: HistorySource): SchemaVersion {
   const models = (root.models as unknown[]).map((item, position) => {
     const model = object(item, `models[${position}]`, fail);
     const tables = Array.isArray(model.tables) ? model.tables : fail(`models[${position}].tables must be an array`);
+    const renamedFrom = model.renamedFrom === undefined ? {} : { renamedFrom: text(model.renamedFrom, `models[${position}].renamedFrom`, fail) };
     return {
       name: text(model.name, `models[${position}].name`, fail),
+      ...renamedFrom,
       id: typeof model.id === 'number' ? model.id : fail(`models[${position}].id must be a number`),
       strategy: text(model.strategy, `models[${position}].strategy`, fail) as Strategy,
       primaryKey: text(model.primaryKey, `models[${position}].primaryKey`, fail),
@@ -74,6 +78,7 @@ function parseTable(value: unknown, at: string, fail: Fail): TableSpec {
       if (!SQL_TYPES.includes(column.type as string)) fail(`${where}.type must be one of ${SQL_TYPES.join(', ')}`);
       if (typeof column.nullable !== 'boolean') fail(`${where}.nullable must be true or false`);
       text(column.role, `${where}.role`, fail);
+      if (column.renamedFrom !== undefined) text(column.renamedFrom, `${where}.renamedFrom`, fail);
       return column as unknown as ColumnSpec;
     }),
     primaryKey: list('primaryKey').map((item, index) => text(item, `${at}.primaryKey[${index}]`, fail)),

@@ -6,8 +6,15 @@
  */
 import type { ModelLayout } from '../layout/storage-layout.js';
 
-/** The value of the marker key `syncgenHistory`; bumped when the file's shape changes. */
-export const HISTORY_FORMAT = 1;
+/**
+ * The value of the marker key `syncgenHistory`; bumped when the file's shape changes. Format 2 adds
+ * `renamedFrom` to a model and to a field's column; a file is written in it only when it records a
+ * rename, so a generator that predates renames refuses that file instead of reading a rename as a
+ * removal plus an addition. Every format up to the current one is read.
+ */
+export const HISTORY_FORMAT = 2;
+/** The format of a file without renames. */
+export const PLAIN_HISTORY_FORMAT = 1;
 
 /** The schema after one migration. */
 export interface SchemaVersion {
@@ -23,7 +30,11 @@ export interface HistorySource {
 }
 
 export function serializeVersion(version: SchemaVersion): string {
-  return `${readableJson({ syncgenHistory: HISTORY_FORMAT, migration: version.migration, models: version.models }, '')}\n`;
+  const renames = version.models.some(
+    (model) => model.renamedFrom !== undefined || model.tables.some((table) => table.columns.some((column) => column.renamedFrom !== undefined)),
+  );
+  const format = renames ? HISTORY_FORMAT : PLAIN_HISTORY_FORMAT;
+  return `${readableJson({ syncgenHistory: format, migration: version.migration, models: version.models }, '')}\n`;
 }
 
 /** JSON with one line per column or index: objects and arrays of plain values stay on one line. */

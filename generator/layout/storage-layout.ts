@@ -31,6 +31,8 @@ export interface ColumnSpec {
   readonly field?: string;
   /** The field's kind, for value and key columns. */
   readonly kind?: FieldKind;
+  /** The field's name in the last schema version, on the column that stores a renamed field (`history/renames.ts`). */
+  readonly renamedFrom?: string;
 }
 
 export interface IndexSpec {
@@ -47,12 +49,17 @@ export interface TableSpec {
 
 /** One model's storage: what a schema history file records per model, and what migrations compare. */
 export interface ModelLayout extends ModelIdentity {
+  /** The model's name in the last schema version, when it was renamed (`history/renames.ts`). */
+  readonly renamedFrom?: string;
   readonly tables: readonly TableSpec[];
 }
 
 /** Every model's storage, sorted by name (the order a history file lists them in). */
 export function modelLayouts(models: readonly ModelSpec[]): ModelLayout[] {
-  return [...models].sort((a, b) => compareText(a.name, b.name)).map((model) => ({ ...modelIdentity(model), tables: modelTables(model) }));
+  return [...models].sort((a, b) => compareText(a.name, b.name)).map((model) => {
+    const { name, ...identity } = modelIdentity(model);
+    return { name, ...(model.renamedFrom === undefined ? {} : { renamedFrom: model.renamedFrom }), ...identity, tables: modelTables(model) };
+  });
 }
 
 /** The tables of a model, main table first. */
@@ -62,7 +69,7 @@ export function modelTables(model: ModelSpec): TableSpec[] {
   const main: TableSpec = {
     name: model.table,
     columns: [
-      { name: key.name, type: 'text', nullable: false, role: 'key', field: key.name, kind: key.kind },
+      withRename({ name: key.name, type: 'text', nullable: false, role: 'key', field: key.name, kind: key.kind }, key),
       ...values.map(valueColumn),
       ...(model.strategy === 'stateBased'
         ? [{ name: VERSION_COLUMN, type: 'blob', nullable: false, role: 'version' } as const]
@@ -98,8 +105,12 @@ function valueColumn(field: FieldSpec): ColumnSpec {
     field: field.name,
     kind: field.kind,
   };
-  if (field.default === undefined) return column;
-  return { ...column, default: codecFor(field).encode(field.default) as string | number };
+  if (field.default === undefined) return withRename(column, field);
+  return withRename({ ...column, default: codecFor(field).encode(field.default) as string | number }, field);
+}
+
+function withRename(column: ColumnSpec, field: FieldSpec): ColumnSpec {
+  return field.renamedFrom === undefined ? column : { ...column, renamedFrom: field.renamedFrom };
 }
 
 /** Declared indexes, plus one on every reference field that no declared index starts with

@@ -1,11 +1,12 @@
 /**
- * The checks that need every model at once: unique names and ids, references to models that
- * exist, and no cycle of required references (no record in one could ever be created first).
+ * The checks that need every model at once: unique names and ids, old names (`renamedFrom`) that
+ * no current model has, references to models that exist, and no cycle of required references (no record in one could ever be created first).
  */
 import { findReferenceCycles } from '../dependency-order.js';
 import type { ModelSpec } from '../model-spec.js';
 import type { IssueList } from './issue-list.js';
 import { suggestion } from './keywords.js';
+import { checkModelRenames } from './renamed-from.js';
 import { escapePointer } from './schema-json.js';
 
 /** Checks that need every model: names, ids, references and cycles. */
@@ -47,6 +48,7 @@ export function checkAcrossModels(models: readonly ModelSpec[], declared: Readon
       }
     }
   }
+  checkModelRenames(models, issues);
   for (const cycle of findReferenceCycles(models.filter((model) => byName.get(model.name) === model))) {
     const first = cycle[0]!;
     const model = byName.get(first.model)!;

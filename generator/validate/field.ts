@@ -13,6 +13,7 @@ import type { Report } from './issue-list.js';
 import { checkKeywords, COMPOSITION_KEYWORDS, FIELD_KEYWORDS, FIELD_SYNC_KEYWORDS } from './keywords.js';
 import { camelCase, FIELD_NAME } from './names.js';
 import { parseReference } from './reference.js';
+import { parseRenamedFrom } from './renamed-from.js';
 import { escapePointer, findKeyword, isObject } from './schema-json.js';
 
 /** `strategy` is undefined when the model's own is missing or unknown (already reported). */
@@ -39,6 +40,7 @@ export function parseField(name: string, schema: unknown, required: boolean, str
   const sync = schema['x-sync'];
   let perDevice = false;
   let reference: FieldSpec['reference'];
+  let renamedFrom: string | undefined;
   if (sync !== undefined && !isObject(sync)) {
     report('invalid-value', `${at}/x-sync`, 'x-sync must be an object', 'Write e.g. "x-sync": { "references": "Location", "onDelete": "cascade" }');
   } else if (sync) {
@@ -56,6 +58,7 @@ export function parseField(name: string, schema: unknown, required: boolean, str
       );
     }
     reference = parseReference(sync, at, type, perDevice, report);
+    renamedFrom = parseRenamedFrom(sync.renamedFrom, at, name, FIELD_NAME, 'field', report);
   }
   if (!type) return undefined;
   if (type.kind === 'json') {
@@ -71,6 +74,7 @@ export function parseField(name: string, schema: unknown, required: boolean, str
     perDevice,
     constraints,
     reference,
+    renamedFrom,
   };
   if (spec.default !== undefined) {
     try {

@@ -36,8 +36,8 @@ export const FIELD_KEYWORDS = [
 export const COMPOSITION_KEYWORDS = ['$ref', 'oneOf', 'anyOf', 'allOf', 'not', 'const', 'if', 'then', 'else', 'patternProperties'];
 /** Keywords that type a json field's nested value; on any other field they would be ignored. */
 export const JSON_TYPING_KEYWORDS = ['items', 'properties', 'required', 'additionalProperties'];
-export const MODEL_SYNC_KEYWORDS = ['id', 'strategy', 'primaryKey', 'owner', 'indexes'];
-export const FIELD_SYNC_KEYWORDS = ['perDevice', 'references', 'onDelete'];
+export const MODEL_SYNC_KEYWORDS = ['id', 'strategy', 'primaryKey', 'owner', 'indexes', 'renamedFrom'];
+export const FIELD_SYNC_KEYWORDS = ['perDevice', 'references', 'onDelete', 'renamedFrom'];
 export const INDEX_KEYWORDS = ['fields', 'unique'];
 export const STRATEGIES: readonly Strategy[] = ['stateBased', 'logBased', 'hybrid'];
 export const ON_DELETE: readonly OnDelete[] = ['cascade', 'setNull'];

@@ -12,6 +12,7 @@ import type { IssueList, Report } from './issue-list.js';
 import { checkKeywords, isNear, MODEL_KEYWORDS, MODEL_SYNC_KEYWORDS, STRATEGIES, suggestion } from './keywords.js';
 import { checkOwner, checkPrimaryKey } from './model-keys.js';
 import { MODEL_NAME, pascalCase } from './names.js';
+import { checkFieldRenames, parseRenamedFrom } from './renamed-from.js';
 import { isObject, type Json } from './schema-json.js';
 import { typeSchema } from './type-schema.js';
 
@@ -84,6 +85,8 @@ export function parseModel(file: string, text: string, issues: IssueList, declar
     );
   }
   const indexes = parseIndexes(sync.indexes, byName, report);
+  const renamedFrom = typeof name === 'string' ? parseRenamedFrom(sync.renamedFrom, '', name, MODEL_NAME, 'model', report) : undefined;
+  checkFieldRenames(typeof name === 'string' ? name : 'the model', fields, report);
 
   if (issues.length > before || typeof name !== 'string' || strategy === undefined) return undefined;
   const primaryKey = sync.primaryKey as string;
@@ -101,6 +104,7 @@ export function parseModel(file: string, text: string, issues: IssueList, declar
     table: tableName(name),
     fileStem: fileStem(name),
     description: typeof root.description === 'string' ? root.description : undefined,
+    renamedFrom,
     strategy,
     primaryKey,
     owner,

@@ -7,11 +7,18 @@
  */
 import type { MigrationProvider } from 'kysely';
 import { SyncError } from '../core/errors.js';
+import { renamesProblem, type FieldRename } from './field-renames.js';
 import type { AnyModelAdapter } from './model-adapter.js';
 
 export interface RegistryDefinition<Models extends Record<string, AnyModelAdapter>> {
-  /** Hash of everything in the schemas that devices must agree on. */
+  /** Hash of everything in the schemas that devices sync. */
   readonly schemaHash: string;
+  /** The schema's version: the number of its last migration. */
+  readonly schemaVersion: number;
+  /** The oldest schema version it syncs with: the version of its last breaking migration. */
+  readonly compatibleFrom: number;
+  /** The fields the schema history renamed, oldest first (`contract/field-renames.ts`); none when absent. */
+  readonly renames?: readonly FieldRename[];
   /** Adapters by accessor (`userMetadata`). */
   readonly models: Models;
   /** Accessors, parents before children (a topological order, ties broken by name). */
@@ -26,6 +33,11 @@ export interface RegistryDefinition<Models extends Record<string, AnyModelAdapte
  */
 export interface Registry<Models extends Record<string, AnyModelAdapter> = Record<string, AnyModelAdapter>, DB = unknown> {
   readonly schemaHash: string;
+  /** The schema's version and the oldest it syncs with: what devices compare at the handshake (`protocol/compatibility.ts`). */
+  readonly schemaVersion: number;
+  readonly compatibleFrom: number;
+  /** The fields the schema history renamed, oldest first: peers on older versions use the old names. */
+  readonly renames: readonly FieldRename[];
   readonly models: Models;
   /** Adapters, parents before children. */
   readonly dependencyOrder: readonly AnyModelAdapter[];
@@ -50,7 +62,7 @@ export class RegistryError extends SyncError {
  *
  * @example
  * const models = { tag: tagAdapter };
- * export const registry = defineRegistry<typeof models, Database>({ schemaHash, models, dependencyOrder: ['tag'], migrations });
+ * export const registry = defineRegistry<typeof models, Database>({ schemaHash, schemaVersion: 1, compatibleFrom: 1, models, dependencyOrder: ['tag'], migrations });
  */
 export function defineRegistry<Models extends Record<string, AnyModelAdapter>, DB = unknown>(definition: RegistryDefinition<Models>): Registry<Models, DB> {
   const byName = new Map<string, AnyModelAdapter>();
@@ -74,8 +86,18 @@ export function defineRegistry<Models extends Record<string, AnyModelAdapter>, D
       }
     }
   }
+  const { schemaVersion, compatibleFrom } = definition;
+  if (!Number.isInteger(schemaVersion) || !Number.isInteger(compatibleFrom) || compatibleFrom < 1 || compatibleFrom > schemaVersion) {
+    throw new RegistryError(`the schema version ${schemaVersion} and the oldest compatible one ${compatibleFrom} do not fit`);
+  }
+  const renames = Object.freeze((definition.renames ?? []).map((rename) => Object.freeze({ ...rename })));
+  const problem = renamesProblem(renames, byName, schemaVersion, compatibleFrom);
+  if (problem !== null) throw new RegistryError(problem);
   return Object.freeze({
     schemaHash: definition.schemaHash,
+    schemaVersion,
+    compatibleFrom,
+    renames,
     models: definition.models,
     dependencyOrder: Object.freeze(order as AnyModelAdapter[]),
     migrations: definition.migrations,

@@ -13,7 +13,8 @@ export const SYNC_ERROR_CODES = {
   // The library file and the API.
   'library-mismatch': 'the database file belongs to another library or device',
   'library-closed': 'a library used after close()',
-  'migration-failed': 'a migration of the library database failed (the database is left as it was before it)',
+  'migration-failed': 'a migration of the library database failed or cannot run; it names the migration (the database is left as it was before the open)',
+  'schema-too-new': 'a library database that a newer version of the app (or of its syncgen runtime) migrated: upgrade the app (the database is not changed)',
   'invalid-argument': 'an argument of the wrong shape, such as a library or device id that is not a lower-case UUID',
   'invalid-registry': 'generated registry parts that disagree with each other: regenerate generated/',
   'async-transaction': 'a transact callback returned a promise; it must be synchronous',
@@ -44,7 +45,7 @@ export const SYNC_ERROR_CODES = {
   'unsupported-version': 'a peer that speaks another protocol version',
   'unknown-type': 'a message type this device does not know',
   'wrong-library': 'a peer or message of another library',
-  'schema-mismatch': "a peer whose schemas differ from this device's",
+  'schema-mismatch': 'a peer whose schema version this device cannot sync with (a breaking change lies between them): upgrade the older app',
   'too-many-invalid': 'a peer that kept sending invalid frames, disconnected',
   // Connections.
   'not-a-peer': 'a connection that does not speak the syncgen handshake',

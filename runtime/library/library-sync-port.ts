@@ -9,11 +9,14 @@ import { SyncError } from '../core/errors.js';
 import type { MemberRecord } from '../core/member-record.js';
 import type { SnapshotRecord } from '../core/snapshot-record.js';
 import type { VersionVector } from '../core/version-vector.js';
+import type { SchemaCompatibility } from '../protocol/compatibility.js';
+import type { WireRename } from '../protocol/field-names.js';
 import type { ApplyOutcome } from '../merge/apply-entries.js';
 import { releaseParked } from '../merge/release-parked.js';
 import { mergeSnapshot, type RefusedRecord } from '../merge/snapshot-merge.js';
 import type { Durability } from '../store/durability.js';
 import { PeerAcks } from '../store/peer-acks.js';
+import { quarantineOf } from '../store/quarantine.js';
 import { readSnapshotPage, readSnapshotRecord } from '../store/snapshot-read.js';
 import { rollingBack, type Store } from '../store/store.js';
 import type { SnapshotPage, SyncPort } from '../sync/sync-port.js';
@@ -36,7 +39,8 @@ const REFUSED = Symbol('refused');
 export class LibrarySyncPort implements SyncPort {
   readonly deviceId: string;
   readonly libraryId: string;
-  readonly schemaHash: string;
+  readonly schema: SchemaCompatibility;
+  readonly renames: readonly WireRename[];
   readonly modelIds: readonly number[];
   readonly #host: PortHost;
   readonly #store: Store;
@@ -52,7 +56,8 @@ export class LibrarySyncPort implements SyncPort {
     this.#ackTransaction = store.db.transaction((peer: string, vector: VersionVector, now: number) => this.#acks.record(peer, vector, now));
     this.deviceId = store.deviceId;
     this.libraryId = host.libraryId;
-    this.schemaHash = store.registry.schemaHash;
+    this.schema = { schemaVersion: store.registry.schemaVersion, compatibleFrom: store.registry.compatibleFrom };
+    this.renames = store.registry.renames.map((rename) => ({ ...rename, model: store.registry.byName(rename.model)!.id }));
     this.modelIds = store.registry.dependencyOrder.map((adapter) => adapter.id);
   }
 
@@ -60,8 +65,9 @@ export class LibrarySyncPort implements SyncPort {
     return this.#host.closed;
   }
 
+  /** A model of this schema, or one a newer schema has that this device holds entries or records of (it serves their snapshot pages). */
   knowsModel(model: number): boolean {
-    return this.#store.registry.byId(model) !== undefined;
+    return this.#store.registry.byId(model) !== undefined || quarantineOf(this.#store).holdsModel(model);
   }
 
   isOwnedModel(model: number): boolean {
@@ -150,17 +156,20 @@ export class LibrarySyncPort implements SyncPort {
   /**
    * A page of snapshot records of one model, for a peer's `StateRequest`, and the vector it
    * reflects: per origin, every entry up to there has its effect in the rows read. That is the
-   * cursor, lowered below the first parked entry (held, but not applied: a peer that claimed it
-   * from this snapshot would never get its effect).
+   * cursor, lowered below the first parked entry and the first entry of a model this schema does
+   * not know (held, but not applied: a peer that claimed it from this snapshot would never get its
+   * effect; the log keeps them, and what follows them, for it to replay: `store/quarantine.ts`).
    */
   snapshotPage(model: number, after: string | null, limit: number): SnapshotPage {
     this.#open();
     const store = this.#store;
     const page = readSnapshotPage(store, model, after ?? '', limit);
     const reflects = store.log.cursors();
+    const quarantine = quarantineOf(store);
     for (const [origin, seq] of reflects) {
       const parked = store.parked.firstParked(origin);
-      if (parked !== undefined) reflects.set(origin, Math.min(seq, parked - 1));
+      const held = quarantine.firstEntry(origin);
+      if (parked !== undefined || held !== undefined) reflects.set(origin, Math.min(seq, (parked ?? seq + 1) - 1, (held ?? seq + 1) - 1));
     }
     return { ...page, reflects };
   }

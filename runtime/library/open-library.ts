@@ -3,6 +3,7 @@ import { DEFAULT_MAX_DRIFT_MS } from '../core/hlc.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { isUuid } from '../core/uuid.js';
 import type { Registry } from '../contract/registry.js';
+import { replayQuarantine } from '../merge/replay-quarantine.js';
 import { Durability } from '../store/durability.js';
 import { openStore } from '../store/open-store.js';
 import { deviceCredentials, type DeviceCredentials } from './device-credentials.js';
@@ -38,7 +39,9 @@ export interface LibraryOptions<R extends Registry<any, any>> {
 /**
  * Opens (creating if needed) a device's copy of a library: `<dir>/library.db`, migrated to the
  * registry's schemas, and the device's key and certificate beside it (`<dir>/device-key.pem`, owner
- * only, and `<dir>/device-cert.pem`, made on the first open; see `library.credentials`). Refuses a
+ * only, and `<dir>/device-cert.pem`, made on the first open; see `library.credentials`). After an
+ * upgrade of the app, what the device held for devices on a newer schema is merged in
+ * (`merge/replay-quarantine.ts`). Refuses a
  * file of another library or device (`LibraryMismatchError`), and a key that other users may read
  * or that belongs to another device (`DeviceCredentialsError`).
  *
@@ -63,15 +66,17 @@ export async function openLibrary<R extends Registry<any, any>>(options: Library
     maxDriftMs: options.maxDriftMs ?? DEFAULT_MAX_DRIFT_MS,
     maxParked: options.maxParked ?? 100_000,
   });
+  const reportError = options.onError ?? ((error: unknown, context: string) => console.error(`syncgen: ${context}:`, error));
   let credentials: DeviceCredentials;
   try {
+    // After an upgrade, what this device held for newer devices is merged into the new columns and tables.
+    for (const problem of replayQuarantine(store).problems) reportError(problem, 'replaying what was held for a newer schema');
     credentials = await deviceCredentials(options.dir, options.deviceId);
   } catch (error) {
     reader.close();
     store.db.close();
     throw error;
   }
-  const reportError = options.onError ?? ((error: unknown, context: string) => console.error(`syncgen: ${context}:`, error));
   return new Library<R>({
     libraryId: options.libraryId,
     registry: options.registry,

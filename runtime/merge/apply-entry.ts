@@ -8,7 +8,8 @@
  * - stateBased: the whole state, written only when its version (the owner's HLC) is newer;
  * - logBased: each field written only when its clock is newer than the stored field's clock;
  * - hybrid: shared fields as logBased, perDevice fields as the origin device's own state.
- * The entry was validated (`validate-entry.ts`) when it arrived.
+ * The entry was validated (`validate-entry.ts`) when it arrived. What is applied are its known
+ * values, fields it lacks filled in (`fill-defaults.ts`): `values` when the caller has them.
  */
 import type { ChangeEntry } from '../core/change-entry.js';
 import type { ModelStore, Values } from '../store/model-store.js';
@@ -16,6 +17,7 @@ import type { MissingRecord } from '../store/parked-changes.js';
 import type { Store } from '../store/store.js';
 import { isDeleted, referenceState, resolveReferences, setsReference } from './conflict-rules.js';
 import { applyDelete, deleteWithChildren } from './delete-cascade.js';
+import { applicableValues } from './fill-defaults.js';
 
 export interface EntryResult {
   /** The record this entry waits for; nothing was written. */
@@ -26,16 +28,17 @@ export interface EntryResult {
 
 const NOTHING: EntryResult = { resolved: [] };
 
-export function applyEntry(store: Store, model: ModelStore, entry: ChangeEntry): EntryResult {
+export function applyEntry(store: Store, model: ModelStore, entry: ChangeEntry, values?: Values | null): EntryResult {
   const { adapter } = model;
   const self = { model: adapter.id, record: entry.record };
   if (entry.kind === 'delete') return { resolved: applyDelete(store, model, entry.record, entry.hlc) };
+  const given = values ?? applicableValues(model, entry.kind, entry.data!);
   // A logBased update that sets no reference merges into the row if there is one: a row means the
   // record is not deleted (a delete removes its row for good), so only a missing row asks the tombstones.
-  const rowFirst = entry.kind === 'update' && !model.isStateBased && !setsReference(model, entry.data!);
+  const rowFirst = entry.kind === 'update' && !model.isStateBased && !setsReference(model, given);
   if (!rowFirst && isDeleted(store, adapter.id, entry.record)) return NOTHING;
 
-  const verdict = resolveReferences(model, entry.data!, referenceState, store);
+  const verdict = resolveReferences(model, given, referenceState, store);
   if (verdict.verdict === 'wait') return { parkOn: verdict.missing, resolved: [] };
   if (verdict.verdict === 'delete') return { resolved: deleteWithChildren(store, model, entry.record, null) };
   const data = verdict.values;

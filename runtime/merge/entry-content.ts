@@ -27,6 +27,7 @@ export function contentDigest(entry: ChangeEntry): string {
     hash.update(`${name}\0`);
     // The type as well as the value: 1 and '1' are different content.
     if (value instanceof Uint8Array) hash.update('bytes\0').update(value);
+    else if (typeof value === 'object' && value !== null) hash.update('plain\0').update(packData({ value })!);
     else hash.update(`${value === null ? 'null' : typeof value}\0${String(value)}`);
     hash.update('\0');
   }
@@ -42,6 +43,9 @@ function sameData(a: Readonly<Record<string, SqlValue>>, b: Readonly<Record<stri
     const y = b[name]!;
     if (x instanceof Uint8Array && y instanceof Uint8Array) {
       if (Buffer.compare(x, y) !== 0) return false;
+    } else if (typeof x === 'object' && x !== null && typeof y === 'object' && y !== null) {
+      // A field this schema does not know may hold an array or a map (`core/plain-value.ts`).
+      if (Buffer.compare(packData({ x })!, packData({ x: y })!) !== 0) return false;
     } else if (x !== y) return false;
   }
   return true;

@@ -11,7 +11,7 @@ import type { ModelStore, Values } from '../store/model-store.js';
 import type { Store } from '../store/store.js';
 
 /** Whether an encoded clock ends with this device's 16 bytes (compared in place: every snapshot record has clocks). */
-function issuedBy(clock: Uint8Array, device: Uint8Array): boolean {
+export function issuedBy(clock: Uint8Array, device: Uint8Array): boolean {
   for (let index = 15; index >= 0; index -= 1) if (clock[8 + index] !== device[index]) return false;
   return true;
 }

@@ -18,16 +18,19 @@
  * snapshot record never parks on a referent that has not arrived. Pages come parents first, and a
  * referent created after its page was read comes through the log, above the vector the pull claims.
  *
+ * Records of devices on other schema versions (`snapshot-values.ts`): fields a record lacks are
+ * filled in; fields this schema does not know are kept per record (`held-fields.ts`), and a record
+ * of a model it does not know is kept whole (`held-records.ts`); both are served in this device's
+ * snapshots and merged when it upgrades.
+ *
  * Whatever a merge changes is in the rows and tombstones that this device serves in its own
  * snapshots, and a pull's claim raises the prune floor (`sync-log.ts`): a peer lacking the entries
  * behind it pulls a snapshot from this device in turn, so the effect reaches devices that relay
  * through this one.
  */
-import { InvalidChangeError, SyncError, UnknownModelError } from '../core/errors.js';
-import { decodeHlc, HLC_BYTES } from '../core/hlc.js';
+import { ForeignOwnStateError, InvalidChangeError, SyncError } from '../core/errors.js';
+import { decodeHlc } from '../core/hlc.js';
 import type { SnapshotRecord } from '../core/snapshot-record.js';
-import type { SqlValue } from '../core/sql-value.js';
-import type { ModelStore, Values } from '../store/model-store.js';
 import type { MissingRecord } from '../store/parked-changes.js';
 import type { Store } from '../store/store.js';
 import {
@@ -40,8 +43,10 @@ import {
   type ReferenceState,
 } from './conflict-rules.js';
 import { applyDelete, deleteWithChildren } from './delete-cascade.js';
-import { valueProblem } from './field-values.js';
-import { checkOwnState } from './own-state.js';
+import { holdFields, unknownOfRecord } from './held-fields.js';
+import { holdWholeRecord } from './held-records.js';
+import { checkOwnState, issuedBy } from './own-state.js';
+import { checkedClocks, checkedValues, describe, recordClock as clock, type RecordPlace } from './snapshot-values.js';
 
 export interface RefusedRecord {
   readonly record: SnapshotRecord;
@@ -100,7 +105,10 @@ function snapshotReference(merge: Merge, targetModel: string, id: string): Refer
 
 function mergeRecord(merge: Merge, snapshot: SnapshotRecord): void {
   const model = merge.store.stores.get(snapshot.model);
-  if (!model) throw new UnknownModelError(snapshot.model);
+  if (!model) {
+    holdWholeRecord(merge.store, snapshot);
+    return;
+  }
   const at: RecordPlace = { model, record: snapshot.record, device: null };
   if (snapshot.deleted) mergeDelete(merge, snapshot, at);
   else mergeState(merge, snapshot, at);
@@ -130,25 +138,26 @@ function mergeDelete(merge: Merge, snapshot: SnapshotRecord, at: RecordPlace): v
 function mergeState(merge: Merge, snapshot: SnapshotRecord, at: RecordPlace): void {
   const { store } = merge;
   const { model, record } = at;
-  const values = checkedValues(snapshot.values, at);
+  const checked = checkedValues(snapshot.values, at);
+  const { values } = checked;
   const version = clock(snapshot.version, at, model.isStateBased ? 'version' : 'create clock');
-  const clocks: Record<string, Buffer> = {};
   // Per-field clocks are a logBased record's; a device-owned state has its version only.
   if (model.isStateBased && snapshot.clocks !== null && Object.keys(snapshot.clocks).length > 0)
     throw new InvalidChangeError(`${describe(at)}: field clocks on a device-owned record`);
   if (snapshot.devices.length > 0 && model.deviceFields.length === 0)
     throw new InvalidChangeError(`${describe(at)}: device rows on a model without perDevice fields`);
-  for (const name in snapshot.clocks) {
-    const field = model.fields.get(name);
-    if (!field || field === model.key || field.perDevice) throw new InvalidChangeError(`${describe(at)}: clock of ${name}, not a shared field`);
-    clocks[name] = clock(snapshot.clocks[name], at, `clock of ${name}`);
-  }
+  const { known: clocks, unknown: unknownClocks } = checkedClocks(snapshot.clocks, snapshot.values!, at);
+  let unknown = checked.unknown;
   const devices = snapshot.devices.map((device) => {
     const deviceAt: RecordPlace = { model, record, device: device.device };
     const deviceVersion = clock(device.version, deviceAt, 'version');
     if (decodeHlc(deviceVersion).device !== device.device) throw new InvalidChangeError(`${describe(deviceAt)}: row versioned by another device`);
-    return { device: device.device, values: checkedValues(device.values, deviceAt), version: deviceVersion };
+    const row = checkedValues(device.values, deviceAt);
+    if (row.unknown) unknown = true;
+    return { device: device.device, values: row.values, version: deviceVersion };
   });
+  // This device never wrote a field it does not know.
+  for (const name in unknownClocks) if (issuedBy(unknownClocks[name]!, store.clock.deviceBytes)) throw new ForeignOwnStateError(model.name, record, `a write of ${name}`);
 
   // As an entry: checked against the record's owner and its fixed cascade references (in its values
   // and its stored row), its clock observed, and only then ignored if the record was deleted.
@@ -162,7 +171,7 @@ function mergeState(merge: Merge, snapshot: SnapshotRecord, at: RecordPlace): vo
       (!model.isStateBased && model.adapter.references.find((reference) => reference.onDelete === 'cascade' && reference.field in clocks));
     if (moved) throw new InvalidChangeError(`${describe(at)}: ${moved.field} references its parent with onDelete cascade and cannot change after create`);
   }
-  observe(store, latestClock(version, clocks, devices));
+  observe(store, latestClock(version, unknownClocks === null ? clocks : { ...clocks, ...unknownClocks }, devices));
   if (deleted(merge, model.adapter.id, record)) return;
 
   const verdict = resolveReferences(model, values, snapshotReference, merge);
@@ -177,6 +186,10 @@ function mergeState(merge: Merge, snapshot: SnapshotRecord, at: RecordPlace): vo
   } else {
     model.upsertWithClocks(record, verdict.values, version, clocks);
     for (const device of devices) model.upsertDevice(record, device.device, device.values, device.version);
+  }
+  if (unknown) {
+    const rows = snapshot.devices.map((row, index) => ({ device: row.device, values: row.values, version: devices[index]!.version }));
+    holdFields(store, model, record, unknownOfRecord(model, snapshot.values!, { ...clocks, ...unknownClocks }, version, rows)!);
   }
   merge.resolved?.push({ model: model.adapter.id, record });
 }
@@ -193,44 +206,4 @@ function latestClock(version: Buffer, clocks: Readonly<Record<string, Buffer>>, 
   for (const name in clocks) if (Buffer.compare(clocks[name]!, latest) > 0) latest = clocks[name]!;
   for (const device of devices) if (Buffer.compare(device.version, latest) > 0) latest = device.version;
   return latest;
-}
-
-/** The record (or one device's row of it) being merged, named in error messages (built only for an error: a page has thousands). */
-interface RecordPlace {
-  readonly model: ModelStore;
-  readonly record: string;
-  readonly device: string | null;
-}
-
-function describe({ model, record, device }: RecordPlace): string {
-  return `${model.name} ${record} (snapshot)${device === null ? '' : ` device ${device}`}`;
-}
-
-function clock(value: unknown, at: RecordPlace, what: string): Buffer {
-  if (!(value instanceof Uint8Array) || value.length !== HLC_BYTES) throw new InvalidChangeError(`${describe(at)}: ${what} is not ${HLC_BYTES} bytes`);
-  return Buffer.isBuffer(value) ? value : Buffer.from(value);
-}
-
-/**
- * Untrusted values, checked in place (a snapshot record carries its own copy): exactly the
- * model's shared fields (or, of a device row, its perDevice fields), each one a value that its
- * codec stores unchanged (see `valueProblem`), so every device holds the same bytes.
- */
-function checkedValues(values: Readonly<Record<string, SqlValue>> | null, at: RecordPlace): Readonly<Values> {
-  if (values === null) throw new InvalidChangeError(`${describe(at)}: no values`);
-  const { model } = at;
-  const perDevice = at.device !== null;
-  const kind = perDevice ? 'perDevice' : 'shared';
-  let count = 0;
-  for (const name in values) {
-    const field = model.fields.get(name);
-    if (!field || field === model.key || field.perDevice !== perDevice) throw new InvalidChangeError(`${describe(at)}: ${name} is not a ${kind} field`);
-    const problem = valueProblem(field, values[name]!);
-    if (problem !== null) throw new InvalidChangeError(`${describe(at)}: ${name}: ${problem}`);
-    count += 1;
-  }
-  // Each name is a distinct field of the kind: as many as the model has means all of them.
-  if (count !== (perDevice ? model.deviceFields : model.values).length)
-    throw new InvalidChangeError(`${describe(at)}: a snapshot record carries every ${kind} field`);
-  return values;
 }

@@ -1,7 +1,8 @@
 /**
  * Protocol dispatch: decodes each incoming frame, checks that it belongs to this library and
  * schema, and routes its message to the `ProtocolHandlers` the sync engine gives it. It knows
- * nothing of the engine beyond that interface.
+ * nothing of the engine beyond that interface. A message from a peer of an older schema version
+ * is routed in this device's field names (`field-names.ts`).
  *
  * Invalid or unexpected input (garbage, another protocol version, another library or schema, a
  * request for an unknown model) goes to `invalid`, which answers with an `Error` reply and counts
@@ -10,12 +11,14 @@
  * `MAX_INVALID_FRAMES`th it is disconnected, whatever it sent in between, and its count starts
  * over. Dispatch never throws into the transport.
  */
+import { incompatibility, type SchemaCompatibility } from './compatibility.js';
 import { assertNever } from '../core/assert-never.js';
 import type { ChangeEntry } from '../core/change-entry.js';
 import type { SyncErrorCode } from '../core/errors.js';
 import type { MemberRecord } from '../core/member-record.js';
 import type { SnapshotRecord } from '../core/snapshot-record.js';
 import type { VersionVector } from '../core/version-vector.js';
+import { FieldNames, type WireRename } from './field-names.js';
 import type { Envelope } from './messages.js';
 import { untrustedText } from './untrusted.js';
 import { decodeEnvelope, WireError } from './wire-codec.js';
@@ -51,24 +54,32 @@ export interface ProtocolHandlers {
   invalid(peer: string, code: SyncErrorCode, detail: string): void;
   /** The peer's connection should be dropped. */
   disconnect(peer: string, code: SyncErrorCode, reason: string): void;
+  /** The schema version and oldest compatible version of the peer, from each frame it sends that is routed. */
+  peerSchema?(peer: string, schema: SchemaCompatibility): void;
 }
 
 /** What dispatch checks every frame against. */
 export interface DispatchIdentity {
   readonly libraryId: string;
-  readonly schemaHash: string;
+  /** This device's schema version and the oldest it syncs with. */
+  readonly schema: SchemaCompatibility;
   /** Whether a model id is one of this device's models. */
   knowsModel(model: number): boolean;
+  /** The fields renamed by this device's schema history, by model id (none when absent). */
+  readonly renames?: readonly WireRename[];
 }
 
 export class ProtocolDispatcher {
   readonly #identity: DispatchIdentity;
   readonly #handlers: ProtocolHandlers;
   readonly #invalid = new Map<string, number>();
+  /** Null without renames: then no message is translated. */
+  readonly #names: FieldNames | null;
 
   constructor(identity: DispatchIdentity, handlers: ProtocolHandlers) {
     this.#identity = identity;
     this.#handlers = handlers;
+    this.#names = FieldNames.of(identity.renames);
   }
 
   dispatch(peer: string, frame: Uint8Array): void {
@@ -87,15 +98,14 @@ export class ProtocolDispatcher {
       this.#invalidFrame(peer, 'wrong-library', `message for library ${envelope.libraryId}; this is library ${identity.libraryId}`);
       return;
     }
-    if (envelope.schemaHash !== identity.schemaHash) {
-      this.#invalidFrame(
-        peer,
-        'schema-mismatch',
-        `message for schema ${envelope.schemaHash.slice(0, 12)}; this device has ${identity.schemaHash.slice(0, 12)} (upgrade both to the same schemas)`,
-      );
+    const incompatible = incompatibility(identity.schema, envelope.schema, peer);
+    if (incompatible !== null) {
+      this.#invalidFrame(peer, 'schema-mismatch', incompatible);
       return;
     }
-    const { message } = envelope;
+    handlers.peerSchema?.(peer, envelope.schema);
+    const translation = this.#names?.inward(envelope.schema.schemaVersion) ?? null;
+    const message = translation === null ? envelope.message : translation.message(envelope.message);
     switch (message.type) {
       case 'StateChange':
       case 'SharedChange':

@@ -5,7 +5,7 @@
  * | - | ----- | ---- | ---- |
  * | 0 | version | uint | `PROTOCOL_VERSION`; a peer refuses another |
  * | 1 | libraryId | bin 16 | the library (UUID bytes) |
- * | 2 | schemaHash | bin 32 | sha-256 of the schemas; peers with another hash are refused |
+ * | 2 | schema | [schemaVersion, compatibleFrom] | the sender's schema version and the oldest it syncs with (`compatibility.ts`); an incompatible one is refused |
  * | 3 | type | uint | `MESSAGE_TYPES` below |
  * | 4 | body | array | per type, below |
  *
@@ -33,6 +33,7 @@
  * - record (a snapshot row, with its original clocks): `[model, record bin16, deleted bool, deleteClock bin24 or nil,
  *   values map or nil, clocks map or nil, version bin24 or nil, [[device bin16, values map, version bin24]...]]`
  */
+import type { SchemaCompatibility } from './compatibility.js';
 import type { ChangeEntry } from '../core/change-entry.js';
 import type { MemberRecord } from '../core/member-record.js';
 import type { SnapshotRecord } from '../core/snapshot-record.js';
@@ -42,7 +43,8 @@ import type { VersionVector } from '../core/version-vector.js';
 // a StateResponse says which vector it reflects.
 // 3: the TCP transport runs in TLS 1.3 with device keys; its handshake proof is bound to the TLS session, and a ready frame ends it.
 // 4: membership replaces the shared secret: only members' keys may connect, a new device redeems an invite; the Members message.
-export const PROTOCOL_VERSION = 4;
+// 5: schema compatibility by version ([schemaVersion, compatibleFrom] in the envelope and the hello), not a hash of everything.
+export const PROTOCOL_VERSION = 5;
 
 export const MESSAGE_TYPES = {
   StateChange: 1,
@@ -99,6 +101,6 @@ export type SyncMessage =
 export interface Envelope {
   readonly version: number;
   readonly libraryId: string;
-  readonly schemaHash: string;
+  readonly schema: SchemaCompatibility;
   readonly message: SyncMessage;
 }

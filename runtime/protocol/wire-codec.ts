@@ -34,7 +34,7 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
   return packr.pack([
     envelope.version,
     uuidToBytes(envelope.libraryId),
-    Buffer.from(envelope.schemaHash, 'hex'),
+    [envelope.schema.schemaVersion, envelope.schema.compatibleFrom],
     MESSAGE_TYPES[message.type],
     encodeBody(message),
   ]);
@@ -61,11 +61,12 @@ export function decodeEnvelope(bytes: Uint8Array, maxBytes: number = DEFAULT_MAX
       );
     }
     const libraryId = uuid(frame[1], 'libraryId');
-    const schemaHash = hexBytes(frame[2], 'schemaHash', 32);
+    const schemaField = array(frame[2], 'schema', 2);
+    const schema = { schemaVersion: uint(schemaField[0], 'schemaVersion'), compatibleFrom: uint(schemaField[1], 'compatibleFrom') };
     const code = uint(frame[3], 'type');
     const type = TYPE_BY_CODE.get(code);
     if (!type) throw new WireError('unknown-type', `unknown message type ${code}`);
-    return { version, libraryId, schemaHash, message: decodeBody(type, frame[4]) };
+    return { version, libraryId, schema, message: decodeBody(type, frame[4]) };
   } catch (error) {
     if (error instanceof WireError) throw error;
     // A bug in a checker must not escape as another exception type.

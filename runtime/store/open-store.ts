@@ -1,18 +1,18 @@
 /**
- * Opening a device's library file: `<dir>/library.db` in WAL mode, the runtime's migrations and
- * then the models' (each in a transaction), the check that the file belongs to this library and
- * device, the model-id renumbering a breaking schema change may need, and the `Store` over it.
+ * Opening a device's library file: `<dir>/library.db` in WAL mode, migrated (`migrate-library.ts`:
+ * a file too new for this app is refused untouched), the check that the file belongs to this
+ * library and device, the model-id renumbering a breaking schema change may need, and the `Store`
+ * over it.
  */
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, type MigrationProvider } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { LibraryMismatchError, SyncError } from '../core/errors.js';
+import { LibraryMismatchError } from '../core/errors.js';
 import type { Registry } from '../contract/registry.js';
 import { LibraryClock } from './library-clock.js';
-import { LibraryDialect } from './library-dialect.js';
 import { ParkedChanges } from './parked-changes.js';
 import { MemberTable } from './members.js';
+import { migrateLibrary } from './migrate-library.js';
 import { renumberModels } from './renumber-models.js';
 import { createModelStores, type Store } from './store.js';
 import { SyncLog } from './sync-log.js';
@@ -39,8 +39,10 @@ export async function openStore(options: StoreOptions): Promise<{ store: Store; 
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
     db.pragma('busy_timeout = 5000');
-    await migrate(db, syncMigrations, SYNC_MIGRATION_TABLE, SYNC_MIGRATION_LOCK_TABLE);
-    await migrate(db, options.registry.migrations, MODEL_MIGRATION_TABLE, MODEL_MIGRATION_LOCK_TABLE);
+    await migrateLibrary(db, file, [
+      { of: 'runtime', provider: syncMigrations, table: SYNC_MIGRATION_TABLE, lockTable: SYNC_MIGRATION_LOCK_TABLE },
+      { of: 'models', provider: options.registry.migrations, table: MODEL_MIGRATION_TABLE, lockTable: MODEL_MIGRATION_LOCK_TABLE },
+    ]);
     db.transaction(() => {
       claimFile(db, file, options.libraryId, options.deviceId);
       renumberModels(db, options.registry);
@@ -64,17 +66,6 @@ export async function openStore(options: StoreOptions): Promise<{ store: Store; 
   };
   const reader = new Database(file, { readonly: true, fileMustExist: true });
   return { store, reader, file };
-}
-
-async function migrate(db: Database.Database, provider: MigrationProvider, table: string, lockTable: string): Promise<void> {
-  // The dialect would close the connection on destroy; this Kysely is only dropped, never destroyed.
-  const kysely = new Kysely<unknown>({ dialect: new LibraryDialect({ database: db }) });
-  const migrator = new Migrator({ db: kysely, provider, migrationTableName: table, migrationLockTableName: lockTable });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'a migration';
-    throw new SyncError('migration-failed', `migration ${failed} failed on ${db.name}: ${(error as Error).message ?? String(error)}`);
-  }
 }
 
 /** Records the library and device ids in a new file; refuses a file of another library or device. */

@@ -1,13 +1,13 @@
 /**
- * Model ids are stored in the runtime's tables (log, tombstones, parked changes). When a schema
- * change renumbers a model (allowed only with `--allow-breaking`), the tables still hold the old id;
- * on open, this rewrites them to the registry's ids, matched by model name, in the open's
- * transaction. Ids may swap between models, so the rewrite goes through negative ids.
+ * Model ids are stored in the runtime's tables (log, tombstones, parked changes, quarantine). When
+ * a schema change renumbers a model (allowed only with `--allow-breaking`), the tables still hold
+ * the old id; on open, this rewrites them to the registry's ids, matched by model name, in the
+ * open's transaction. Ids may swap between models, so the rewrite goes through negative ids.
  */
 import type Database from 'better-sqlite3';
 import type { Registry } from '../contract/registry.js';
 
-const TABLES_WITH_MODEL_IDS = ['_sync_log', '_sync_tombstone', '_sync_parked'];
+const TABLES_WITH_MODEL_IDS = ['_sync_log', '_sync_tombstone', '_sync_parked', '_sync_quarantine', '_sync_quarantine_record'];
 
 export function renumberModels(db: Database.Database, registry: Registry<any, any>): void {
   const known = new Map((db.prepare('SELECT id, name FROM _sync_model').all() as { id: number; name: string }[]).map((row) => [row.name, row.id]));

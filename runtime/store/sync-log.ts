@@ -49,6 +49,7 @@ export class SyncLog {
   readonly #ownAfter: Database.Statement;
   readonly #pastCursor: Database.Statement;
   readonly #maxSeq: Database.Statement;
+  readonly #firstHeld: Database.Statement;
   readonly #own: string;
   /** The own cursor; undefined until read (again) from the file. */
   #ownCursor: number | undefined;
@@ -71,6 +72,7 @@ export class SyncLog {
     );
     this.#setFloor = db.prepare('INSERT INTO _sync_pruned (origin, seq) VALUES (?, ?) ON CONFLICT (origin) DO UPDATE SET seq = max(seq, excluded.seq)');
     this.#floor = db.prepare('SELECT origin, seq FROM _sync_pruned ORDER BY origin');
+    this.#firstHeld = db.prepare('SELECT min(seq) FROM _sync_quarantine WHERE origin = ?').pluck();
   }
 
   /** Whether the entry is in the log. */
@@ -196,9 +198,14 @@ export class SyncLog {
     if (cursor !== stored) this.#saveCursor(origin, cursor);
   }
 
-  /** Removes the entries of `origin` up to `seq` (never past its cursor); returns how many. */
+  /**
+   * Removes the entries of `origin` up to `seq` (never past its cursor, nor past its first
+   * quarantined entry: `quarantine.ts`); returns how many.
+   */
   prune(origin: string, seq: number): number {
-    const upTo = Math.min(seq, this.cursor(origin));
+    // A snapshot this device serves reflects only what is before a quarantined entry; the rest of the origin's log must stay for the puller to replay.
+    const held = this.#firstHeld.get(origin) as number | null;
+    const upTo = Math.min(seq, this.cursor(origin), held === null ? Number.MAX_SAFE_INTEGER : held - 1);
     if (upTo <= 0) return 0;
     // Once its entries are gone, only the row can tell the own cursor.
     if (origin === this.#own) this.#setCursor.run(origin, this.#ownCursorNow());

@@ -16,6 +16,8 @@
  * | `_sync_model` | id | the model ids this database was written with, to follow a renumbering |
  * | `_sync_member` | device | the library's members: each device id's key fingerprint, who admitted it, and its removal (`core/member-record.ts`) |
  * | `_sync_invite` | token_hash | open invites: the SHA-256 of each one-time token and when it expires |
+ * | `_sync_quarantine` | (origin, seq) | held entries of a model this device's schema does not know (a newer one's): in the log, relayed, not applied, replayed at upgrade |
+ * | `_sync_quarantine_record` | (model, record) | what this device holds without understanding it: per record, the values (and clocks) of fields its schema does not know; or a whole snapshot record of an unknown model |
  */
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
@@ -135,10 +137,38 @@ const membership: Migration = {
   },
 };
 
+/** Quarantine (issue 13): what a device on an older schema holds for newer devices, and replays when it upgrades. */
+const quarantine: Migration = {
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema
+      .createTable('_sync_quarantine')
+      .addColumn('origin', 'text', (col) => col.notNull())
+      .addColumn('seq', 'integer', (col) => col.notNull())
+      .addColumn('model', 'integer', (col) => col.notNull())
+      .addPrimaryKeyConstraint('_sync_quarantine_pk', ['origin', 'seq'])
+      .modifyEnd(sql`without rowid`)
+      .execute();
+    await db.schema.createIndex('_sync_quarantine_by_model').on('_sync_quarantine').columns(['model']).execute();
+    await db.schema
+      .createTable('_sync_quarantine_record')
+      .addColumn('model', 'integer', (col) => col.notNull())
+      .addColumn('record', 'text', (col) => col.notNull())
+      .addColumn('whole', 'integer', (col) => col.notNull())
+      .addColumn('data', 'blob', (col) => col.notNull())
+      .addPrimaryKeyConstraint('_sync_quarantine_record_pk', ['model', 'record'])
+      .modifyEnd(sql`without rowid`)
+      .execute();
+  },
+  async down(db: Kysely<any>): Promise<void> {
+    await db.schema.dropTable('_sync_quarantine_record').execute();
+    await db.schema.dropTable('_sync_quarantine').execute();
+  },
+};
+
 /** The runtime's migrations, run before the models' own, with their own migration table. */
 export const syncMigrations: MigrationProvider = {
   async getMigrations() {
-    return { '0001_sync_tables': initial, '0002_membership': membership };
+    return { '0001_sync_tables': initial, '0002_membership': membership, '0003_quarantine': quarantine };
   },
 };
 

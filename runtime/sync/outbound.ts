@@ -11,9 +11,12 @@
  *   covers what was sent within the retry delay, `sent` falls back to `acked` and the rest is sent
  *   again (`backoff.ts`). The queue is only these two vectors over the durable log, so it is
  *   bounded by the window and rebuilt after a restart.
+ * - A peer of an older schema version gets the entries in its field names: its pages are encoded
+ *   apart from those of peers in this device's names (`protocol/field-names.ts`).
  */
 import type { ChangeEntry } from '../core/change-entry.js';
 import { mergeVectors, raise, vectorKey, type VersionVector } from '../core/version-vector.js';
+import type { Translation } from '../protocol/field-names.js';
 import type { SyncMessage } from '../protocol/messages.js';
 import type { TimerHandle } from '../transports/transport.js';
 import type { Backoff } from './backoff.js';
@@ -107,10 +110,11 @@ export class Outbound {
       // Nothing was committed since the peer was sent all there was from here: no need to read the log.
       if (state.drained?.logVersion === this.#logVersion && state.drained.from === key) break;
       const limit = Math.min(room, ctx.options.pageSize);
-      const pageKey = `${limit} ${key}`;
+      const translation = ctx.outward(state);
+      const pageKey = translation === null ? `${limit} ${key}` : `${limit} ${key} v${state.schemaVersion}`;
       let page = pages.get(pageKey);
       if (!page) {
-        page = this.#page(ctx.port.missingFrom(from, limit));
+        page = this.#page(ctx.port.missingFrom(from, limit), translation);
         pages.set(pageKey, page);
       }
       const { entries, frames } = page;
@@ -147,11 +151,12 @@ export class Outbound {
     ctx.send(peer, { type: 'SharedChangeResponse', entries, complete: entries.length < size });
   }
 
-  /** Entries as the frames that carry them: owned (stateBased) and shared changes in their own messages. */
-  #page(entries: ChangeEntry[]): Page {
+  /** Entries as the frames that carry them (in a peer's field names): owned (stateBased) and shared changes in their own messages. */
+  #page(entries: ChangeEntry[], translation: Translation | null): Page {
     const { port } = this.#ctx;
-    const owned = entries.filter((entry) => port.isOwnedModel(entry.model));
-    const shared = entries.filter((entry) => !port.isOwnedModel(entry.model));
+    const sent = translation === null ? entries : translation.entries(entries);
+    const owned = sent.filter((entry) => port.isOwnedModel(entry.model));
+    const shared = sent.filter((entry) => !port.isOwnedModel(entry.model));
     const messages: SyncMessage[] = [];
     if (owned.length > 0) messages.push(owned.length === 1 ? { type: 'StateChange', entry: owned[0]! } : { type: 'StateBatch', entries: owned });
     if (shared.length > 0) messages.push(shared.length === 1 ? { type: 'SharedChange', entry: shared[0]! } : { type: 'SharedChangeBatch', entries: shared });

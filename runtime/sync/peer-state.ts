@@ -9,6 +9,8 @@ export interface PeerState {
   connectedAt: number;
   /** A heartbeat came on this connection: what the peer holds is known, so pumping may start. */
   heard: boolean;
+  /** The schema version the peer's frames announce (null before its first): what goes to it is in that version's field names. */
+  schemaVersion: number | null;
   /** What the peer holds, per origin: its acks and heartbeats, and the entries it sent this device. */
   acked: Map<string, number>;
   /** What was sent to it since its last ack covered it. */
@@ -66,6 +68,7 @@ export function newPeerState(id: string, acked: Map<string, number>, backoffMs: 
     connected: false,
     connectedAt: Number.NEGATIVE_INFINITY,
     heard: false,
+    schemaVersion: null,
     acked,
     sent: new Map(),
     drained: null,

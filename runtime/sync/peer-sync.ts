@@ -77,6 +77,9 @@ export class PeerSync {
         ctx.warn(peer, `peer reported ${code}`, message);
       },
       invalid: (peer, code, detail) => ctx.refuse(peer, code, detail),
+      peerSchema: (peer, schema) => {
+        ctx.peer(peer).schemaVersion = schema.schemaVersion;
+      },
       disconnect: (peer, code, reason) => {
         ctx.warn(peer, `disconnecting (${code})`, reason);
         ctx.transport.disconnect(peer, reason, code);

@@ -2,8 +2,10 @@
  * What every part of the sync engine shares: the port to the library, the transport and the
  * scheduler, the options, the state of each peer, and how to send, refuse and report. Sends never
  * throw: a failure is counted and reported, and the entries it carried are sent again on retry.
+ * What goes to a peer of an older schema version is in its field names (`protocol/field-names.ts`).
  */
 import type { SyncErrorCode } from '../core/errors.js';
+import { FieldNames, type Translation } from '../protocol/field-names.js';
 import { PROTOCOL_VERSION, type SyncMessage } from '../protocol/messages.js';
 import { encodeEnvelope } from '../protocol/wire-codec.js';
 import { systemScheduler, TransportError, type Scheduler, type TimerHandle, type Transport } from '../transports/transport.js';
@@ -17,6 +19,8 @@ export class SyncContext {
   readonly scheduler: Scheduler;
   readonly options: ResolvedOptions;
   readonly peers = new Map<string, PeerState>();
+  /** The registry's field renames; null without any (then nothing is translated). */
+  readonly names: FieldNames | null;
   stopped = false;
   readonly #log: (event: SyncEvent) => void;
 
@@ -25,6 +29,7 @@ export class SyncContext {
     this.transport = options.transport;
     this.scheduler = options.scheduler ?? systemScheduler;
     this.options = resolveOptions(options);
+    this.names = FieldNames.of(port.renames);
     const device = port.deviceId.slice(0, 8);
     this.#log =
       options.log ??
@@ -51,13 +56,19 @@ export class SyncContext {
     return [...this.peers.values()].filter((peer) => peer.connected);
   }
 
-  /** Sends a message to a peer, counting a failure. */
+  /** Sends a message to a peer (in its field names), counting a failure. */
   send(peer: string, message: SyncMessage): void {
-    this.sendFrame(peer, message.type, this.encode(message));
+    const translation = this.names && this.outward(this.peer(peer));
+    this.sendFrame(peer, message.type, this.encode(translation ? translation.message(message) : message));
+  }
+
+  /** From this device's field names to the peer's, when its schema version is older and renamed some since; else null. */
+  outward(state: PeerState): Translation | null {
+    return this.names === null || state.schemaVersion === null ? null : this.names.outward(state.schemaVersion);
   }
 
   encode(message: SyncMessage): Uint8Array {
-    return encodeEnvelope({ version: PROTOCOL_VERSION, libraryId: this.port.libraryId, schemaHash: this.port.schemaHash, message });
+    return encodeEnvelope({ version: PROTOCOL_VERSION, libraryId: this.port.libraryId, schema: this.port.schema, message });
   }
 
   sendFrame(peer: string, type: SyncMessage['type'], frame: Uint8Array): void {

@@ -3,6 +3,8 @@
  * implements it (`library/library-sync-port.ts`); the engine never sees the library's internals,
  * and a test can drive the engine over any implementation.
  */
+import type { SchemaCompatibility } from '../protocol/compatibility.js';
+import type { WireRename } from '../protocol/field-names.js';
 import type { ChangeEntry } from '../core/change-entry.js';
 import type { SyncError } from '../core/errors.js';
 import type { MemberRecord } from '../core/member-record.js';
@@ -30,8 +32,10 @@ export interface SnapshotPage {
 export interface SyncPort {
   readonly deviceId: string;
   readonly libraryId: string;
-  /** The schema hash peers must share. */
-  readonly schemaHash: string;
+  /** This device's schema version and the oldest it syncs with (`protocol/compatibility.ts`). */
+  readonly schema: SchemaCompatibility;
+  /** The fields this device's schema history renamed, by model id: peers of older versions use the old names (`protocol/field-names.ts`). */
+  readonly renames: readonly WireRename[];
   /** The library was closed: the engine does nothing more with it. */
   readonly closed: boolean;
   /** The model ids, parents before children: the order of a snapshot pull. */

@@ -145,15 +145,18 @@ const GENERATE_HELP = `Usage: syncgen generate [options]
 
 Reads the models (one JSON Schema file per model), type-checks what they generate, and rewrites
 the output directory. When the storage changed since the last run, it appends the next layout to
-the schema history, with its migration.
+the schema history, with its migration. Hand-written migration steps (data changes, such as
+splitting a field) go in the migrations folder as NNNN_<slug>.ts exporting up(db), and run after
+generated migration NNNN; the generator imports them into the migration index, never writes them.
 
 Options:
-  --schema <dir>      model schemas, one JSON Schema file per model (default: schema)
-  --out <dir>         generated code, owned by the generator (it removes stale files, refuses foreign ones) (default: generated)
-  --history <dir>     schema history (the storage layout after each migration), checked in (default: <schema>/history)
-  --check             write nothing; exit 1 naming every file that is not what the schemas generate
-  --allow-breaking    accept breaking schema changes and generate migrations that rebuild tables
-  -h, --help          show this help
+  --schema <dir>        model schemas, one JSON Schema file per model (default: schema)
+  --out <dir>           generated code, owned by the generator (it removes stale files, refuses foreign ones) (default: generated)
+  --history <dir>       schema history (the storage layout after each migration), checked in (default: <schema>/history)
+  --migrations <dir>    hand-written migration steps (NNNN_<slug>.ts), read, never written (default: <schema>/migrations)
+  --check               write nothing; exit 1 naming every file that is not what the schemas generate
+  --allow-breaking      accept breaking schema changes and generate migrations that rebuild tables
+  -h, --help            show this help
 
 Exit codes: 0 done or up to date, 1 schema problem, breaking change or stale output, 2 wrong usage.`;
 

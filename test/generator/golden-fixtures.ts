@@ -1,6 +1,7 @@
 /**
  * Golden fixture cases for the generator: `test/fixtures/<case>/schema` (with `schema/history` as
- * the schema history so far) in, `test/fixtures/<case>/expected/{generated,history}` out.
+ * the schema history so far, and `schema/migrations` the hand-written migration steps) in,
+ * `test/fixtures/<case>/expected/{generated,history}` out.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,10 +23,19 @@ function jsonFiles(directory: string, display: string): { file: string; text: st
     .map((name) => ({ file: `${display}/${name}`, text: readFileSync(path.join(directory, name), 'utf8') }));
 }
 
+/** A case's hand-written migration steps (`schema/migrations/`), imported from `expected/generated/migrations/`. */
+function handMigrations(schemaDir: string): GenerateOptions['handMigrations'] {
+  const directory = path.join(schemaDir, 'migrations');
+  if (!existsSync(directory)) return undefined;
+  return { files: readdirSync(directory).sort(), dir: 'schema/migrations', importPath: '../../../schema/migrations' };
+}
+
 export function generateFixture(name: string, options: GenerateOptions = {}): Promise<GeneratedFile[]> {
   const schemaDir = path.join(FIXTURES_DIR, name, 'schema');
+  const steps = handMigrations(schemaDir);
   return generate(jsonFiles(schemaDir, 'schema'), {
     history: jsonFiles(path.join(schemaDir, 'history'), 'schema/history'),
+    ...(steps === undefined ? {} : { handMigrations: steps }),
     ...options,
   });
 }

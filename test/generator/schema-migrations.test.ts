@@ -84,7 +84,7 @@ test('additive changes append a numbered migration: new model, new nullable or d
 test('breaking changes are refused, each named', async () => {
   const history = await base();
   assert.equal(await breakingChanges(history, [tag((p) => delete p.color)]), [
-    'field-removed: Tag.color was removed or renamed (a rename is a removal plus an addition)',
+    'field-removed: Tag.color was removed (to rename it instead, keeping its values, give the new field "x-sync": { "renamedFrom": "color" })',
   ]);
   assert.equal(
     await breakingChanges(history, [
@@ -93,7 +93,7 @@ test('breaking changes are refused, each named', async () => {
         delete p.color;
       }),
     ]),
-    ['field-removed: Tag.color was removed or renamed (a rename is a removal plus an addition)'],
+    ['field-removed: Tag.color was removed (to rename it instead, keeping its values, give the new field "x-sync": { "renamedFrom": "color" })'],
   );
   assert.equal(await breakingChanges(history, [tag((p) => (p.color = { type: ['integer', 'null'] }))]), [
     'field-changed: Tag.color changed from string or null to integer or null',

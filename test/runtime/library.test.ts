@@ -156,7 +156,8 @@ test('EXPLAIN QUERY PLAN: every statement the runtime prepares is an index looku
   assert.equal(planOf('UPDATE "tag" SET'), ['SEARCH tag USING PRIMARY KEY (id=?)']);
   // One row per device (the version vector, the prune floor, the peers, the members), once at open
   // the model ids and the parked count, whether any record was ever deleted (LIMIT 1: one row at
-  // most), and the invites a member made (a handful, each dropped a day after it expires).
+  // most), the invites a member made (a handful, each dropped a day after it expires), and the
+  // quarantine read whole once, on the first open after an upgrade (`merge/replay-quarantine.ts`).
   assert.equal(scans.sort(), [
     'SCAN _sync_cursor  <=  SELECT origin, seq FROM _sync_cursor ORDER BY origin',
     'SCAN _sync_invite  <=  DELETE FROM _sync_invite WHERE expires_at <= ?',
@@ -166,7 +167,11 @@ test('EXPLAIN QUERY PLAN: every statement the runtime prepares is an index looku
     'SCAN _sync_parked  <=  SELECT count(*) FROM _sync_parked',
     'SCAN _sync_peer  <=  SELECT peer, last_seen AS lastSeen FROM _sync_peer ORDER BY peer',
     'SCAN _sync_pruned  <=  SELECT origin, seq FROM _sync_pruned ORDER BY origin',
+    'SCAN _sync_quarantine  <=  SELECT origin, seq, model FROM _sync_quarantine ORDER BY origin, seq',
+    'SCAN _sync_quarantine_record  <=  SELECT model, record, whole, data FROM _sync_quarantine_record ORDER BY model, record',
     'SCAN _sync_tombstone  <=  SELECT 1 FROM _sync_tombstone LIMIT 1',
+    // Once at open, before migrating: whether the file has each migration table (`store/migrate-library.ts`).
+    "SCAN sqlite_master  <=  SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
   ]);
   db.close();
 });

@@ -17,11 +17,12 @@
  * | hello-field | a hello with one field hostile |
  * | redeem-field | an invite's redeem with one field hostile |
  * | envelope-wrong-body | a correct envelope (version, library, schema, type) whose body is hostile or another type's |
- * | envelope-wrong-header | an envelope with one header field hostile |
+ * | envelope-wrong-header | an envelope with one header field hostile, or one of its schema versions, or a schema field of one or three versions |
  */
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { uuidToBytes } from '../../runtime/core/uuid.js';
+import type { SchemaCompatibility } from '../../runtime/protocol/compatibility.js';
 import { MESSAGE_TYPES, PROTOCOL_VERSION, type SyncMessage } from '../../runtime/protocol/messages.js';
 import { encodeEnvelope } from '../../runtime/protocol/wire-codec.js';
 import { framed } from '../../runtime/transports/tcp/framing.js';
@@ -42,7 +43,8 @@ export interface HostileFrame {
 
 export interface HostileContext {
   readonly libraryId: string;
-  readonly schemaHash: string;
+  /** The schema versions a hostile hello or envelope announces around its hostile field. */
+  readonly schema: SchemaCompatibility;
   /** The device id a hostile hello announces (the attacker's own: its hello may pass as valid). */
   readonly deviceId: string;
   /** The frame limit of the phase the frames are for. */
@@ -206,7 +208,7 @@ function values(): fc.Arbitrary<Buffer> {
 }
 
 /** A valid frame of the sync protocol for this library: what an honest peer sends between attacks. */
-export function validFrames(context: Pick<HostileContext, 'libraryId' | 'schemaHash'>): fc.Arbitrary<Buffer> {
+export function validFrames(context: Pick<HostileContext, 'libraryId' | 'schema'>): fc.Arbitrary<Buffer> {
   const empty = new Map<string, number>();
   const message: fc.Arbitrary<SyncMessage> = fc.oneof(
     fc.nat().map((sentAt) => ({ type: 'Heartbeat' as const, watermark: empty, sentAt, floor: empty })),
@@ -214,25 +216,27 @@ export function validFrames(context: Pick<HostileContext, 'libraryId' | 'schemaH
     fc.record({ code: fc.string({ maxLength: 20 }), message: fc.string({ maxLength: 60 }) }).map((body) => ({ type: 'Error' as const, ...body })),
     fc.integer({ min: 1, max: 4 }).map((limit) => ({ type: 'SharedChangeRequest' as const, after: empty, limit })),
   );
-  return message.map((item) =>
-    Buffer.from(encodeEnvelope({ version: PROTOCOL_VERSION, libraryId: context.libraryId, schemaHash: context.schemaHash, message: item })),
-  );
+  return message.map((item) => Buffer.from(encodeEnvelope({ version: PROTOCOL_VERSION, libraryId: context.libraryId, schema: context.schema, message: item })));
 }
 
 /** Hostile frames of every shape, for a phase whose frame limit is `context.limit`. */
 export function hostileFrames(context: HostileContext): fc.Arbitrary<HostileFrame> {
   const { limit } = context;
   const library = pack(plain, uuidToBytes(context.libraryId));
-  const schema = pack(plain, Buffer.from(context.schemaHash, 'hex'));
+  const schemaParts = [pack(plain, context.schema.schemaVersion), pack(plain, context.schema.compatibleFrom)];
+  const schema = arrayOf(schemaParts);
   const helloParts = [
     pack(plain, 'syncgen-hello'),
     pack(plain, PROTOCOL_VERSION),
     pack(plain, context.libraryId),
     pack(plain, context.deviceId),
-    pack(plain, context.schemaHash),
+    pack(plain, context.schema.schemaVersion),
+    pack(plain, context.schema.compatibleFrom),
   ];
   const redeemParts = [pack(plain, 'syncgen-redeem'), pack(plain, Buffer.alloc(16, 7))];
-  const envelopeParts = (type: number, body: Buffer) => [pack(plain, PROTOCOL_VERSION), library, schema, pack(plain, type), body];
+  const envelopeParts = (type: number, body: Buffer, schemaField = schema) => [pack(plain, PROTOCOL_VERSION), library, schemaField, pack(plain, type), body];
+  // Schema versions no device announces: zero, negative, fractional, unsafe, and far ahead.
+  const versions = fc.constantFrom(0, -1, 1.5, 2 ** 53, Number.NaN, 1000).map((value) => pack(plain, value));
   const messageType = fc.constantFrom(...Object.values(MESSAGE_TYPES));
   // Bodies of valid messages, under any type (mostly another's).
   const validBody = fc.constantFrom([[], 0, []], [[]], ['code', 'message'], [[], 5], [], [[], false], [1, null, 5]).map((body) => pack(plain, body));
@@ -288,6 +292,10 @@ export function hostileFrames(context: HostileContext): fc.Arbitrary<HostileFram
         fc.oneof(
           inField(envelopeParts(type, pack(plain, [])), fc.oneof(values(), fc.constantFrom(pack(plain, 0), pack(plain, 14), pack(plain, 255), pack(plain, 3)))),
           fc.constant(arrayOf(envelopeParts(type, pack(plain, [])).slice(0, 4))),
+          inField(schemaParts, fc.oneof(values(), versions)).map((field) => arrayOf(envelopeParts(type, pack(plain, []), field))),
+          fc
+            .constantFrom(schemaParts.slice(0, 1), [...schemaParts, schemaParts[1]!])
+            .map((parts) => arrayOf(envelopeParts(type, pack(plain, []), arrayOf(parts)))),
         ),
       )
       .map((body) => frame('envelope-wrong-header', body)),

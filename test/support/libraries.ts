@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { registry } from '../../generated/index.js';
+import type { Registry } from '../../runtime/contract/registry.js';
 import type { ChangeEntry } from '../../runtime/core/change-entry.js';
 import type { Library } from '../../runtime/library/library.js';
 import { openLibrary, type LibraryOptions } from '../../runtime/library/open-library.js';
@@ -33,9 +34,19 @@ export function temporaryDirectory(label: string): string {
   return directory;
 }
 
+/** How a test opens a device: `registry`, another schema than the example's (typed as the example's: cast it back). */
+export type DeviceOptions = Partial<Omit<LibraryOptions<typeof registry>, 'deviceId' | 'registry'>> & { readonly registry?: Registry<any, any> };
+
 /** Opens a device's library in `dir` (a new temporary directory by default). */
-export function openDevice(deviceId: string, options: Partial<Omit<LibraryOptions<typeof registry>, 'deviceId' | 'registry'>> = {}): Promise<ExampleLibrary> {
-  return openLibrary({ dir: options.dir ?? temporaryDirectory('device'), libraryId: LIBRARY_ID, deviceId, registry, durability: 'normal', ...options });
+export function openDevice(deviceId: string, options: DeviceOptions = {}): Promise<ExampleLibrary> {
+  return openLibrary({
+    dir: options.dir ?? temporaryDirectory('device'),
+    libraryId: LIBRARY_ID,
+    deviceId,
+    durability: 'normal',
+    ...options,
+    registry: options.registry ?? registry,
+  }) as Promise<ExampleLibrary>;
 }
 
 const readers = new Map<string, Database.Database>();

@@ -11,7 +11,12 @@ import { LIBRARY_ID } from './libraries.js';
 
 /** A message as a frame of this library and schema. */
 export function frameOf(message: SyncMessage): Uint8Array {
-  return encodeEnvelope({ version: PROTOCOL_VERSION, libraryId: LIBRARY_ID, schemaHash: registry.schemaHash, message });
+  return encodeEnvelope({
+    version: PROTOCOL_VERSION,
+    libraryId: LIBRARY_ID,
+    schema: { schemaVersion: registry.schemaVersion, compatibleFrom: registry.compatibleFrom },
+    message,
+  });
 }
 
 export class RawPeer {

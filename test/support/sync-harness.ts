@@ -3,6 +3,7 @@
  * either on a simulated network (virtual time, seeded faults, crash and restart from files) or on
  * real TCP sockets on loopback.
  */
+import type { Registry } from '../../runtime/contract/registry.js';
 import type { VersionVector } from '../../runtime/core/version-vector.js';
 import { syncPortOf } from '../../runtime/library/library.js';
 import type { PeerSyncOptions } from '../../runtime/sync/options.js';
@@ -48,6 +49,8 @@ export class SimulatedFleet {
   readonly clockOffsets = new Map<string, number>();
   readonly #options: Partial<PeerSyncOptions>;
   readonly #fleet: FleetOptions;
+  /** The registry of each device not on the example's schema (kept across restarts). */
+  readonly #registries = new Map<string, Registry<any, any>>();
 
   private constructor(network: SimulatedNetwork, options: FleetOptions) {
     this.network = network;
@@ -61,10 +64,16 @@ export class SimulatedFleet {
     return fleet;
   }
 
-  /** A new device joins (its library empty) and connects; its wall clock may be off by `clockOffsetMs`. */
-  async add(id: string, dir = temporaryDirectory('sim'), options: { clockOffsetMs?: number } = {}): Promise<Device> {
+  /**
+   * A new device joins (its library empty) and connects; its wall clock may be off by
+   * `clockOffsetMs`; `registry` is its app's schema when not the example's (then cast its library).
+   */
+  async add(id: string, dir = temporaryDirectory('sim'), options: { clockOffsetMs?: number; registry?: Registry<any, any> } = {}): Promise<Device> {
     if (options.clockOffsetMs !== undefined) this.clockOffsets.set(id, options.clockOffsetMs);
-    const library = await openDevice(id, { dir, now: () => this.network.scheduler.now() + (this.clockOffsets.get(id) ?? 0) });
+    if (options.registry) this.#registries.set(id, options.registry);
+    const now = () => this.network.scheduler.now() + (this.clockOffsets.get(id) ?? 0);
+    const registry = this.#registries.get(id);
+    const library = await openDevice(id, { dir, now, ...(registry ? { registry } : {}) });
     const simulated = this.network.transport(id);
     const transport = this.#fleet.wrapTransport?.(id, simulated) ?? simulated;
     const log = this.#fleet.logFor?.(id) ?? this.#options.log;
@@ -95,9 +104,9 @@ export class SimulatedFleet {
     device.library.close();
   }
 
-  /** Restart from the device's files. */
-  async restart(id: string): Promise<Device> {
-    return this.add(id, this.device(id).dir);
+  /** Restart from the device's files (with `registry`: its app was upgraded, and its migrations run at open). */
+  async restart(id: string, registry?: Registry<any, any>): Promise<Device> {
+    return this.add(id, this.device(id).dir, registry ? { registry } : {});
   }
 
   /** Runs the network until every live device holds the same version vector (or `maxMs` passes). */

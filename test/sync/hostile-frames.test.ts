@@ -18,6 +18,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { registry } from '../../generated/index.js';
 import { syncPortOf } from '../../runtime/library/library.js';
+import { compatible } from '../../runtime/protocol/compatibility.js';
 import { MAX_INVALID_FRAMES } from '../../runtime/protocol/dispatch.js';
 import { PROTOCOL_VERSION } from '../../runtime/protocol/messages.js';
 import { decodeEnvelope } from '../../runtime/protocol/wire-codec.js';
@@ -45,6 +46,8 @@ const MAX_BATCH = 14;
 const PRE_AUTH_MEMBER = 'f0000000-0000-4000-8000-00000000000f';
 /** A key the device's membership never holds. */
 const STRANGER = 'd0000000-0000-4000-8000-00000000000d';
+/** The schema versions of every device here (the device process opens the same generated registry). */
+const SCHEMA = { schemaVersion: registry.schemaVersion, compatibleFrom: registry.compatibleFrom };
 
 /**
  * Growth of the device process allowed between before and after the attack (both after a full
@@ -118,7 +121,7 @@ test('fuzz: 10,000 hostile frames before and after authentication; the device li
     const members: HandshakeIdentity[] = Array.from({ length: POST_AUTH_WORKERS }, (_, index) => ({
       deviceId: `e0000000-0000-4000-8000-${String(index + 1).padStart(12, '0')}`,
       libraryId: LIBRARY_ID,
-      schemaHash: registry.schemaHash,
+      schema: SCHEMA,
       protocolVersion: PROTOCOL_VERSION,
     }));
     // The attackers that play members are members of A; the stranger is not, and may wait to redeem the invite A opens.
@@ -127,10 +130,8 @@ test('fuzz: 10,000 hostile frames before and after authentication; the device li
     }
     await a.ask('invite');
 
-    const memberHello = framed(
-      helloFrame({ deviceId: PRE_AUTH_MEMBER, libraryId: LIBRARY_ID, schemaHash: registry.schemaHash, protocolVersion: PROTOCOL_VERSION }),
-    );
-    const context = { libraryId: LIBRARY_ID, schemaHash: registry.schemaHash, deviceId: PRE_AUTH_MEMBER };
+    const memberHello = framed(helloFrame({ deviceId: PRE_AUTH_MEMBER, libraryId: LIBRARY_ID, schema: SCHEMA, protocolVersion: PROTOCOL_VERSION }));
+    const context = { libraryId: LIBRARY_ID, schema: SCHEMA, deviceId: PRE_AUTH_MEMBER };
     const preFrames = stream(hostileFrames({ ...context, limit: DEFAULT_TCP_LIMITS.maxHandshakeFrameBytes }), SEED);
     const postFrames = stream(hostileFrames({ ...context, limit: DEFAULT_TCP_LIMITS.maxFrameBytes }), SEED ^ 0x5bd1e995);
     const honestFrames = stream(validFrames(context), SEED ^ 0x1b873593);
@@ -148,7 +149,7 @@ test('fuzz: 10,000 hostile frames before and after authentication; the device li
     const invalid = (body: Buffer): boolean => {
       try {
         const envelope = decodeEnvelope(body);
-        if (envelope.libraryId !== LIBRARY_ID || envelope.schemaHash !== registry.schemaHash) return true;
+        if (envelope.libraryId !== LIBRARY_ID || !compatible(SCHEMA, envelope.schema)) return true;
         return envelope.message.type === 'StateRequest' && !syncPort.knowsModel(envelope.message.model);
       } catch {
         return true;

@@ -28,7 +28,7 @@ function recordEntries(fleet: SimulatedFleet, from: string, to: string): ChangeE
 function sendMessage(device: Device, peer: string, message: SyncMessage): Promise<void> {
   return device.transport.send(
     peer,
-    encodeEnvelope({ version: PROTOCOL_VERSION, libraryId: device.library.libraryId, schemaHash: device.library.registry.schemaHash, message }),
+    encodeEnvelope({ version: PROTOCOL_VERSION, libraryId: device.library.libraryId, schema: syncPortOf(device.library).schema, message }),
   );
 }
 
@@ -316,7 +316,7 @@ test('a message for another library, and changes with a clock beyond the drift b
   const foreign = encodeEnvelope({
     version: PROTOCOL_VERSION,
     libraryId: '00000000-0000-4000-8000-0000000000ff',
-    schemaHash: a.library.registry.schemaHash,
+    schema: syncPortOf(a.library).schema,
     message: { type: 'Heartbeat', watermark: new Map(), sentAt: 0, floor: new Map() },
   });
   await ahead.transport.send(DEVICE_A, foreign);

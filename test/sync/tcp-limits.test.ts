@@ -34,10 +34,12 @@ import { authenticate, connectPlain, connectRaw, type RawConnection } from '../s
 import { DEVICE_A, DEVICE_B, DEVICE_C, LIBRARY_ID, openDevice, temporaryDirectory, type ExampleLibrary } from '../support/libraries.js';
 import { admitTestDevice, waitFor } from '../support/sync-harness.js';
 
+/** The schema versions of the listening device (the example schema's): the members' too. */
+const SCHEMA = { schemaVersion: registry.schemaVersion, compatibleFrom: registry.compatibleFrom };
 const MEMBER: HandshakeIdentity = {
   deviceId: DEVICE_B,
   libraryId: LIBRARY_ID,
-  schemaHash: registry.schemaHash,
+  schema: SCHEMA,
   protocolVersion: PROTOCOL_VERSION,
 };
 /** A device id the listening device's membership never holds. */
@@ -45,7 +47,7 @@ const STRANGER = 'f0000000-0000-4000-8000-00000000000f';
 const heartbeat = encodeEnvelope({
   version: PROTOCOL_VERSION,
   libraryId: LIBRARY_ID,
-  schemaHash: registry.schemaHash,
+  schema: SCHEMA,
   message: { type: 'Heartbeat', watermark: new Map(), sentAt: 1, floor: new Map() },
 });
 
@@ -136,7 +138,7 @@ function header(length: number): Buffer {
   return bytes;
 }
 
-test('defaults: 4 KiB before authentication, 32 connections in their handshake, 10 s to finish it, idle after 30 s (30 default heartbeats)', async () => {
+test('defaults: 4 KiB before authentication, 32 connections in their handshake, 10 s to finish it, idle after 30 s (30 default heartbeats), 5 min before redialing an incompatible peer', async () => {
   const library = await libraryOfA();
   assert.equal(DEFAULT_TCP_LIMITS, {
     maxFrameBytes: 16 * 1024 * 1024,
@@ -144,9 +146,12 @@ test('defaults: 4 KiB before authentication, 32 connections in their handshake, 
     maxUnauthenticated: 32,
     handshakeTimeoutMs: 10_000,
     idleTimeoutMs: 30_000,
+    incompatibleRedialMs: 5 * 60_000,
   });
   assert.ok(DEFAULT_TCP_LIMITS.idleTimeoutMs >= 10 * resolveOptions({} as never).heartbeatMs, 'a healthy peer heartbeats many times within the idle deadline');
   assert.throws(() => createTcpTransport({ library, idleTimeoutMs: 0 }), /idleTimeoutMs/);
+  assert.throws(() => createTcpTransport({ library, incompatibleRedialMs: 0 }), /incompatibleRedialMs/);
+  assert.throws(() => createTcpTransport({ library, incompatibleRedialMs: 1.5 }), /incompatibleRedialMs/);
 });
 
 test('cap: with 32 strangers in their handshake (waiting to redeem an open invite), the 33rd connection is closed at once and counted; a slot frees when one leaves', async () => {
@@ -289,7 +294,7 @@ test(`after authentication invalid frame number ${MAX_INVALID_FRAMES} disconnect
     invalid: ignore,
     disconnect: (peer, code, reason) => device.transport.disconnect(peer, reason, code),
   };
-  dispatcher = new ProtocolDispatcher({ libraryId: LIBRARY_ID, schemaHash: registry.schemaHash, knowsModel: () => true }, handlers);
+  dispatcher = new ProtocolDispatcher({ libraryId: LIBRARY_ID, schema: SCHEMA, knowsModel: () => true }, handlers);
 
   const connection = await member(device.port);
   for (let round = 0; round < MAX_INVALID_FRAMES - 1; round += 1) {
@@ -319,20 +324,27 @@ test(`after authentication invalid frame number ${MAX_INVALID_FRAMES} disconnect
   assert.is(device.transport.stats().closedInvalidFrames, 2);
 });
 
-test('hellos carrying a BigInt or a map whose toString is no function are refused with a typed reason; the process lives', async () => {
+test('hellos carrying a BigInt, a map whose toString is no function, schema versions that are none, or an incompatible schema are refused with a typed reason; the process lives', async () => {
   const device = await listening();
   const packr = new Packr({ useRecords: false });
   const evil = { toString: 1, valueOf: 2 };
   const announced = (what: string) => new RegExp(`^the peer announced device ${what} with the key of ${DEVICE_B}$`);
-  const hellos: [unknown[], string, RegExp][] = [
-    [['syncgen-hello', evil, LIBRARY_ID, DEVICE_B, registry.schemaHash], 'unsupported-version', /^protocol version a map is not supported/],
-    [['syncgen-hello', 2n ** 63n, LIBRARY_ID, DEVICE_B, registry.schemaHash], 'unsupported-version', /^protocol version a BigInt is not supported/],
-    [['syncgen-hello', PROTOCOL_VERSION, evil, DEVICE_B, registry.schemaHash], 'wrong-library', /^wrong library: a map is not /],
-    [['syncgen-hello', PROTOCOL_VERSION, -(2n ** 63n), DEVICE_B, registry.schemaHash], 'wrong-library', /^wrong library: a BigInt is not /],
-    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, DEVICE_B, evil], 'schema-mismatch', /^schema mismatch: a map is not /],
-    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, 2n ** 64n - 1n, registry.schemaHash], 'invalid-device-id', announced('a BigInt')],
-    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, evil, registry.schemaHash], 'invalid-device-id', announced('a map')],
-    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, 'x'.repeat(5000).slice(0, 3000), registry.schemaHash], 'invalid-device-id', announced('"x{64}…"')],
+  const [V, C] = [SCHEMA.schemaVersion, SCHEMA.compatibleFrom];
+  const incompatibleWithB = `incompatible schemas: schema version 1 here (syncs with 1 and later), 3 on ${DEVICE_B} (syncs with 3 and later); upgrade the app on this device: nothing is lost meanwhile, and they sync once it is upgraded`;
+  const hellos: [unknown[], string, RegExp | string][] = [
+    [['syncgen-hello', evil, LIBRARY_ID, DEVICE_B, V, C], 'unsupported-version', /^protocol version a map is not supported/],
+    [['syncgen-hello', 2n ** 63n, LIBRARY_ID, DEVICE_B, V, C], 'unsupported-version', /^protocol version a BigInt is not supported/],
+    [['syncgen-hello', PROTOCOL_VERSION, evil, DEVICE_B, V, C], 'wrong-library', /^wrong library: a map is not /],
+    [['syncgen-hello', PROTOCOL_VERSION, -(2n ** 63n), DEVICE_B, V, C], 'wrong-library', /^wrong library: a BigInt is not /],
+    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, DEVICE_B, evil, C], 'not-a-peer', /^invalid schema versions a map and 1$/],
+    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, DEVICE_B, V, 2n ** 64n - 1n], 'not-a-peer', /^invalid schema versions 1 and a BigInt$/],
+    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, DEVICE_B, 0, 0], 'not-a-peer', /^invalid schema versions 0 and 0$/],
+    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, DEVICE_B, 1, 2], 'not-a-peer', /^invalid schema versions 1 and 2$/],
+    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, DEVICE_B, 2.5, 1], 'not-a-peer', /^invalid schema versions 2.5 and 1$/],
+    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, DEVICE_B, 3, 3], 'schema-mismatch', incompatibleWithB],
+    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, 2n ** 64n - 1n, V, C], 'invalid-device-id', announced('a BigInt')],
+    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, evil, V, C], 'invalid-device-id', announced('a map')],
+    [['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, 'x'.repeat(5000).slice(0, 3000), V, C], 'invalid-device-id', announced('"x{64}…"')],
   ];
   for (const [hello, code, reason] of hellos) {
     const connection = await raw(device.port);
@@ -340,7 +352,8 @@ test('hellos carrying a BigInt or a map whose toString is no function are refuse
     assert.ok(await connection.closesWithin(1000), code);
     const event = device.events.filter((item) => item.kind === 'refused').at(-1)!;
     assert.is(event.code, code);
-    assert.match(event.reason, reason);
+    if (typeof reason === 'string') assert.is(event.reason, reason);
+    else assert.match(event.reason, reason);
   }
   // A refusal whose reason and code are such values, a ready carrying one, and a stranger's redeem carrying one.
   const refusal = await raw(device.port);

@@ -105,7 +105,7 @@ test('two members sync over TLS; each binds the key of the other in its library 
   assert.is(memberOf(reopened, DEVICE_B)?.active, true);
 });
 
-test('the bytes on the wire are encrypted: a forwarding proxy sees neither the data nor the library id', async () => {
+test('the bytes on the wire are encrypted: a forwarding proxy sees neither the data, nor the library id, nor the device ids, nor a hello', async () => {
   const a = await device(DEVICE_A);
   const [host, port] = [a.address.split(':')[0]!, Number(a.address.split(':')[1])];
   const captured: Buffer[] = [];
@@ -138,8 +138,11 @@ test('the bytes on the wire are encrypted: a forwarding proxy sees neither the d
     ['the record text', Buffer.from(secretText)],
     ['the library id as text', Buffer.from(LIBRARY_ID)],
     ['the library id as bytes', Buffer.from(uuidToBytes(LIBRARY_ID))],
-    ['a device id as text', Buffer.from(DEVICE_B)],
-    ['the schema hash', Buffer.from(registry.schemaHash)],
+    ["A's device id as text", Buffer.from(DEVICE_A)],
+    ["A's device id as bytes", Buffer.from(uuidToBytes(DEVICE_A))],
+    ["B's device id as text", Buffer.from(DEVICE_B)],
+    ["B's device id as bytes", Buffer.from(uuidToBytes(DEVICE_B))],
+    ['a hello', Buffer.from('syncgen-hello')],
   ] as const) {
     assert.is(wire.indexOf(bytes), -1, `${what} is not on the wire`);
   }
@@ -201,7 +204,7 @@ test('a relay that terminates TLS with both devices, with keys of its own, is re
   // Several redials later, still nothing but refusals.
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.equal([a.sync.connectedPeers(), b.sync.connectedPeers()], [[], []]);
-  // No hello (so neither the library id nor the schema hash), no ready, and no sync frame.
+  // No hello (so neither the library id nor the schema version), no ready, and no sync frame.
   assert.equal([...new Set(received.map((frame) => frame.kind))], ['syncgen-refused']);
   assert.is(memberOf(a.library, DEVICE_B)?.fingerprint, b.library.credentials.fingerprint, 'the membership is unchanged');
   assert.is(memberOf(a.library, DEVICE_B)?.active, true);
@@ -231,7 +234,8 @@ test('a device that is not a member gets exactly one frame, a refusal (not-a-mem
   for (const [what, bytes] of [
     ['the library id', Buffer.from(LIBRARY_ID)],
     ['the library id as bytes', Buffer.from(uuidToBytes(LIBRARY_ID))],
-    ['the schema hash', Buffer.from(registry.schemaHash)],
+    ["this device's id", Buffer.from(DEVICE_A)],
+    ["this device's id as bytes", Buffer.from(uuidToBytes(DEVICE_A))],
     ['a hello', Buffer.from('syncgen-hello')],
   ] as const) {
     assert.is(only.indexOf(bytes), -1, `${what} is not in the refusal`);
@@ -350,14 +354,18 @@ test('a TLS 1.2 client, a TLS client without a certificate and a plain TCP clien
   a.events.length = 0;
   const anonymous = tls.connect({ host: '127.0.0.1', port, minVersion: 'TLSv1.3', rejectUnauthorized: false, checkServerIdentity: () => undefined });
   const anonymousOutcome = outcome(anonymous);
-  anonymous.write(framed(new Packr({ useRecords: false }).pack(['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, DEVICE_C, registry.schemaHash])));
+  anonymous.write(
+    framed(new Packr({ useRecords: false }).pack(['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, DEVICE_C, registry.schemaVersion, registry.compatibleFrom])),
+  );
   await anonymousOutcome;
   assert.ok(await waitFor(() => refusal(a.events, 'not-a-peer')?.reason === 'the peer presented no certificate: not a syncgen peer'));
 
   a.events.length = 0;
   const plain = net.connect({ host: '127.0.0.1', port });
   const plainOutcome = outcome(plain);
-  plain.write(framed(new Packr({ useRecords: false }).pack(['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, DEVICE_C, registry.schemaHash])));
+  plain.write(
+    framed(new Packr({ useRecords: false }).pack(['syncgen-hello', PROTOCOL_VERSION, LIBRARY_ID, DEVICE_C, registry.schemaVersion, registry.compatibleFrom])),
+  );
   assert.match(await plainOutcome, /^closed after 0 bytes$|^error/);
   assert.ok(await waitFor(() => a.events.some((event) => event.kind === 'refused' && event.reason.startsWith('TLS handshake failed'))));
   assert.equal(a.sync.connectedPeers(), []);

@@ -1,23 +1,27 @@
 /**
  * Protocol dispatch counts a peer's invalid frames without letting valid frames between them wipe
  * the count, disconnects at `MAX_INVALID_FRAMES` and starts over then, counts requests for unknown
- * models as invalid, and cuts the text of a peer's `Error`.
+ * models as invalid, refuses a frame of a schema it cannot sync with (and dispatches one of another
+ * version it can), and cuts the text of a peer's `Error`.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { SchemaCompatibility } from '../../runtime/protocol/compatibility.js';
 import { MAX_INVALID_FRAMES, ProtocolDispatcher, type ProtocolHandlers } from '../../runtime/protocol/dispatch.js';
 import { PROTOCOL_VERSION, type SyncMessage } from '../../runtime/protocol/messages.js';
 import { encodeEnvelope } from '../../runtime/protocol/wire-codec.js';
 
 const LIBRARY = '00000000-0000-4000-8000-000000000001';
-const SCHEMA = 'ab'.repeat(32);
+const SCHEMA: SchemaCompatibility = { schemaVersion: 1, compatibleFrom: 1 };
 const PEER = '0000000b-0000-4000-8000-00000000000b';
-const frame = (message: SyncMessage) => encodeEnvelope({ version: PROTOCOL_VERSION, libraryId: LIBRARY, schemaHash: SCHEMA, message });
+const frame = (message: SyncMessage, schema = SCHEMA) => encodeEnvelope({ version: PROTOCOL_VERSION, libraryId: LIBRARY, schema, message });
 const valid = frame({ type: 'AckSharedChanges', upTo: new Map() });
 const garbage = Uint8Array.from([0xc1]);
 
-function dispatcher() {
+function dispatcher(schema = SCHEMA) {
   const calls: string[] = [];
+  /** The detail of each invalid frame, as the engine's Error reply carries it. */
+  const details: string[] = [];
   const record =
     (name: string) =>
     (_peer: string, ...args: unknown[]) =>
@@ -38,10 +42,13 @@ function dispatcher() {
     recordResponse: record('recordResponse'),
     members: record('members'),
     error: (_peer, code, message) => void calls.push(`error ${code} ${message}`),
-    invalid: (_peer, code) => void calls.push(`invalid ${code}`),
+    invalid: (_peer, code, detail) => {
+      calls.push(`invalid ${code}`);
+      details.push(detail);
+    },
     disconnect: (_peer, code) => void calls.push(`disconnect ${code}`),
   };
-  return { calls, dispatch: new ProtocolDispatcher({ libraryId: LIBRARY, schemaHash: SCHEMA, knowsModel: (model) => model === 1 }, handlers) };
+  return { calls, details, dispatch: new ProtocolDispatcher({ libraryId: LIBRARY, schema, knowsModel: (model) => model === 1 }, handlers) };
 }
 
 test(`the ${MAX_INVALID_FRAMES} invalid frames that disconnect need not be in a row`, () => {
@@ -50,7 +57,7 @@ test(`the ${MAX_INVALID_FRAMES} invalid frames that disconnect need not be in a 
   const otherLibrary = encodeEnvelope({
     version: PROTOCOL_VERSION,
     libraryId: '00000000-0000-4000-8000-0000000000ff',
-    schemaHash: SCHEMA,
+    schema: SCHEMA,
     message: { type: 'AckSharedChanges', upTo: new Map() },
   });
   for (const bytes of [garbage, valid, valid, unknownModel, valid, otherLibrary, valid]) dispatch.dispatch(PEER, bytes);
@@ -70,6 +77,46 @@ test('the count starts over once the peer is disconnected for it; other peers ha
   );
   dispatch.dispatch(PEER, garbage);
   assert.is(calls.filter((call) => call.startsWith('disconnect')).length, 2);
+});
+
+test('a frame of a schema this device cannot sync with is invalid (schema-mismatch, with the reason); one of another compatible version is dispatched', () => {
+  const upgrade = (older: string) => `upgrade the app on ${older}: nothing is lost meanwhile, and they sync once it is upgraded`;
+  const cases: [SchemaCompatibility, SchemaCompatibility, string][] = [
+    // This device at 2, which syncs with 1 and later (an additive change since 1).
+    [{ schemaVersion: 2, compatibleFrom: 1 }, { schemaVersion: 2, compatibleFrom: 1 }, 'ack'],
+    [{ schemaVersion: 2, compatibleFrom: 1 }, { schemaVersion: 1, compatibleFrom: 1 }, 'ack'],
+    [{ schemaVersion: 2, compatibleFrom: 1 }, { schemaVersion: 5, compatibleFrom: 2 }, 'ack'],
+    [
+      { schemaVersion: 2, compatibleFrom: 1 },
+      { schemaVersion: 3, compatibleFrom: 3 },
+      `incompatible schemas: schema version 2 here (syncs with 1 and later), 3 on ${PEER} (syncs with 3 and later); ${upgrade('this device')}`,
+    ],
+    // This device at 3, after a breaking change: a device at 1 or 2 must upgrade.
+    [
+      { schemaVersion: 3, compatibleFrom: 3 },
+      { schemaVersion: 1, compatibleFrom: 1 },
+      `incompatible schemas: schema version 3 here (syncs with 3 and later), 1 on ${PEER} (syncs with 1 and later); ${upgrade(PEER)}`,
+    ],
+    [
+      { schemaVersion: 3, compatibleFrom: 3 },
+      { schemaVersion: 2, compatibleFrom: 1 },
+      `incompatible schemas: schema version 3 here (syncs with 3 and later), 2 on ${PEER} (syncs with 1 and later); ${upgrade(PEER)}`,
+    ],
+  ];
+  for (const [mine, theirs, expected] of cases) {
+    const { calls, details, dispatch } = dispatcher(mine);
+    dispatch.dispatch(PEER, frame({ type: 'AckSharedChanges', upTo: new Map() }, theirs));
+    const label = `${JSON.stringify(mine)} receives ${JSON.stringify(theirs)}`;
+    if (expected === 'ack') {
+      assert.equal([calls, details], [['ack'], []], label);
+    } else {
+      assert.equal([calls, details], [['invalid schema-mismatch'], [expected]], label);
+    }
+  }
+  // Each such frame counts as invalid: a peer that keeps sending them is disconnected.
+  const { calls, dispatch } = dispatcher({ schemaVersion: 3, compatibleFrom: 3 });
+  for (let index = 0; index < MAX_INVALID_FRAMES; index += 1) dispatch.dispatch(PEER, frame({ type: 'Members', members: [] }, SCHEMA));
+  assert.equal(calls, ['invalid schema-mismatch', 'invalid schema-mismatch', 'invalid schema-mismatch', 'disconnect too-many-invalid']);
 });
 
 test("a peer's Error text is cut and cleaned before the engine logs it", () => {

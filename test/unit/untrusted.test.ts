@@ -89,7 +89,7 @@ test('the wire checkers refuse hostile values with WireErrors only, in every pos
     ['array', (value) => array(value, 'frame', 5)],
     ['uint', (value) => uint(value, 'seq')],
     ['fixedBytes', (value) => fixedBytes(value, 'hlc', 24)],
-    ['hexBytes', (value) => hexBytes(value, 'schemaHash', 32)],
+    ['hexBytes', (value) => hexBytes(value, 'fingerprint', 32)],
     ['uuid', (value) => uuid(value, 'origin')],
     ['values', (value) => values(value, 'data')],
     ['values of a field', (value) => values({ name: value }, 'data')],
@@ -148,11 +148,11 @@ test('the handshake checks refuse hostile values in every field of a hello, a re
   const identity: HandshakeIdentity = {
     deviceId: '0000000a-0000-4000-8000-00000000000a',
     libraryId: '00000000-0000-4000-8000-000000000001',
-    schemaHash: 'ab'.repeat(32),
+    schema: { schemaVersion: 2, compatibleFrom: 1 },
     protocolVersion: PROTOCOL_VERSION,
   };
   const peer = '0000000b-0000-4000-8000-00000000000b';
-  const hello = ['syncgen-hello', PROTOCOL_VERSION, identity.libraryId, peer, identity.schemaHash];
+  const hello = ['syncgen-hello', PROTOCOL_VERSION, identity.libraryId, peer, identity.schema.schemaVersion, identity.schema.compatibleFrom];
   assert.is(checkHello(identity, peer, hello), null, 'the unaltered hello passes');
   const token = Buffer.alloc(16, 3);
   assert.equal(redeemToken(['syncgen-redeem', token]), token, 'the unaltered redeem passes');

@@ -1,7 +1,7 @@
 /**
  * The wire codec: every message type round-trips (fast-check), and untrusted bytes (random
- * garbage, mutated and truncated frames, wrong version, unknown type, oversized, hostile member
- * records) only ever give a `WireError`.
+ * garbage, mutated and truncated frames, wrong version, a schema field that is no pair of versions,
+ * unknown type, oversized, hostile member records) only ever give a `WireError`.
  */
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
@@ -84,8 +84,13 @@ const messages: Record<keyof typeof MESSAGE_TYPES, fc.Arbitrary<SyncMessage>> = 
   Members: fc.array(memberRecord, { maxLength: 5 }).map((members) => ({ type: 'Members', members })),
 };
 
+/** Any schema versions a device announces: a version, and the oldest it syncs with (at most the version). */
+const schema = fc
+  .integer({ min: 1, max: Number.MAX_SAFE_INTEGER })
+  .chain((schemaVersion) => fc.integer({ min: 1, max: schemaVersion }).map((compatibleFrom) => ({ schemaVersion, compatibleFrom })));
+
 const envelope = (message: fc.Arbitrary<SyncMessage>): fc.Arbitrary<Envelope> =>
-  fc.record({ version: fc.constant(PROTOCOL_VERSION), libraryId: uuid, schemaHash: bytes(32).map((hash) => hash.toString('hex')), message });
+  fc.record({ version: fc.constant(PROTOCOL_VERSION), libraryId: uuid, schema, message });
 
 /** Frames carry plain data; compare through JSON-safe forms (Maps and Buffers made explicit). */
 function comparable(value: unknown): unknown {
@@ -121,13 +126,13 @@ const sample = (): Uint8Array =>
   encodeEnvelope({
     version: PROTOCOL_VERSION,
     libraryId: '00000000-0000-4000-8000-000000000001',
-    schemaHash: 'ab'.repeat(32),
+    schema: { schemaVersion: 1, compatibleFrom: 1 },
     message: { type: 'Heartbeat', watermark: new Map([['00000000-0000-4000-8000-00000000000a', 7]]), sentAt: 1000, floor: new Map() },
   });
 
 test('typed refusals: version, unknown type, oversized, wrong field type, not MessagePack', () => {
   const packr = new Packr({ useRecords: false });
-  const frame = (version: number, type: number, body: unknown) => packr.pack([version, Buffer.alloc(16), Buffer.alloc(32), type, body]);
+  const frame = (version: number, type: number, body: unknown) => packr.pack([version, Buffer.alloc(16), [1, 1], type, body]);
   const version = wireError(frame(PROTOCOL_VERSION + 1, 10, [[], 0, []]));
   assert.equal(
     [version.code, version.message],
@@ -148,9 +153,36 @@ test('typed refusals: version, unknown type, oversized, wrong field type, not Me
   assert.equal(wireError(new Uint8Array(0)).code, 'malformed');
 });
 
+test('the schema field is [schemaVersion, compatibleFrom]: anything else, the hash of protocol 4 included, is malformed', () => {
+  const packr = new Packr({ useRecords: false });
+  const heartbeat = [[], 0, []];
+  const decoded = decodeEnvelope(packr.pack([PROTOCOL_VERSION, Buffer.alloc(16), [7, 3], 10, heartbeat]));
+  assert.equal(decoded.schema, { schemaVersion: 7, compatibleFrom: 3 });
+  const cases: [unknown, string][] = [
+    [Buffer.alloc(32), 'schema: expected an array of 2'],
+    ['ab'.repeat(32), 'schema: expected an array of 2'],
+    [[1], 'schema: expected an array of 2'],
+    [[1, 1, 1], 'schema: expected an array of 2'],
+    [{ schemaVersion: 1, compatibleFrom: 1 }, 'schema: expected an array of 2'],
+    [[-1, 1], 'schemaVersion: expected a non-negative integer'],
+    [[1.5, 1], 'schemaVersion: expected a non-negative integer'],
+    [['1', 1], 'schemaVersion: expected a non-negative integer'],
+    [[2 ** 53, 1], 'schemaVersion: expected a non-negative integer'],
+    [[1, null], 'compatibleFrom: expected a non-negative integer'],
+    [[1, 2n ** 64n - 1n], 'compatibleFrom: expected a non-negative integer'],
+  ];
+  assert.equal(
+    cases.map(([field]) => {
+      const error = wireError(packr.pack([PROTOCOL_VERSION, Buffer.alloc(16), field, 10, heartbeat]));
+      return `${error.code} ${error.message}`;
+    }),
+    cases.map(([, message]) => `malformed ${message}`),
+  );
+});
+
 test('Members: hostile bodies give a typed WireError naming the field, never another error', () => {
   const packr = new Packr({ useRecords: false });
-  const members = (body: unknown) => wireError(packr.pack([PROTOCOL_VERSION, Buffer.alloc(16), Buffer.alloc(32), 14, body]));
+  const members = (body: unknown) => wireError(packr.pack([PROTOCOL_VERSION, Buffer.alloc(16), [1, 1], 14, body]));
   const id = Buffer.alloc(16, 1);
   const good = [id, Buffer.alloc(32, 2), id, 1000, null, null, null, false];
   const withField = (index: number, value: unknown) => [good.map((item, at) => (at === index ? value : item))];
@@ -180,7 +212,7 @@ test('Members: hostile bodies give a typed WireError naming the field, never ano
     cases.map(([, message]) => `malformed ${message}`),
   );
   // At the cap exactly, the message decodes.
-  const atCap = decodeEnvelope(packr.pack([PROTOCOL_VERSION, Buffer.alloc(16), Buffer.alloc(32), 14, Array(MAX_MEMBER_RECORDS).fill(good)]));
+  const atCap = decodeEnvelope(packr.pack([PROTOCOL_VERSION, Buffer.alloc(16), [1, 1], 14, Array(MAX_MEMBER_RECORDS).fill(good)]));
   assert.is(atCap.message.type === 'Members' && atCap.message.members.length, MAX_MEMBER_RECORDS);
 });
 

@@ -22,6 +22,8 @@ export class Connection {
   /** This side's role. */
   readonly role: 'dialer' | 'listener';
   readonly reader = new FrameReader();
+  /** The code this side refused the connection with, or the peer refused it with. */
+  refusedWith: string | null = null;
   /** Accepted by this side and not yet authenticated: it counts against `maxUnauthenticated`. */
   pending = false;
   /** When bytes last arrived (`performance.now()`), for the idle deadline. */

@@ -161,6 +161,7 @@ export class Connections {
       this.#events.connection({ kind: 'error', connection, reason: describeError(error) });
       return;
     }
+    connection.refusedWith = refusal.code;
     this.#counters.refused(refusal.code);
     this.#events.connection({ kind: 'refused', connection, code: refusal.code, reason: refusal.reason });
     this.#end(connection, refusal.reason);
@@ -221,6 +222,7 @@ export class Connections {
 
   /** The peer refused this side; a redemption under way learns why. */
   #refusedByPeer(connection: Connection, code: string, reason: string): void {
+    connection.refusedWith = code;
     this.#events.connection({ kind: 'refused-by-peer', connection, code, reason });
     if (connection.pairing) this.#pairings.refusedByInviter(connection.address, code, reason);
     this.#end(connection, `refused by peer: ${reason}`);
@@ -256,6 +258,7 @@ export class Connections {
   /** Refuses a connection before authentication: counted, reported, told to the peer, closed. */
   #refuse(connection: Connection, refusal: Refusal): void {
     if (connection.phase === 'closed' || connection.phase === 'open') return;
+    connection.refusedWith = refusal.code;
     this.#counters.refused(refusal.code);
     this.#events.connection({ kind: 'refused', connection, code: refusal.code, reason: refusal.reason });
     if (connection.pairing) this.#pairings.settle(connection.address, new SyncError(refusal.code, refusal.reason));
@@ -293,6 +296,10 @@ export class Connections {
     this.#events.connection({ kind: 'closed', connection, reason: 'connection closed' });
     // A dial that failed, or lost to a duplicate while the peer stays connected: try again only in the first case.
     const reached = this.#dialer.peerAt(connection.address);
-    if (reached !== undefined && connection.dialer === this.#deviceId && !(reached && this.#open.has(reached))) this.#dialer.redial(connection.address);
+    if (reached !== undefined && connection.dialer === this.#deviceId && !(reached && this.#open.has(reached))) {
+      // Versions that cannot sync stay so until an app is upgraded: redial rarely, not on the usual backoff.
+      const incompatible = connection.refusedWith === 'schema-mismatch' || connection.refusedWith === 'unsupported-version';
+      this.#dialer.redial(connection.address, incompatible ? this.#limits.incompatibleRedialMs : 0);
+    }
   }
 }

@@ -57,11 +57,11 @@ export class Dialer {
     for (const [address, dialed] of this.#addresses) if (dialed.peer === peer) this.redial(address);
   }
 
-  /** Dials the address again after the backoff (once: a pending redial is not doubled). */
-  redial(address: string): void {
+  /** Dials the address again after the backoff, or `atLeastMs` (once: a pending redial is not doubled). */
+  redial(address: string, atLeastMs = 0): void {
     const dialed = this.#addresses.get(address);
     if (!dialed || this.#closed || dialed.timer) return;
-    const delay = Math.min(this.#maxMs, this.#baseMs * 2 ** dialed.attempts) * (0.5 + Math.random());
+    const delay = Math.max(atLeastMs, Math.min(this.#maxMs, this.#baseMs * 2 ** dialed.attempts) * (0.5 + Math.random()));
     dialed.attempts += 1;
     dialed.timer = setTimeout(() => {
       dialed.timer = null;

@@ -5,7 +5,7 @@
  * | frame | content (MessagePack array) |
  * | ----- | ------- |
  * | redeem | `['syncgen-redeem', token (16 bytes)]`: only a new device, to the inviter its invite names, first |
- * | hello | `['syncgen-hello', protocolVersion, libraryId, deviceId, schemaHash]` |
+ * | hello | `['syncgen-hello', protocolVersion, libraryId, deviceId, schemaVersion, compatibleFrom]` |
  * | ready | `['syncgen-ready']`: this side checked the peer's hello and accepts it |
  * | refused | `['syncgen-refused', reason, code]`, then the connection closes |
  *
@@ -22,12 +22,14 @@ import { Packr, Unpackr } from 'msgpackr';
 import type { SyncErrorCode } from '../../core/errors.js';
 import { isUuid } from '../../core/uuid.js';
 import { PROTOCOL_VERSION } from '../../protocol/messages.js';
+import { incompatibility, type SchemaCompatibility } from '../../protocol/compatibility.js';
 import { describeUntrusted, untrustedText } from '../../protocol/untrusted.js';
 
 export interface HandshakeIdentity {
   readonly deviceId: string;
   readonly libraryId: string;
-  readonly schemaHash: string;
+  /** This device's schema version and the oldest it syncs with (`protocol/compatibility.ts`). */
+  readonly schema: SchemaCompatibility;
   /** The protocol version this side announces (tests play a newer device with it). */
   readonly protocolVersion: number;
 }
@@ -52,7 +54,8 @@ const NOT_A_HELLO: Refusal = { code: 'not-a-peer', reason: 'not a syncgen hello:
 const TOKEN_BYTES = 16;
 
 export function helloFrame(identity: HandshakeIdentity): Buffer {
-  return packr.pack(['syncgen-hello', identity.protocolVersion, identity.libraryId, identity.deviceId, identity.schemaHash]);
+  const { schemaVersion, compatibleFrom } = identity.schema;
+  return packr.pack(['syncgen-hello', identity.protocolVersion, identity.libraryId, identity.deviceId, schemaVersion, compatibleFrom]);
 }
 
 export function redeemFrame(token: Uint8Array): Buffer {
@@ -103,8 +106,8 @@ export function checkHello(identity: HandshakeIdentity, peer: string, message: u
 }
 
 function helloRefusal(identity: HandshakeIdentity, peer: string, message: unknown): Refusal | null {
-  if (!Array.isArray(message) || message.length !== 5 || message[0] !== 'syncgen-hello') return NOT_A_HELLO;
-  const [, version, libraryId, deviceId, schemaHash] = message as unknown[];
+  if (!Array.isArray(message) || message.length !== 6 || message[0] !== 'syncgen-hello') return NOT_A_HELLO;
+  const [, version, libraryId, deviceId, schemaVersion, compatibleFrom] = message as unknown[];
   if (version !== PROTOCOL_VERSION) {
     return {
       code: 'unsupported-version',
@@ -114,13 +117,11 @@ function helloRefusal(identity: HandshakeIdentity, peer: string, message: unknow
   if (libraryId !== identity.libraryId) {
     return { code: 'wrong-library', reason: `wrong library: ${isUuid(libraryId) ? libraryId : describeUntrusted(libraryId)} is not ${identity.libraryId}` };
   }
-  if (schemaHash !== identity.schemaHash) {
-    const theirs = typeof schemaHash === 'string' ? untrustedText(schemaHash.slice(0, 12)) : describeUntrusted(schemaHash);
-    return {
-      code: 'schema-mismatch',
-      reason: `schema mismatch: ${theirs} is not ${identity.schemaHash.slice(0, 12)}; upgrade both devices to the same schemas`,
-    };
+  if (!isVersion(schemaVersion) || !isVersion(compatibleFrom) || compatibleFrom > schemaVersion) {
+    return { code: 'not-a-peer', reason: `invalid schema versions ${describeUntrusted(schemaVersion)} and ${describeUntrusted(compatibleFrom)}` };
   }
+  const incompatible = incompatibility(identity.schema, { schemaVersion, compatibleFrom }, peer);
+  if (incompatible !== null) return { code: 'schema-mismatch', reason: incompatible };
   if (deviceId !== peer) {
     return {
       code: 'invalid-device-id',
@@ -128,6 +129,10 @@ function helloRefusal(identity: HandshakeIdentity, peer: string, message: unknow
     };
   }
   return null;
+}
+
+function isVersion(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1;
 }
 
 export function isReady(message: unknown): boolean {

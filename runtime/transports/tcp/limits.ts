@@ -8,6 +8,7 @@
  * | `handshakeTimeoutMs` | 10 s | from the connection's start (dial or accept) to authenticated, across every phase before it: connecting, TLS, redeem, hello, ready |
  * | `idleTimeoutMs` | 30 s | an authenticated peer from which nothing arrived this long is closed. The engine heartbeats every second by default; 30 s also covers a heartbeat late behind its sender's synchronous work (a page applied, a snapshot page served) or behind a 16 MiB frame on a slow link. Bytes count, not whole frames: a large frame arriving slowly is not idleness. Keep it several heartbeat periods above a raised `heartbeatMs` |
  * | `maxFrameBytes` | 16 MiB | after authentication (`DEFAULT_MAX_FRAME_BYTES`) |
+ * | `incompatibleRedialMs` | 5 min | a dial refused for incompatible schema or protocol versions is tried again after this, not on the usual backoff: it stays refused until one app is upgraded |
  */
 import { InvalidArgumentError } from '../../core/errors.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../../protocol/wire-codec.js';
@@ -18,6 +19,7 @@ export interface TcpLimits {
   readonly maxUnauthenticated: number;
   readonly handshakeTimeoutMs: number;
   readonly idleTimeoutMs: number;
+  readonly incompatibleRedialMs: number;
 }
 
 export const DEFAULT_TCP_LIMITS: TcpLimits = {
@@ -26,6 +28,7 @@ export const DEFAULT_TCP_LIMITS: TcpLimits = {
   maxUnauthenticated: 32,
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 30_000,
+  incompatibleRedialMs: 5 * 60_000,
 };
 
 /** The limits of `options`, with defaults for those not given; a limit that is not a positive integer is refused. */

@@ -9,7 +9,7 @@ import type { MemberDirectory } from '../transport.js';
 export interface TcpLibrary {
   readonly deviceId: string;
   readonly libraryId: string;
-  readonly registry: { readonly schemaHash: string };
+  readonly registry: { readonly schemaVersion: number; readonly compatibleFrom: number };
   /** This device's private key and certificate (PEM), for TLS. */
   readonly credentials: { readonly key: string; readonly cert: string };
   /** Which devices, by which keys, may connect; and the open invites. */
@@ -36,6 +36,8 @@ export interface TcpTransportOptions {
   readonly handshakeTimeoutMs?: number;
   /** An authenticated peer from which nothing arrives this long is disconnected (default 30 s; keep it several times the engine's `heartbeatMs`). */
   readonly idleTimeoutMs?: number;
+  /** After a refusal for incompatible schema or protocol versions, redial no sooner than this (default 5 minutes). */
+  readonly incompatibleRedialMs?: number;
   /** The protocol version this side announces (tests use it to play a newer device). */
   readonly protocolVersion?: number;
   /** Handshake refusals and connection events, for logs and tests. An exception it throws is ignored. */

@@ -71,7 +71,7 @@ export class TcpTransport implements Transport {
     const identity: HandshakeIdentity = {
       deviceId: library.deviceId,
       libraryId: library.libraryId,
-      schemaHash: library.registry.schemaHash,
+      schema: { schemaVersion: library.registry.schemaVersion, compatibleFrom: library.registry.compatibleFrom },
       protocolVersion: options.protocolVersion ?? PROTOCOL_VERSION,
     };
     this.#dialer = new Dialer({ baseMs: options.reconnectBaseMs ?? 100, maxMs: options.reconnectMaxMs ?? 5000 }, (address) => this.#dial(address, null));
