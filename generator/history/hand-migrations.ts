@@ -37,10 +37,11 @@ export interface HandMigration {
 }
 
 /** A step's file name: the number of the migration it follows, a slug, and a module extension. */
-export const HAND_MIGRATION_FILE = /^(\d{4})_([a-z0-9_]+)\.(ts|mts|js|mjs)$/;
+export const HAND_MIGRATION_FILE = /^(\d{4})_([a-z0-9_]+)\.(ts|mts)$/;
 
 const CODE_FILE = /\.(ts|mts|cts|js|mjs|cjs)$/;
-const IMPORT_EXTENSION: Record<string, string> = { ts: 'js', mts: 'mjs', js: 'js', mjs: 'mjs' };
+// Generated code is TypeScript, type-checked with the steps it imports: a step is TypeScript too.
+const IMPORT_EXTENSION: Record<string, string> = { ts: 'js', mts: 'mjs' };
 
 /** The `~` of a step's Kysely name: after `_`, digits and letters, so a step sorts after the generated migration of its number. */
 export const HAND_STEP_SEPARATOR = '~';
@@ -65,7 +66,7 @@ export function handMigrations(folder: HandMigrationFolder | undefined, history:
     if (match === null || name.endsWith('.d.ts')) {
       throw new HandMigrationError(
         file,
-        'a hand-written migration step is named NNNN_<slug> (lower case, digits and _) with .ts, .mts, .js or .mjs, ' +
+        'a hand-written migration step is named NNNN_<slug> (lower case, digits and _) with .ts or .mts, ' +
           'where NNNN is the generated migration it runs after, e.g. 0002_split_name.ts; keep other modules out of this folder',
       );
     }

@@ -68,7 +68,7 @@ test('a misnamed, misnumbered or doubled step is refused by name, nothing writte
   const cases: [string, string][] = [
     [
       '2_split.ts',
-      'schema/migrations/2_split.ts: a hand-written migration step is named NNNN_<slug> (lower case, digits and _) with .ts, .mts, .js or .mjs, ' +
+      'schema/migrations/2_split.ts: a hand-written migration step is named NNNN_<slug> (lower case, digits and _) with .ts or .mts, ' +
         'where NNNN is the generated migration it runs after, e.g. 0002_split_name.ts; keep other modules out of this folder',
     ],
     ['0000_first.ts', 'schema/migrations/0000_first.ts: a step runs after the generated migration of its number, so numbers start at 0001'],
@@ -77,7 +77,12 @@ test('a misnamed, misnumbered or doubled step is refused by name, nothing writte
       'schema/migrations/0003_later.ts: a step runs after the generated migration of its number, and the schema history has no migration 0003 ' +
         '(it ends at 0002_add_person_first_and_more): number it after a migration the history has',
     ],
-    ['0002_split_name.js', 'schema/migrations/0002_split_name.ts: schema/migrations/0002_split_name.js is the same step (0002~split_name); keep one of them'],
+    ['0002_split_name.mts', 'schema/migrations/0002_split_name.ts: schema/migrations/0002_split_name.mts is the same step (0002~split_name); keep one of them'],
+    [
+      '0002_helpers.js',
+      'schema/migrations/0002_helpers.js: a hand-written migration step is named NNNN_<slug> (lower case, digits and _) with .ts or .mts, ' +
+        'where NNNN is the generated migration it runs after, e.g. 0002_split_name.ts; keep other modules out of this folder',
+    ],
   ];
   for (const [name, message] of cases) {
     const directory = project();
@@ -92,7 +97,10 @@ test('a step that is not a Kysely migration fails the type-check of the index; n
   writeFileSync(path.join(directory, 'schema', 'migrations', '0002_split_name.ts'), 'export async function upgrade(): Promise<void> {}\n');
   const run = await syncgen(directory, 'generate');
   assert.is(run.code, 1);
-  assert.match(run.err[0]!, /^syncgen: the generated code does not type-check \(nothing was written\):\n {2}migrations\/index\.ts\(\d+,\d+\): error TS2741: Property 'up' is missing/);
+  assert.match(
+    run.err[0]!,
+    /^syncgen: the generated code does not type-check \(nothing was written\):\n {2}migrations\/index\.ts\(\d+,\d+\): error TS2741: Property 'up' is missing/,
+  );
 });
 
 test.run();

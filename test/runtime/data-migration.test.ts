@@ -129,4 +129,17 @@ test('a write to the new fields wins over what the step derived; a device that r
   assert.equal(ada(b.file), { first: null, last: 'Byron' }, 'B: only what was written');
 });
 
+test('a write to the new fields that a v1 device kept for the newer schema wins over what its own step derives when it upgrades', async () => {
+  const { dir, ids } = await v1Library();
+  const a = await openPerson(v2, dir, DEVICE_A);
+  a.transact((tx) => tx.person.update(ids[0]!, { last: 'Byron' }));
+  const b1 = await openPerson(v1, temporaryDirectory('kept'), DEVICE_B);
+  b1.applyChanges(entries(a));
+  b1.close();
+  a.close();
+  const b = await openPerson(v2, b1.file.replace(/\/library\.db$/, ''), DEVICE_B);
+  b.close();
+  assert.equal(query(b.file, `SELECT first, last FROM person WHERE id = '${ids[0]}'`), [{ first: 'Ada', last: 'Byron' }]);
+});
+
 test.run();
