@@ -60,7 +60,10 @@ export function stepView(step: MigrationStep) {
     case 'renameColumn':
       return { ...view, renameColumn: step };
     case 'renameLoggedField':
-      return { ...view, renameLoggedField: { model: `{ name: ${tsString(step.model.name)}, id: ${step.model.id} }`, from: tsString(step.from), to: tsString(step.to) } };
+      return {
+        ...view,
+        renameLoggedField: { model: `{ name: ${tsString(step.model.name)}, id: ${step.model.id} }`, from: tsString(step.from), to: tsString(step.to) },
+      };
     case 'irreversible':
       return { ...view, irreversible: { message: tsString(`this migration cannot be reverted: ${step.reason}`) } };
     default:

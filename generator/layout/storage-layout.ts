@@ -56,10 +56,12 @@ export interface ModelLayout extends ModelIdentity {
 
 /** Every model's storage, sorted by name (the order a history file lists them in). */
 export function modelLayouts(models: readonly ModelSpec[]): ModelLayout[] {
-  return [...models].sort((a, b) => compareText(a.name, b.name)).map((model) => {
-    const { name, ...identity } = modelIdentity(model);
-    return { name, ...(model.renamedFrom === undefined ? {} : { renamedFrom: model.renamedFrom }), ...identity, tables: modelTables(model) };
-  });
+  return [...models]
+    .sort((a, b) => compareText(a.name, b.name))
+    .map((model) => {
+      const { name, ...identity } = modelIdentity(model);
+      return { name, ...(model.renamedFrom === undefined ? {} : { renamedFrom: model.renamedFrom }), ...identity, tables: modelTables(model) };
+    });
 }
 
 /** The tables of a model, main table first. */

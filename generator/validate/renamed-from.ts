@@ -66,7 +66,13 @@ export function checkModelRenames(models: readonly ModelSpec[], issues: IssueLis
       );
     } else if (claimed.has(old)) {
       const first = claimed.get(old)!;
-      issues.add('invalid-rename', model.file, '/x-sync/renamedFrom', `${model.name} and ${first.name} (${first.file}) are both renamed from "${old}"`, 'Keep renamedFrom on one of them');
+      issues.add(
+        'invalid-rename',
+        model.file,
+        '/x-sync/renamedFrom',
+        `${model.name} and ${first.name} (${first.file}) are both renamed from "${old}"`,
+        'Keep renamedFrom on one of them',
+      );
     } else {
       claimed.set(old, model);
     }

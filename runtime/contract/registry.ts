@@ -1,6 +1,6 @@
 /**
  * The registry: every model's adapter by accessor, name and numeric id, the models' dependency
- * order and the schema hash that peers compare before they sync.
+ * order, the schema's version and the oldest it syncs with, and the fields its history renamed.
  *
  * Generated code calls `defineRegistry` once; it checks that the generated pieces agree with each
  * other, so a hand-edited or half-regenerated `generated/` fails at startup, not mid-sync.

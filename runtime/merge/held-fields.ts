@@ -60,7 +60,8 @@ export function unknownOfRecord(
   for (const row of devices) {
     for (const name in row.values) {
       if (model.fields.has(name)) continue;
-      (byDevice[row.device] ??= {})[name] = [row.values[name], row.version];
+      byDevice[row.device] ??= {};
+      byDevice[row.device]![name] = [row.values[name], row.version];
       found = true;
     }
   }

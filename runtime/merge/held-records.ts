@@ -16,12 +16,13 @@ import type { SqlValue } from '../core/sql-value.js';
 import { isUuid } from '../core/uuid.js';
 import { quarantineOf } from '../store/quarantine.js';
 import type { Store } from '../store/store.js';
-import { unknownFieldProblem } from './validate-entry.js';
+import { MAX_MODEL_ID, unknownFieldProblem } from './validate-entry.js';
 
 /** Checks and keeps a record of an unknown model, merged with the copy held, if any. */
 export function holdWholeRecord(store: Store, snapshot: SnapshotRecord): void {
   const at = `model ${snapshot.model} ${String(snapshot.record)} (snapshot)`;
   const refuse = (what: string) => new InvalidChangeError(`${at}: ${what}`);
+  if (!Number.isInteger(snapshot.model) || snapshot.model < 1 || snapshot.model > MAX_MODEL_ID) throw refuse(`not a model id (1 to ${MAX_MODEL_ID})`);
   if (!isUuid(snapshot.record)) throw refuse('the record is not a lower-case UUID');
   const clocks: Uint8Array[] = [];
   const clock = (value: unknown, what: string): Buffer => {
@@ -62,7 +63,11 @@ export function holdWholeRecord(store: Store, snapshot: SnapshotRecord): void {
   }
   const quarantine = quarantineOf(store);
   const held = quarantine.record(snapshot.model, snapshot.record);
-  quarantine.putWhole(held?.whole ? mergeWhole(held.record, snapshot) : snapshot);
+  // Only what the record's shape carries is kept (a tombstone has no values, a state no delete clock).
+  const record: SnapshotRecord = snapshot.deleted
+    ? { ...snapshot, values: null, clocks: null, version: null, devices: [] }
+    : { ...snapshot, deleteClock: null, clocks: snapshot.clocks ?? null };
+  quarantine.putWhole(held?.whole ? mergeWhole(held.record, record) : record);
 }
 
 /** Two copies of one record of an unknown model, merged (see the module comment). */

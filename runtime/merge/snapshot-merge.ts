@@ -157,7 +157,8 @@ function mergeState(merge: Merge, snapshot: SnapshotRecord, at: RecordPlace): vo
     return { device: device.device, values: row.values, version: deviceVersion };
   });
   // This device never wrote a field it does not know.
-  for (const name in unknownClocks) if (issuedBy(unknownClocks[name]!, store.clock.deviceBytes)) throw new ForeignOwnStateError(model.name, record, `a write of ${name}`);
+  for (const name in unknownClocks)
+    if (issuedBy(unknownClocks[name]!, store.clock.deviceBytes)) throw new ForeignOwnStateError(model.name, record, `a write of ${name}`);
 
   // As an entry: checked against the record's owner and its fixed cascade references (in its values
   // and its stored row), its clock observed, and only then ignored if the record was deleted.

@@ -101,7 +101,8 @@ export function checkedClocks(
     const field = model.fields.get(name);
     if (field === undefined) {
       if (!(name in values)) throw new InvalidChangeError(`${describe(at)}: clock of ${JSON.stringify(name.slice(0, 64))}, a field it does not carry`);
-      (unknown ??= {})[name] = recordClock(clocks[name], at, `clock of ${name}`);
+      unknown ??= {};
+      unknown[name] = recordClock(clocks[name], at, `clock of ${name}`);
       continue;
     }
     if (field === model.key) throw new InvalidChangeError(`${describe(at)}: clock of ${name}, not a shared field`);

@@ -24,6 +24,9 @@ import { completeValues, lackingFields } from './fill-defaults.js';
 
 const KINDS: readonly ChangeKind[] = ['insert', 'update', 'delete'];
 
+/** The highest model id a schema may declare (`x-sync.id`, docs/schema.md). */
+export const MAX_MODEL_ID = 65_535;
+
 /** A checked entry: as stored and relayed (`entry`), and what of it this device applies. */
 export interface ValidEntry {
   readonly entry: ChangeEntry;
@@ -53,14 +56,19 @@ export function validateEntry(store: Store, raw: unknown, replay = false): Valid
     if (cut !== undefined && seq > cut) throw new RemovedDeviceError(origin, seq, cut);
   }
   if (!(hlc instanceof Uint8Array) || hlc.length !== HLC_BYTES) throw new InvalidChangeError(`hlc is not ${HLC_BYTES} bytes`);
-  if (typeof modelId !== 'number' || !Number.isSafeInteger(modelId) || modelId < 0) throw new InvalidChangeError('model is not a model id');
+  if (typeof modelId !== 'number') throw new InvalidChangeError('model is not a number');
   if (!isUuid(record)) throw new InvalidChangeError(`record ${JSON.stringify(record)} is not a lower-case UUID`);
   if (!KINDS.includes(kind as ChangeKind)) throw new InvalidChangeError(`unknown kind ${JSON.stringify(kind)}`);
   const bytes = Buffer.from(hlc);
   const clock = decodeHlc(bytes);
   if (clock.device !== origin) throw new InvalidChangeError(`the clock was issued by another device than the origin ${origin}`);
   const model = store.stores.get(modelId);
-  if (!model) return heldEntry({ origin, seq, hlc: bytes, model: modelId, record, kind: kind as ChangeKind }, data, clock);
+  if (!model) {
+    // A model of a newer schema: one a schema could declare.
+    if (!Number.isInteger(modelId) || modelId < 1 || modelId > MAX_MODEL_ID)
+      throw new InvalidChangeError(`model ${modelId} is not a model id (1 to ${MAX_MODEL_ID})`);
+    return heldEntry({ origin, seq, hlc: bytes, model: modelId, record, kind: kind as ChangeKind }, data, clock);
+  }
   const at: EntryPlace = { model, record, origin, seq };
 
   let stored: Values | null = null;
@@ -124,7 +132,8 @@ function checkedValues(data: unknown, at: EntryPlace): { values: Values; unknown
       // A field of a newer schema: kept as received.
       const problem = unknownFieldProblem(name, value);
       if (problem !== null) throw new InvalidChangeError(`${describe(at)}: ${problem}`);
-      (unknown ??= []).push(name);
+      unknown ??= [];
+      unknown.push(name);
     } else {
       if (field === model.key) throw new InvalidChangeError(`${describe(at)}: ${name} is not a field it can change`);
       const problem = valueProblem(field, value);

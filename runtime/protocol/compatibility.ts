@@ -13,6 +13,12 @@ export interface SchemaCompatibility {
   readonly compatibleFrom: number;
 }
 
+/** Whether a peer's announced pair is well-formed: positive integers, the oldest no newer than the version. */
+export function isSchemaCompatibility(schemaVersion: unknown, compatibleFrom: unknown): boolean {
+  const positive = (value: unknown) => typeof value === 'number' && Number.isSafeInteger(value) && value >= 1;
+  return positive(schemaVersion) && positive(compatibleFrom) && (compatibleFrom as number) <= (schemaVersion as number);
+}
+
 /** Whether two devices' schemas sync. */
 export function compatible(mine: SchemaCompatibility, theirs: SchemaCompatibility): boolean {
   return mine.schemaVersion >= theirs.compatibleFrom && theirs.schemaVersion >= mine.compatibleFrom;

@@ -120,8 +120,8 @@ export class FieldNames {
     for (const start of renames) {
       let name = start[source];
       for (const rename of renames) if (rename.model === start.model && rename[source] === name) name = rename[target];
-      let names = byModel.get(start.model);
-      if (!names) byModel.set(start.model, (names = new Map()));
+      const names = byModel.get(start.model) ?? new Map<string, string>();
+      byModel.set(start.model, names);
       if (!names.has(start[source])) names.set(start[source], name);
     }
     return new Translation(byModel);

@@ -8,6 +8,7 @@
  * the peer only cut and cleaned (`untrusted.ts`); never another exception, never a half-built
  * message. UUIDs travel as 16 bytes, the schema hash and key fingerprints as 32, clocks as 24.
  */
+import { isSchemaCompatibility } from './compatibility.js';
 import { Packr, Unpackr } from 'msgpackr';
 import { assertNever } from '../core/assert-never.js';
 import { KIND_BY_CODE, KIND_CODE, type ChangeEntry } from '../core/change-entry.js';
@@ -63,6 +64,12 @@ export function decodeEnvelope(bytes: Uint8Array, maxBytes: number = DEFAULT_MAX
     const libraryId = uuid(frame[1], 'libraryId');
     const schemaField = array(frame[2], 'schema', 2);
     const schema = { schemaVersion: uint(schemaField[0], 'schemaVersion'), compatibleFrom: uint(schemaField[1], 'compatibleFrom') };
+    if (!isSchemaCompatibility(schema.schemaVersion, schema.compatibleFrom)) {
+      throw new WireError(
+        'malformed',
+        `schema versions ${schema.schemaVersion} and ${schema.compatibleFrom}: each at least 1, the oldest no newer than the version`,
+      );
+    }
     const code = uint(frame[3], 'type');
     const type = TYPE_BY_CODE.get(code);
     if (!type) throw new WireError('unknown-type', `unknown message type ${code}`);

@@ -63,13 +63,19 @@ test('a field rename is a migration that renames the column and its clock, not a
   assert.is(renamed.migration, '0002_rename_tag_color_and_more');
   const migration = renamed.files.find((file) => file.path === `migrations/${renamed.migration}.ts`)!.content;
   const up = migration.slice(migration.indexOf('async up'), migration.indexOf('async down'));
-  assert.equal(up.split('\n').filter((line) => line.includes('await')).map((line) => line.trim()), [
-    "await db.schema.alterTable('tag').renameColumn('color', 'hue').execute();",
-    "await db.schema.alterTable('tag').renameColumn('_hlc_color', '_hlc_hue').execute();",
-    "await renameLoggedField(db, { name: 'Tag', id: 1 }, 'color', 'hue');",
-    "await db.schema.dropIndex('idx_tag__color').execute();",
-    "await db.schema.createIndex('idx_tag__hue').on('tag').columns(['hue']).execute();",
-  ]);
+  assert.equal(
+    up
+      .split('\n')
+      .filter((line) => line.includes('await'))
+      .map((line) => line.trim()),
+    [
+      "await db.schema.alterTable('tag').renameColumn('color', 'hue').execute();",
+      "await db.schema.alterTable('tag').renameColumn('_hlc_color', '_hlc_hue').execute();",
+      "await renameLoggedField(db, { name: 'Tag', id: 1 }, 'color', 'hue');",
+      "await db.schema.dropIndex('idx_tag__color').execute();",
+      "await db.schema.createIndex('idx_tag__hue').on('tag').columns(['hue']).execute();",
+    ],
+  );
   assert.equal(compatibilityOf(readHistory(renamed.history)), { schemaVersion: 2, compatibleFrom: 1 });
 });
 
@@ -90,7 +96,7 @@ test('the history records the rename: the same migration comes back, and the key
   // A later migration does not record the rename again.
   const later = await evolve(renamed.history, [
     tag((p, s) => {
-      Object.assign(p, (renamedTag().properties as Record<string, Schema>), { icon: { type: ['string', 'null'] } });
+      Object.assign(p, renamedTag().properties as Record<string, Schema>, { icon: { type: ['string', 'null'] } });
       delete p.color;
       (s['x-sync'] as Schema).indexes = [{ fields: ['hue'] }];
     }),
@@ -187,7 +193,7 @@ test('a rename that names nothing of the last version is refused; one that also 
   );
 });
 
-test('the registry lists every field rename under its model\'s current name; renames never move compatibleFrom', async () => {
+test("the registry lists every field rename under its model's current name; renames never move compatibleFrom", async () => {
   const second = await evolve(await base(), [renamedTag()]);
   const third = await evolve(second.history, [
     tag((p, s) => {
@@ -206,7 +212,10 @@ test('the registry lists every field rename under its model\'s current name; ren
   ]);
   assert.equal(compatibilityOf(history), { schemaVersion: 3, compatibleFrom: 1 });
   const registry = third.files.find((file) => file.path === 'registry.ts')!.content;
-  assert.match(registry, /export const renames = \[\n {2}\{ version: 2, model: 'Label', from: 'color', to: 'hue' \},\n {2}\{ version: 3, model: 'Label', from: 'hue', to: 'shade' \},\n\];/);
+  assert.match(
+    registry,
+    /export const renames = \[\n {2}\{ version: 2, model: 'Label', from: 'color', to: 'hue' \},\n {2}\{ version: 3, model: 'Label', from: 'hue', to: 'shade' \},\n\];/,
+  );
 });
 
 test('renamedFrom is checked: its shape, its own name, a current field or model, and one claim per old name', () => {

@@ -248,16 +248,13 @@ test('malformed entries are refused with typed errors, the rest of the batch app
   const bad: [unknown, string][] = [
     ['garbage', 'invalid remote change: not an object'],
     [{ ...good, seq: 0 }, 'invalid remote change: seq 0 is not a positive integer'],
-    [{ ...good, model: -1 }, 'invalid remote change: model is not a model id'],
+    [{ ...good, model: 70_000 }, 'invalid remote change: model 70000 is not a model id (1 to 65535)'],
     [{ ...good, seq: 2, data: { ...good!.data, Colour: 'red' } }, `invalid remote change: Tag ${tag.id} (${DEVICE_A}#2): "Colour" is not a field name`],
     [
       { ...good, seq: 3, data: { ...good!.data, isPinned: 7 } },
       `invalid remote change: Tag ${tag.id} (${DEVICE_A}#3): isPinned: 7 is not a value the field stores`,
     ],
-    [
-      { ...good, seq: 4, data: { name: 'only a name' } },
-      `invalid remote change: Tag ${tag.id} (${DEVICE_A}#4): insert lacks createdAt`,
-    ],
+    [{ ...good, seq: 4, data: { name: 'only a name' } }, `invalid remote change: Tag ${tag.id} (${DEVICE_A}#4): insert lacks createdAt`],
     [{ ...good, seq: 5, origin: DEVICE_C }, `invalid remote change: the clock was issued by another device than the origin ${DEVICE_C}`],
   ];
   const outcome = b.applyChanges([...bad.map(([entry]) => entry), good]);

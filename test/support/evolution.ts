@@ -15,8 +15,10 @@ export type V1Library = Library<typeof v1>;
 export type V2Library = Library<typeof v2>;
 export type AnyLibrary = V1Library | V2Library;
 
-export const openV1 = (id: string, options: Omit<DeviceOptions, 'registry'> = {}) => openDevice(id, { ...options, registry: v1 }) as unknown as Promise<V1Library>;
-export const openV2 = (id: string, options: Omit<DeviceOptions, 'registry'> = {}) => openDevice(id, { ...options, registry: v2 }) as unknown as Promise<V2Library>;
+export const openV1 = (id: string, options: Omit<DeviceOptions, 'registry'> = {}) =>
+  openDevice(id, { ...options, registry: v1 }) as unknown as Promise<V1Library>;
+export const openV2 = (id: string, options: Omit<DeviceOptions, 'registry'> = {}) =>
+  openDevice(id, { ...options, registry: v2 }) as unknown as Promise<V2Library>;
 
 /** The example-typed view the shared helpers take. */
 export const loose = (library: AnyLibrary) => library as unknown as ExampleLibrary;
@@ -33,16 +35,20 @@ export function pass(from: AnyLibrary, to: AnyLibrary) {
 
 /** The held entries of unknown models, as `origin#seq model`. */
 export function quarantinedEntries(library: AnyLibrary): string[] {
-  return (readRows(loose(library), 'SELECT origin, seq, model FROM _sync_quarantine ORDER BY origin, seq') as { origin: string; seq: number; model: number }[]).map(
-    (row) => `${row.origin}#${row.seq} model ${row.model}`,
-  );
+  return (
+    readRows(loose(library), 'SELECT origin, seq, model FROM _sync_quarantine ORDER BY origin, seq') as { origin: string; seq: number; model: number }[]
+  ).map((row) => `${row.origin}#${row.seq} model ${row.model}`);
 }
 
 /** The records holding unknown fields (or whole), as `model record whole`. */
 export function quarantinedRecords(library: AnyLibrary): string[] {
-  return (readRows(loose(library), 'SELECT model, record, whole FROM _sync_quarantine_record ORDER BY model, record') as { model: number; record: string; whole: number }[]).map(
-    (row) => `${row.model} ${row.record}${row.whole ? ' whole' : ''}`,
-  );
+  return (
+    readRows(loose(library), 'SELECT model, record, whole FROM _sync_quarantine_record ORDER BY model, record') as {
+      model: number;
+      record: string;
+      whole: number;
+    }[]
+  ).map((row) => `${row.model} ${row.record}${row.whole ? ' whole' : ''}`);
 }
 
 /** One row of a table, every column (clocks as hex). */

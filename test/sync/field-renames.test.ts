@@ -28,7 +28,7 @@ const asV2 = (device: Device) => device.library as unknown as V2;
 const asV3 = (device: Device) => device.library as unknown as V3;
 
 /** One column of a record, read from the device's file (undefined when the record is not there). */
-function valueOf(device: Device, table: string, column: string, id: string): unknown {
+function columnOf(device: Device, table: string, column: string, id: string): unknown {
   const [row] = readRows(device.library, `SELECT "${column}" AS value FROM "${table}" WHERE id = ?`, id) as { value: unknown }[];
   return row?.value;
 }
@@ -93,9 +93,9 @@ test('a v2 and a v3 device sync the renamed fields both ways, values and clocks 
   editAcross(a, b, written);
   assert.ok(await fleet.settle());
 
-  assert.equal([valueOf(a, 'tag', 'color', written.tagOld.id), valueOf(a, 'tag', 'color', written.tagNew.id)], ['#ffff00', '#0000ff']);
-  assert.equal([valueOf(b, 'tag', 'hue', written.tagOld.id), valueOf(b, 'tag', 'hue', written.tagNew.id)], ['#ffff00', '#0000ff']);
-  assert.is(valueOf(b, 'collection', 'name', written.folder.id), 'folder of v2');
+  assert.equal([columnOf(a, 'tag', 'color', written.tagOld.id), columnOf(a, 'tag', 'color', written.tagNew.id)], ['#ffff00', '#0000ff']);
+  assert.equal([columnOf(b, 'tag', 'hue', written.tagOld.id), columnOf(b, 'tag', 'hue', written.tagNew.id)], ['#ffff00', '#0000ff']);
+  assert.is(columnOf(b, 'collection', 'name', written.folder.id), 'folder of v2');
   assertSameData(fleet);
   // Each holds the entries in its own names.
   assert.ok(heldEntries(a.library).every((entry) => entry.data === null || !('hue' in entry.data || 'lastOpenedAt' in entry.data)));
@@ -118,8 +118,8 @@ for (const [version, relay] of [
     assert.ok(await fleet.settle());
     editAcross(a, c, written);
     assert.ok(await fleet.settle());
-    assert.is(valueOf(a, 'tag', 'color', written.tagOld.id), '#ffff00');
-    assert.is(valueOf(c, 'tag', 'hue', written.tagNew.id), '#0000ff');
+    assert.is(columnOf(a, 'tag', 'color', written.tagOld.id), '#ffff00');
+    assert.is(columnOf(c, 'tag', 'hue', written.tagNew.id), '#0000ff');
     assertSameData(fleet);
     await fleet.close();
   });
@@ -134,7 +134,10 @@ test('a v2 device upgraded to v3 keeps its values under the new names with their
   editAcross(b, c, written);
   assert.ok(await fleet.settle());
   const before = syncedState(b.library);
-  assert.ok(before.tag!.some((row) => row._hlc_color !== null), 'an updated color has its own clock');
+  assert.ok(
+    before.tag!.some((row) => row._hlc_color !== null),
+    'an updated color has its own clock',
+  );
 
   await fleet.crash(DEVICE_B);
   // Frames in flight to the crashed app are lost with its connections (the simulated network would
@@ -144,14 +147,17 @@ test('a v2 device upgraded to v3 keeps its values under the new names with their
   assert.equal(inV2Names(syncedState(upgraded.library)), before);
   const logged = heldEntries(upgraded.library).filter((entry) => entry.data !== null && (entry.model === TAG || entry.model === NOTE));
   assert.ok(logged.some((entry) => 'hue' in entry.data! || 'lastOpenedAt' in entry.data!));
-  assert.ok(logged.every((entry) => !('color' in entry.data!) && !('lastReadAt' in entry.data!)), 'the log is in the new names');
+  assert.ok(
+    logged.every((entry) => !('color' in entry.data!) && !('lastReadAt' in entry.data!)),
+    'the log is in the new names',
+  );
 
   asV2(a).transact((tx) => tx.tag.update(written.tagNew.id, { color: '#abcdef' }));
   asV3(upgraded).transact((tx) => tx.tag.update(written.tagOld.id, { hue: '#fedcba', name: 'after the upgrade' }));
   asV3(c).transact((tx) => tx.note.update(written.note.id, { lastOpenedAt: NOW }));
   assert.ok(await fleet.settle());
-  assert.is(valueOf(a, 'tag', 'color', written.tagOld.id), '#fedcba');
-  assert.is(valueOf(upgraded, 'tag', 'hue', written.tagNew.id), '#abcdef');
+  assert.is(columnOf(a, 'tag', 'color', written.tagOld.id), '#fedcba');
+  assert.is(columnOf(upgraded, 'tag', 'hue', written.tagNew.id), '#abcdef');
   assertSameData(fleet);
   await fleet.close();
 });
@@ -177,7 +183,10 @@ for (const [server, joiner] of [
     }
     const b = await fleet.add(DEVICE_B, undefined, { registry: registries[joiner] });
     assert.ok(await fleet.settle());
-    assert.ok(events.some((event) => event.event === 'snapshot merged'), 'a snapshot was pulled');
+    assert.ok(
+      events.some((event) => event.event === 'snapshot merged'),
+      'a snapshot was pulled',
+    );
     assert.equal(inV2Names(syncedState(b.library)), inV2Names(syncedState(a.library)));
     assert.is(b.sync.metrics().total.refused + a.sync.metrics().total.refused, 0);
     await fleet.close();
@@ -191,8 +200,8 @@ test("a v4 device and a v3 device do not sync: each refuses the other's frames (
   const tag = asV3(a).transact((tx) => tx.tag.create({ name: 'from v3', hue: '#00ff00' }));
   const other = (b.library as unknown as Library<typeof v4>).transact((tx) => tx.tag.create({ name: 'from v4', icon: 7 }));
   await fleet.network.scheduler.advance(5000);
-  assert.is(valueOf(a, 'tag', 'name', other.id), undefined);
-  assert.is(valueOf(b, 'tag', 'name', tag.id), undefined);
+  assert.is(columnOf(a, 'tag', 'name', other.id), undefined);
+  assert.is(columnOf(b, 'tag', 'name', tag.id), undefined);
   for (const id of [DEVICE_A, DEVICE_B]) {
     const refusals = logs.get(id)!.filter((event) => event.event === 'refused (schema-mismatch)');
     assert.ok(refusals.length > 0, `${id} refused the other's frames`);

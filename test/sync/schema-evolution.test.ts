@@ -14,7 +14,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { syncPortOf } from '../../runtime/library/library.js';
 import { decodeEnvelope } from '../../runtime/protocol/wire-codec.js';
-import { held, loose, quarantinedEntries, quarantinedRecords, rowOf, v1, v2, type V1Library, type V2Library } from '../support/evolution.js';
+import { held, quarantinedEntries, quarantinedRecords, rowOf, v1, v2, type V1Library, type V2Library } from '../support/evolution.js';
 import { DEVICE_A, DEVICE_B, DEVICE_C, DEVICES, NOW, syncedState } from '../support/libraries.js';
 import { assertConverged, SimulatedFleet, type Device } from '../support/sync-harness.js';
 

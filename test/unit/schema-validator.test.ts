@@ -116,7 +116,10 @@ test('unknown keyword: on a field, and with no near keyword the known ones are l
   const near = only({ 'schema/tag.json': tag((s) => (props(s).name!.formt = 'uuid')) });
   assert.equal([near.pointer, near.fix], ['/properties/name/formt', 'Did you mean "format"?']);
   const far = only({ 'schema/tag.json': tag((s) => (props(s).name!['x-sync'] = { shard: 3 })) });
-  assert.equal([far.code, far.pointer, far.fix], ['unknown-keyword', '/properties/name/x-sync/shard', 'Known ones are: "perDevice", "references", "onDelete", "renamedFrom"']);
+  assert.equal(
+    [far.code, far.pointer, far.fix],
+    ['unknown-keyword', '/properties/name/x-sync/shard', 'Known ones are: "perDevice", "references", "onDelete", "renamedFrom"'],
+  );
 });
 
 test('missing primary key', () => {

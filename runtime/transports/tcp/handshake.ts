@@ -22,7 +22,7 @@ import { Packr, Unpackr } from 'msgpackr';
 import type { SyncErrorCode } from '../../core/errors.js';
 import { isUuid } from '../../core/uuid.js';
 import { PROTOCOL_VERSION } from '../../protocol/messages.js';
-import { incompatibility, type SchemaCompatibility } from '../../protocol/compatibility.js';
+import { incompatibility, isSchemaCompatibility, type SchemaCompatibility } from '../../protocol/compatibility.js';
 import { describeUntrusted, untrustedText } from '../../protocol/untrusted.js';
 
 export interface HandshakeIdentity {
@@ -106,21 +106,23 @@ export function checkHello(identity: HandshakeIdentity, peer: string, message: u
 }
 
 function helloRefusal(identity: HandshakeIdentity, peer: string, message: unknown): Refusal | null {
-  if (!Array.isArray(message) || message.length !== 6 || message[0] !== 'syncgen-hello') return NOT_A_HELLO;
+  if (!Array.isArray(message) || message[0] !== 'syncgen-hello') return NOT_A_HELLO;
   const [, version, libraryId, deviceId, schemaVersion, compatibleFrom] = message as unknown[];
+  // The version first: another version's hello may have other fields, and its device must hear "upgrade".
   if (version !== PROTOCOL_VERSION) {
     return {
       code: 'unsupported-version',
       reason: `protocol version ${describeUntrusted(version)} is not supported (this device speaks ${PROTOCOL_VERSION}); upgrade the older device`,
     };
   }
+  if (message.length !== 6) return NOT_A_HELLO;
   if (libraryId !== identity.libraryId) {
     return { code: 'wrong-library', reason: `wrong library: ${isUuid(libraryId) ? libraryId : describeUntrusted(libraryId)} is not ${identity.libraryId}` };
   }
-  if (!isVersion(schemaVersion) || !isVersion(compatibleFrom) || compatibleFrom > schemaVersion) {
+  if (!isSchemaCompatibility(schemaVersion, compatibleFrom)) {
     return { code: 'not-a-peer', reason: `invalid schema versions ${describeUntrusted(schemaVersion)} and ${describeUntrusted(compatibleFrom)}` };
   }
-  const incompatible = incompatibility(identity.schema, { schemaVersion, compatibleFrom }, peer);
+  const incompatible = incompatibility(identity.schema, { schemaVersion: schemaVersion as number, compatibleFrom: compatibleFrom as number }, peer);
   if (incompatible !== null) return { code: 'schema-mismatch', reason: incompatible };
   if (deviceId !== peer) {
     return {
@@ -129,10 +131,6 @@ function helloRefusal(identity: HandshakeIdentity, peer: string, message: unknow
     };
   }
   return null;
-}
-
-function isVersion(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1;
 }
 
 export function isReady(message: unknown): boolean {
