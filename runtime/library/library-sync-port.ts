@@ -157,8 +157,9 @@ export class LibrarySyncPort implements SyncPort {
    * A page of snapshot records of one model, for a peer's `StateRequest`, and the vector it
    * reflects: per origin, every entry up to there has its effect in the rows read. That is the
    * cursor, lowered below the first parked entry and the first entry of a model this schema does
-   * not know (held, but not applied: a peer that claimed it from this snapshot would never get its
-   * effect; the log keeps them, and what follows them, for it to replay: `store/quarantine.ts`).
+   * not know above the prune floor (held, but not applied: a peer that claimed it from this
+   * snapshot would never get its effect; the log keeps them, and what follows them, for it to
+   * replay: `store/quarantine.ts`).
    */
   snapshotPage(model: number, after: string | null, limit: number): SnapshotPage {
     this.#open();
@@ -166,9 +167,11 @@ export class LibrarySyncPort implements SyncPort {
     const page = readSnapshotPage(store, model, after ?? '', limit);
     const reflects = store.log.cursors();
     const quarantine = quarantineOf(store);
+    const floor = store.log.floor();
     for (const [origin, seq] of reflects) {
       const parked = store.parked.firstParked(origin);
-      const held = quarantine.firstEntry(origin);
+      // Held entries at or below the floor were claimed past by a snapshot: that effect is in the pages already, or in no log.
+      const held = quarantine.firstEntry(origin, floor.get(origin) ?? 0);
       if (parked !== undefined || held !== undefined) reflects.set(origin, Math.min(seq, (parked ?? seq + 1) - 1, (held ?? seq + 1) - 1));
     }
     return { ...page, reflects };

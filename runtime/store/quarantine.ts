@@ -51,7 +51,7 @@ export class Quarantine {
 
   constructor(db: Database.Database) {
     this.#hold = db.prepare('INSERT OR IGNORE INTO _sync_quarantine (origin, seq, model) VALUES (?, ?, ?)');
-    this.#first = db.prepare('SELECT min(seq) FROM _sync_quarantine WHERE origin = ?').pluck();
+    this.#first = db.prepare('SELECT min(seq) FROM _sync_quarantine WHERE origin = ? AND seq > ?').pluck();
     this.#release = db.prepare('DELETE FROM _sync_quarantine WHERE origin = ? AND seq = ?');
     this.#entries = db.prepare('SELECT origin, seq, model FROM _sync_quarantine ORDER BY origin, seq');
     this.#entryOfModel = db.prepare('SELECT 1 FROM _sync_quarantine WHERE model = ? LIMIT 1').pluck();
@@ -70,9 +70,12 @@ export class Quarantine {
     this.#hold.run(origin, seq, model);
   }
 
-  /** The lowest held seq of an origin, or undefined: entries from there on stay in the log. */
-  firstEntry(origin: string): number | undefined {
-    return (this.#first.get(origin) as number | null) ?? undefined;
+  /**
+   * The lowest held seq of an origin above `after` (its prune floor: a snapshot this device pulled
+   * may have claimed past held entries), or undefined. Entries from there on stay in the log.
+   */
+  firstEntry(origin: string, after: number): number | undefined {
+    return (this.#first.get(origin, after) as number | null) ?? undefined;
   }
 
   releaseEntry(origin: string, seq: number): void {

@@ -50,6 +50,7 @@ export class SyncLog {
   readonly #pastCursor: Database.Statement;
   readonly #maxSeq: Database.Statement;
   readonly #firstHeld: Database.Statement;
+  readonly #floorOf: Database.Statement;
   readonly #own: string;
   /** The own cursor; undefined until read (again) from the file. */
   #ownCursor: number | undefined;
@@ -66,13 +67,15 @@ export class SyncLog {
     this.#cursor = db.prepare('SELECT seq FROM _sync_cursor WHERE origin = ?').pluck();
     this.#setCursor = db.prepare('INSERT INTO _sync_cursor (origin, seq) VALUES (?, ?) ON CONFLICT (origin) DO UPDATE SET seq = excluded.seq');
     this.#cursors = db.prepare('SELECT origin, seq FROM _sync_cursor ORDER BY origin');
-    // Parked entries stay: they still have to be applied.
+    // Parked and quarantined entries stay: they still have to be applied.
     this.#prune = db.prepare(
-      'DELETE FROM _sync_log WHERE origin = ? AND seq <= ? AND NOT EXISTS (SELECT 1 FROM _sync_parked p WHERE p.origin = _sync_log.origin AND p.seq = _sync_log.seq)',
+      'DELETE FROM _sync_log WHERE origin = ? AND seq <= ? AND NOT EXISTS (SELECT 1 FROM _sync_parked p WHERE p.origin = _sync_log.origin AND p.seq = _sync_log.seq) ' +
+        'AND NOT EXISTS (SELECT 1 FROM _sync_quarantine q WHERE q.origin = _sync_log.origin AND q.seq = _sync_log.seq)',
     );
     this.#setFloor = db.prepare('INSERT INTO _sync_pruned (origin, seq) VALUES (?, ?) ON CONFLICT (origin) DO UPDATE SET seq = max(seq, excluded.seq)');
     this.#floor = db.prepare('SELECT origin, seq FROM _sync_pruned ORDER BY origin');
-    this.#firstHeld = db.prepare('SELECT min(seq) FROM _sync_quarantine WHERE origin = ?').pluck();
+    this.#firstHeld = db.prepare('SELECT min(seq) FROM _sync_quarantine WHERE origin = ? AND seq > ?').pluck();
+    this.#floorOf = db.prepare('SELECT seq FROM _sync_pruned WHERE origin = ?').pluck();
   }
 
   /** Whether the entry is in the log. */
@@ -200,11 +203,12 @@ export class SyncLog {
 
   /**
    * Removes the entries of `origin` up to `seq` (never past its cursor, nor past its first
-   * quarantined entry: `quarantine.ts`); returns how many.
+   * quarantined entry above the floor: `quarantine.ts`), but the parked and quarantined ones;
+   * returns how many.
    */
   prune(origin: string, seq: number): number {
-    // A snapshot this device serves reflects only what is before a quarantined entry; the rest of the origin's log must stay for the puller to replay.
-    const held = this.#firstHeld.get(origin) as number | null;
+    // A snapshot this device serves reflects only what is before that entry: the puller replays the rest of the origin's log from here.
+    const held = this.#firstHeld.get(origin, (this.#floorOf.get(origin) as number | undefined) ?? 0) as number | null;
     const upTo = Math.min(seq, this.cursor(origin), held === null ? Number.MAX_SAFE_INTEGER : held - 1);
     if (upTo <= 0) return 0;
     // Once its entries are gone, only the row can tell the own cursor.

@@ -129,9 +129,12 @@ export class SimulatedNetwork {
       const { minDelayMs, maxDelayMs } = this.#faults;
       const delay = minDelayMs + Math.floor(this.#random() * (maxDelayMs - minDelayMs + 1));
       const bytes = Uint8Array.from(frame);
+      // The two ends as they are now: a device that crashes and comes back is a new transport.
+      const sender = this.#nodes.get(from);
+      const receiver = this.#nodes.get(to);
       this.scheduler.setTimer(() => {
-        // A frame in flight when the link went down is lost with the connection.
-        if (!this.linked(from, to)) {
+        // A frame in flight when the link went down, or when either end crashed (even if it is back), is lost with the connection.
+        if (!this.linked(from, to) || this.#nodes.get(from) !== sender || this.#nodes.get(to) !== receiver) {
           this.stats.dropped += 1;
           return;
         }
