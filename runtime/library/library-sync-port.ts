@@ -170,7 +170,8 @@ export class LibrarySyncPort implements SyncPort {
     const floor = store.log.floor();
     for (const [origin, seq] of reflects) {
       const parked = store.parked.firstParked(origin);
-      // Held entries at or below the floor were claimed past by a snapshot: that effect is in the pages already, or in no log.
+      // Held entries at or below the floor were claimed past by a snapshot this device pulled: the log lacks what lies
+      // between them, so a claim lowered to them would leave the puller behind the floor for good.
       const held = quarantine.firstEntry(origin, floor.get(origin) ?? 0);
       if (parked !== undefined || held !== undefined) reflects.set(origin, Math.min(seq, (parked ?? seq + 1) - 1, (held ?? seq + 1) - 1));
     }

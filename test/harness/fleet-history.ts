@@ -35,6 +35,8 @@ export type Command =
   | { readonly kind: 'restart'; readonly device: number }
   | { readonly kind: 'clock'; readonly device: number; readonly offsetMs: number }
   | { readonly kind: 'join' }
+  /** A device's app upgraded by `steps` schema versions (see `version-history.ts`); fleets of one schema ignore it. */
+  | { readonly kind: 'upgrade'; readonly device: number; readonly steps: number }
   /** A hostile device's act (see `hostile-history.ts`); fleets without one ignore it. */
   | { readonly kind: 'hostile'; readonly action: HostileAction; readonly target: number; readonly pick: number };
 
@@ -123,6 +125,10 @@ export interface FleetDriver {
   close(): Promise<void>;
   /** A hostile device acts (only fleets that have one). */
   hostile?(command: Extract<Command, { kind: 'hostile' }>): Promise<void>;
+  /** Makes a device's random writes (default: `applyRandomWrite`, the example schema's generator). */
+  write?(device: Device, writes: readonly RandomWrite[]): void;
+  /** Upgrades a device's app by `steps` versions (only fleets of several versions); the device reopened, or undefined when it stays. */
+  upgrade?(id: string, steps: number): Promise<Device | undefined>;
 }
 
 /**
@@ -140,7 +146,9 @@ export async function executeHistory(driver: FleetDriver, commands: readonly Com
     switch (item.kind) {
       case 'write': {
         const device = pick(item.device);
-        if (!device.library.closed) for (const write of item.writes) applyRandomWrite(device.library, write);
+        if (device.library.closed) break;
+        if (driver.write) driver.write(device, item.writes);
+        else for (const write of item.writes) applyRandomWrite(device.library, write);
         break;
       }
       case 'advance':
@@ -179,6 +187,11 @@ export async function executeHistory(driver: FleetDriver, commands: readonly Com
       case 'hostile':
         await driver.hostile?.(item);
         break;
+      case 'upgrade': {
+        const upgraded = await driver.upgrade?.(pick(item.device).id, item.steps);
+        if (upgraded) watch(upgraded);
+        break;
+      }
     }
   }
 

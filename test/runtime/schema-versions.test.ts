@@ -141,6 +141,35 @@ test('an older device holds what it does not know, relays it byte for byte, and 
   close(fresh, old, other);
 });
 
+test('held entries that a snapshot claimed past stay held for the upgrade, and do not hold back what the device serves', async () => {
+  const fresh = await openV2(DEVICE_A);
+  const dir = temporaryDirectory('claimed');
+  const old = await openV1(DEVICE_B, { dir });
+  const { trips } = writeV2(fresh);
+  pass(fresh, old);
+  fresh.transact((tx) => tx.folder.update(trips.id, { name: 'Journeys' }));
+  fresh.transact((tx) => tx.tag.create({ name: 'later' }));
+  // Back after a long absence, the older device catches up by a snapshot of the models it knows, claiming A's vector.
+  const port = syncPortOf(loose(old));
+  assert.equal(port.mergeSnapshot(snapshotOf(fresh, port.modelIds), fresh.outbox.cursors()).refused, []);
+  assert.equal(port.pruneFloor().get(DEVICE_A), 6);
+  assert.equal(port.snapshotPage(tag.id, null, 10).reflects.get(DEVICE_A), 6, 'not lowered below the held entry the claim passed');
+  port.recordPeerAck(DEVICE_C, old.outbox.cursors());
+  port.prune(60_000);
+  assert.equal(quarantinedEntries(old), [`${DEVICE_A}#1 model ${folder.id}`]);
+  assert.equal(
+    held(old).map((entry) => `${entry.origin}#${entry.seq}`),
+    [`${DEVICE_A}#1`],
+    'pruned around it',
+  );
+  // With the Folder's records (what a pull that also asks for the models it does not know brings), the upgrade gets everything.
+  assert.equal(port.mergeSnapshot(snapshotOf(fresh, [folder.id])).refused, []);
+  close(old);
+  const upgraded = await openV2(DEVICE_B, { dir });
+  assert.equal(syncedState(loose(upgraded)), syncedState(loose(fresh)));
+  close(fresh, upgraded);
+});
+
 test('fields and models it does not know are kept only as plain data under field names', async () => {
   const fresh = await openV2(DEVICE_A);
   const old = await openV1(DEVICE_B);
