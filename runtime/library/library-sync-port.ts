@@ -70,6 +70,14 @@ export class LibrarySyncPort implements SyncPort {
     return this.#store.registry.byId(model) !== undefined || quarantineOf(this.#store).holdsModel(model);
   }
 
+  /** Models of newer schemas this device holds records of (whole, from a snapshot it pulled): it serves their pages. */
+  heldModelIds(): number[] {
+    this.#open();
+    return quarantineOf(this.#store)
+      .recordModels()
+      .filter((model) => this.#store.registry.byId(model) === undefined);
+  }
+
   isOwnedModel(model: number): boolean {
     return this.#store.registry.byId(model)?.strategy === 'stateBased';
   }

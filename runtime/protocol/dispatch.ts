@@ -5,8 +5,10 @@
  * is routed in this device's field names (`field-names.ts`).
  *
  * Invalid or unexpected input (garbage, another protocol version, another library or schema, a
- * request for an unknown model) goes to `invalid`, which answers with an `Error` reply and counts
- * it. An honest peer sends none (the handshake agreed on version, library and schema), so a peer's
+ * request for an unknown model from a peer whose schema is not newer) goes to `invalid`, which
+ * answers with an `Error` reply and counts it. A newer peer's request for a model this schema
+ * lacks is not invalid: its snapshot pull asks for every model of its own, and this device answers
+ * with what it holds of that model for newer schemas, or an empty last page. An honest peer sends none (the handshake agreed on version, library and schema), so a peer's
  * invalid frames are counted without a valid frame ever wiping the count: at the
  * `MAX_INVALID_FRAMES`th it is disconnected, whatever it sent in between, and its count starts
  * over. Dispatch never throws into the transport.
@@ -48,6 +50,8 @@ export interface ProtocolHandlers {
   recordResponse(peer: string, records: readonly SnapshotRecord[]): void;
   /** The peer's whole membership (Members). */
   members(peer: string, members: readonly MemberRecord[]): void;
+  /** The peer's models (Models): its schema's, parents first, and those of newer schemas it holds records of; `request`: it wants this device's. */
+  models(peer: string, known: readonly number[], held: readonly number[], request: boolean): void;
   /** The peer reported an error of ours. */
   error(peer: string, code: string, message: string): void;
   /** A frame or message refused: count it and tell the peer why. */
@@ -63,7 +67,7 @@ export interface DispatchIdentity {
   readonly libraryId: string;
   /** This device's schema version and the oldest it syncs with. */
   readonly schema: SchemaCompatibility;
-  /** Whether a model id is one of this device's models. */
+  /** Whether a model id is one of this device's models, or one of a newer schema it holds something of. */
   knowsModel(model: number): boolean;
   /** The fields renamed by this device's schema history, by model id (none when absent). */
   readonly renames?: readonly WireRename[];
@@ -126,7 +130,9 @@ export class ProtocolDispatcher {
         handlers.changeRequest(peer, message.after, message.limit);
         break;
       case 'StateRequest':
-        if (identity.knowsModel(message.model)) handlers.stateRequest(peer, message.model, message.after, message.limit);
+        // A model of a newer schema is answered with what is held of it, maybe nothing: the newer peer's pull must go on.
+        if (identity.knowsModel(message.model) || envelope.schema.schemaVersion > identity.schema.schemaVersion)
+          handlers.stateRequest(peer, message.model, message.after, message.limit);
         else this.#invalidFrame(peer, 'unknown-model', `StateRequest for unknown model ${message.model}`);
         break;
       case 'StateResponse':
@@ -143,6 +149,9 @@ export class ProtocolDispatcher {
         break;
       case 'Members':
         handlers.members(peer, message.members);
+        break;
+      case 'Models':
+        handlers.models(peer, message.known, message.held, message.request);
         break;
       default:
         assertNever(message, 'message type');

@@ -27,6 +27,7 @@
  * | RecordResponse | 12 | [record...] | those records, as snapshot records |
  * | Error | 13 | [code, message] | a refusal or failure, for the peer's logs and metrics |
  * | Members | 14 | [[device bin16, fingerprint bin32, addedBy bin16, addedAt uint, removedBy bin16 or nil, removedAt uint or nil, removedAfterSeq uint or nil, conflict bool]...] | the sender's whole membership (`core/member-record.ts`), on connect and after each change; at most `MAX_MEMBER_RECORDS` |
+ * | Models | 15 | [known: [model...], held: [model...], request: bool] | the models the sender serves snapshot pages of: `known`, its schema's, parents first (the order it pulls in); `held`, those of newer schemas it holds records of. With `request`, a snapshot puller asks for the receiver's list, after its own models' pages; the answer has `request` false. Ids from 1 to `MAX_MODEL_ID`, none twice |
  *
  * - entry: `[origin bin16, seq, hlc bin24, model, record bin16, kind (1 insert, 2 update, 3 delete), data map or nil]`
  * - vector: `[[origin bin16, seq]...]`
@@ -44,7 +45,8 @@ import type { VersionVector } from '../core/version-vector.js';
 // 3: the TCP transport runs in TLS 1.3 with device keys; its handshake proof is bound to the TLS session, and a ready frame ends it.
 // 4: membership replaces the shared secret: only members' keys may connect, a new device redeems an invite; the Members message.
 // 5: schema compatibility by version ([schemaVersion, compatibleFrom] in the envelope and the hello), not a hash of everything.
-export const PROTOCOL_VERSION = 5;
+// 6: the Models message (a snapshot puller also pulls the models only its peer knows); a device of 5 would refuse it as an unknown type.
+export const PROTOCOL_VERSION = 6;
 
 export const MESSAGE_TYPES = {
   StateChange: 1,
@@ -61,6 +63,7 @@ export const MESSAGE_TYPES = {
   RecordResponse: 12,
   Error: 13,
   Members: 14,
+  Models: 15,
 } as const;
 
 /**
@@ -68,6 +71,13 @@ export const MESSAGE_TYPES = {
  * any library holds, and a bound on what one message can make a device decode and merge.
  */
 export const MAX_MEMBER_RECORDS = 10_000;
+
+/**
+ * The greatest model id (the generator's range: `generator/validate/model-rules.ts`). A Models
+ * message lists each id at most once, so it holds at most this many: no honest list is refused,
+ * and the length is checked before any id is.
+ */
+export const MAX_MODEL_ID = 65_535;
 
 export type MessageType = keyof typeof MESSAGE_TYPES;
 
@@ -95,7 +105,16 @@ export type SyncMessage =
   | { readonly type: 'RecordRequest'; readonly records: readonly { readonly model: number; readonly record: string }[] }
   | { readonly type: 'RecordResponse'; readonly records: readonly SnapshotRecord[] }
   | { readonly type: 'Error'; readonly code: string; readonly message: string }
-  | { readonly type: 'Members'; readonly members: readonly MemberRecord[] };
+  | { readonly type: 'Members'; readonly members: readonly MemberRecord[] }
+  | {
+      readonly type: 'Models';
+      /** The sender's schema's model ids, parents first. */
+      readonly known: readonly number[];
+      /** Models of newer schemas it holds records of, not in `known`. */
+      readonly held: readonly number[];
+      /** The sender asks for the receiver's list. */
+      readonly request: boolean;
+    };
 
 /** A message with the envelope's fields. */
 export interface Envelope {

@@ -37,6 +37,22 @@ export function uint(value: unknown, at: string): number {
   return value;
 }
 
+/**
+ * A list of model ids: at most `max` (counted before any id is read), each from 1 to `max`, none
+ * in `seen` (the ids of the message's lists so far, which it grows): no id twice in one message.
+ */
+export function modelIds(value: unknown, at: string, max: number, seen: Set<number>): number[] {
+  const items = array(value, at);
+  if (items.length > max) throw malformed(at, `at most ${max} model ids`);
+  return items.map((item, index) => {
+    const id = uint(item, `${at}[${index}]`);
+    if (id < 1 || id > max) throw malformed(`${at}[${index}]`, `a model id from 1 to ${max}`);
+    if (seen.has(id)) throw malformed(`${at}[${index}]`, 'a model id not listed before');
+    seen.add(id);
+    return id;
+  });
+}
+
 export function fixedBytes(value: unknown, at: string, length: number): Uint8Array {
   if (!(value instanceof Uint8Array) || value.length !== length) throw malformed(at, `${length} bytes`);
   return Buffer.from(value);

@@ -17,9 +17,9 @@ import type { MemberRecord } from '../core/member-record.js';
 import type { SnapshotRecord } from '../core/snapshot-record.js';
 import { uuidToBytes } from '../core/uuid.js';
 import type { VersionVector } from '../core/version-vector.js';
-import { MAX_MEMBER_RECORDS, MESSAGE_TYPES, PROTOCOL_VERSION, type Envelope, type MessageType, type SyncMessage } from './messages.js';
+import { MAX_MEMBER_RECORDS, MAX_MODEL_ID, MESSAGE_TYPES, PROTOCOL_VERSION, type Envelope, type MessageType, type SyncMessage } from './messages.js';
 import { describeError } from './untrusted.js';
-import { array, clockMap, fixedBytes, hexBytes, malformed, uint, uuid, values, WireError } from './wire-checks.js';
+import { array, clockMap, fixedBytes, hexBytes, malformed, modelIds, uint, uuid, values, WireError } from './wire-checks.js';
 
 export { WireError, type WireErrorCode } from './wire-checks.js';
 
@@ -109,6 +109,8 @@ function encodeBody(message: SyncMessage): unknown {
       return [message.code, message.message];
     case 'Members':
       return message.members.map(encodeMember);
+    case 'Models':
+      return [message.known, message.held, message.request];
     default:
       return assertNever(message, 'message type');
   }
@@ -171,6 +173,12 @@ function decodeBody(type: MessageType, body: unknown): SyncMessage {
       // Checked before any record is: a huge array costs its decode, never a merge.
       if (members.length > MAX_MEMBER_RECORDS) throw malformed('members', `at most ${MAX_MEMBER_RECORDS} records`);
       return { type, members: members.map((item, index) => decodeMember(item, `members[${index}]`)) };
+    }
+    case 'Models': {
+      const [known, held, request] = array(body, type, 3);
+      if (typeof request !== 'boolean') throw malformed('request', 'a boolean');
+      const seen = new Set<number>();
+      return { type, known: modelIds(known, 'known', MAX_MODEL_ID, seen), held: modelIds(held, 'held', MAX_MODEL_ID, seen), request };
     }
     default:
       return assertNever(type, 'message type');

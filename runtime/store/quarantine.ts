@@ -44,6 +44,7 @@ export class Quarantine {
   readonly #put: Database.Statement;
   readonly #drop: Database.Statement;
   readonly #recordOfModel: Database.Statement;
+  readonly #nextRecordModel: Database.Statement;
   readonly #recordsAfter: Database.Statement;
   readonly #records: Database.Statement;
   readonly #version: Database.Statement;
@@ -59,6 +60,7 @@ export class Quarantine {
     this.#put = db.prepare('INSERT OR REPLACE INTO _sync_quarantine_record (model, record, whole, data) VALUES (?, ?, ?, ?)');
     this.#drop = db.prepare('DELETE FROM _sync_quarantine_record WHERE model = ? AND record = ?');
     this.#recordOfModel = db.prepare('SELECT 1 FROM _sync_quarantine_record WHERE model = ? LIMIT 1').pluck();
+    this.#nextRecordModel = db.prepare('SELECT min(model) FROM _sync_quarantine_record WHERE model > ?').pluck();
     this.#recordsAfter = db.prepare('SELECT whole, data FROM _sync_quarantine_record WHERE model = ? AND record > ? ORDER BY record LIMIT ?');
     this.#records = db.prepare('SELECT model, record, whole, data FROM _sync_quarantine_record ORDER BY model, record');
     this.#version = db.prepare('SELECT value FROM _sync_state WHERE key = ?').pluck();
@@ -95,6 +97,15 @@ export class Quarantine {
   /** Whether any record of a model holds unknown fields (one lookup before a page is read). */
   holdsRecordsOf(model: number): boolean {
     return this.#recordOfModel.get(model) !== undefined;
+  }
+
+  /** The models any record is held of, ascending: one index lookup per model, however many records. */
+  recordModels(): number[] {
+    const models: number[] = [];
+    for (let model = this.#nextRecordModel.get(0) as number | null; model !== null; model = this.#nextRecordModel.get(model) as number | null) {
+      models.push(model);
+    }
+    return models;
   }
 
   record(model: number, record: string): HeldRecord | undefined {

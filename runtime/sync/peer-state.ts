@@ -17,6 +17,8 @@ export interface PeerState {
   sent: Map<string, number>;
   /** The peer's prune floor, from its heartbeats. */
   floor: Map<string, number>;
+  /** The peer's models, from its last Models on this connection (null before it): what a snapshot pull from it asks for beyond this device's own. */
+  models: PeerModelList | null;
   retryTimer: TimerHandle | null;
   backoffMs: number;
   /** A snapshot being pulled from this peer. */
@@ -48,9 +50,18 @@ export interface PageRequest {
   readonly limit: number;
 }
 
+/** A peer's models (`peer-models.ts`): its schema's, parents first, and those of newer schemas it holds records of. */
+export interface PeerModelList {
+  readonly known: readonly number[];
+  readonly held: readonly number[];
+}
+
 /** A snapshot pull: which model, from which record (re-asked when a page is lost), and what it can claim. */
 export interface SnapshotPull {
-  readonly models: readonly number[];
+  /** The models to pull, in order: this device's own, then (once the peer's list came) the peer's it does not know. */
+  readonly models: number[];
+  /** Pulling this device's own models; the peer's list asked for (after them); its models added. */
+  list: 'own' | 'asked' | 'added';
   index: number;
   after: string | null;
   /** The minimum of the merged pages' `reflects` vectors: what the snapshot as a whole reflects. */
@@ -59,6 +70,7 @@ export interface SnapshotPull {
   refused: boolean;
   /** The page asked for and not answered yet. */
   awaiting: PageRequest | null;
+  /** Asks again for the page, or the list, awaited. */
   timer: TimerHandle | null;
 }
 
@@ -73,6 +85,7 @@ export function newPeerState(id: string, acked: Map<string, number>, backoffMs: 
     sent: new Map(),
     drained: null,
     floor: new Map(),
+    models: null,
     retryTimer: null,
     backoffMs,
     snapshot: null,

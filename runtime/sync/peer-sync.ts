@@ -12,6 +12,7 @@
  * | snapshot pull, and serving one | `snapshot-pull.ts`, `snapshot-serve.ts`, `snapshot-reason.ts` |
  * | records that parked entries wait for | `missing-records.ts` |
  * | membership gossip (the member set, on connect and after each change) | `membership.ts` |
+ * | model lists (which models a snapshot pull asks a peer for, beyond its own) | `peer-models.ts` |
  * | counters and latency | `metrics.ts` |
  *
  * The engine sees the library only through `SyncPort`, the network only through `Transport`, and
@@ -28,6 +29,7 @@ import { BroadcastLatency, totalOf, type PeerMetrics, type SyncMetrics } from '.
 import { MissingRecords } from './missing-records.js';
 import type { PeerSyncOptions } from './options.js';
 import { Outbound } from './outbound.js';
+import { PeerModels } from './peer-models.js';
 import { SnapshotPuller } from './snapshot-pull.js';
 import { SnapshotServer } from './snapshot-serve.js';
 import { SyncContext } from './sync-context.js';
@@ -46,6 +48,7 @@ export class PeerSync {
   readonly #puller: SnapshotPuller;
   readonly #backoff: Backoff;
   readonly #membership: Membership;
+  readonly #models: PeerModels;
   #pruneTimer: TimerHandle | null = null;
   #unsubscribe: (() => void) | null = null;
 
@@ -58,7 +61,8 @@ export class PeerSync {
     this.#acks = new Acks(ctx, this.#outbound, this.#backoff, this.#latency);
     const missing = new MissingRecords(ctx);
     const server = new SnapshotServer(ctx);
-    this.#puller = new SnapshotPuller(ctx);
+    this.#puller = new SnapshotPuller(ctx, (state) => this.#models.send(state, true));
+    this.#models = new PeerModels(ctx, (state) => this.#puller.listReceived(state));
     this.#inbound = new Inbound(ctx, this.#acks, missing);
     this.#membership = new Membership(ctx);
     this.#heartbeats = new Heartbeats(ctx, { acks: this.#acks, outbound: this.#outbound, server, puller: this.#puller, missing });
@@ -72,6 +76,7 @@ export class PeerSync {
       recordRequest: (peer, records) => missing.answer(peer, records),
       recordResponse: (peer, records) => missing.receive(peer, records),
       members: (peer, members) => this.#membership.received(peer, members),
+      models: (peer, known, held, request) => this.#models.received(peer, known, held, request),
       error: (peer, code, message) => {
         ctx.peer(peer).metrics.lastError = `${code}: ${message}`;
         ctx.warn(peer, `peer reported ${code}`, message);
@@ -151,6 +156,8 @@ export class PeerSync {
     state.sent = new Map(state.acked);
     state.drained = null;
     state.requested.clear();
+    // The peer may have been upgraded since its last connection: its model list is asked for again.
+    state.models = null;
     this.#ctx.info(peer, 'connected', 'exchanging memberships and version vectors');
     // The member set first: it decides which of the entries that follow are accepted.
     this.#membership.send(state);

@@ -1,8 +1,10 @@
 /**
  * Pulling a snapshot: a device behind a peer's prune floor, or lacking most of what the peer holds
  * (a new device; see `snapshot-reason.ts`), pulls every model's records from it, in pages, original
- * clocks kept, instead of replaying the log. Each page says which vector it reflects; once every
- * page is merged, the device claims their minimum. One pull at a time.
+ * clocks kept, instead of replaying the log: its own models, parents first, then those of the
+ * peer's list it does not know (asked for after its own: `peer-models.ts`). Each page says which
+ * vector it reflects; once every page is merged, the device claims their minimum, never before the
+ * list came. One pull at a time.
  *
  * Only the page awaited from that peer is merged, and of it only what was asked: records of the
  * model, after the cursor, in order, at most the limit. A copy of a page answered before (a
@@ -14,15 +16,19 @@ import { UnsolicitedResponseError } from '../core/errors.js';
 import type { SnapshotRecord } from '../core/snapshot-record.js';
 import { minimumVector, type VersionVector } from '../core/version-vector.js';
 import { mergeRecords } from './merge-records.js';
-import { REQUEST_MEMORY, type PageRequest, type PeerState } from './peer-state.js';
+import { pullOrder } from './peer-models.js';
+import { REQUEST_MEMORY, type PageRequest, type PeerState, type SnapshotPull } from './peer-state.js';
 import { snapshotReason } from './snapshot-reason.js';
 import type { SyncContext } from './sync-context.js';
 
 export class SnapshotPuller {
   readonly #ctx: SyncContext;
+  readonly #askList: (state: PeerState) => void;
 
-  constructor(ctx: SyncContext) {
+  /** `askList`: asks the peer for its model list (a Models request). */
+  constructor(ctx: SyncContext, askList: (state: PeerState) => void) {
     this.#ctx = ctx;
+    this.#askList = askList;
   }
 
   /** Pulls a snapshot from the peer when `snapshotReason` says so (another peer's heartbeat decides again after a pull). */
@@ -31,9 +37,9 @@ export class SnapshotPuller {
     if ([...peers.values()].some((peer) => peer.snapshot)) return;
     const reason = snapshotReason(port.cursors(), watermark, state.floor, options.snapshotLag);
     if (reason === null) return;
-    state.snapshot = { models: port.modelIds, index: 0, after: null, claim: null, refused: false, awaiting: null, timer: null };
+    state.snapshot = { models: [...port.modelIds], list: 'own', index: 0, after: null, claim: null, refused: false, awaiting: null, timer: null };
     this.#ctx.info(state.id, 'snapshot needed', reason);
-    this.#requestPage(state);
+    this.#next(state);
   }
 
   /**
@@ -68,26 +74,30 @@ export class SnapshotPuller {
       snapshot.index += 1;
       snapshot.after = null;
     }
-    const done = snapshot.index === snapshot.models.length;
-    if (!done) this.#requestPage(state);
+    if (!this.#next(state)) {
+      this.#finish(state, snapshot, asked);
+      return;
+    }
     let merged = false;
     try {
-      merged = mergeRecords(ctx, state, asked, done && !snapshot.refused ? snapshot.claim : undefined);
+      merged = mergeRecords(ctx, state, asked);
     } finally {
       // A page refused or failed: the snapshot misses its effect, and must not claim.
       if (!merged) snapshot.refused = true;
-      if (done) {
-        snapshot.timer?.cancel();
-        state.snapshot = null;
-      }
     }
-    if (!done) return;
-    if (snapshot.refused) {
-      ctx.warn(peer, 'snapshot incomplete', 'records were refused, so nothing is claimed; the next heartbeat decides again');
-      return;
-    }
-    ctx.info(peer, 'snapshot merged', `claimed ${[...snapshot.claim].map(([origin, seq]) => `${origin.slice(0, 8)}:${seq}`).join(' ')}`);
-    ctx.send(peer, { type: 'AckSharedChanges', upTo: ctx.port.cursors() });
+  }
+
+  /**
+   * Models: the peer's list came. A pull that waits for it goes on with the peer's models this
+   * device does not know, or, without any, ends and claims.
+   */
+  listReceived(state: PeerState): void {
+    const snapshot = state.snapshot;
+    if (snapshot?.list !== 'asked' || state.models === null) return;
+    snapshot.timer?.cancel();
+    snapshot.list = 'added';
+    if (!snapshot.refused) snapshot.models.push(...pullOrder(snapshot.models, state.models).slice(snapshot.models.length));
+    if (!this.#next(state)) this.#finish(state, snapshot, []);
   }
 
   /** The peer went away: its pull ends, and another peer's heartbeat decides again. */
@@ -109,11 +119,54 @@ export class SnapshotPuller {
     ctx.refuse(state.id, error.code, error.message);
   }
 
+  /**
+   * Asks for what the pull needs next: the next page, or once this device's own models are pulled,
+   * the peer's list. False when nothing is left (a pull that refused something claims nothing, and
+   * needs no list).
+   */
+  #next(state: PeerState): boolean {
+    const snapshot = state.snapshot!;
+    if (snapshot.index < snapshot.models.length) {
+      this.#requestPage(state);
+      return true;
+    }
+    if (snapshot.list !== 'own' || snapshot.refused) return false;
+    snapshot.list = 'asked';
+    this.#requestList(state);
+    return true;
+  }
+
+  /** Merges a pull's last records with its claim (unless something was refused), ends it and reports. */
+  #finish(state: PeerState, snapshot: SnapshotPull, records: readonly SnapshotRecord[]): void {
+    const ctx = this.#ctx;
+    // A pull of no page at all (a schema without models) has nothing to claim.
+    const claim = snapshot.refused ? undefined : snapshot.claim;
+    let merged = false;
+    try {
+      merged = claim === null || (claim === undefined && records.length === 0) || mergeRecords(ctx, state, records, claim);
+    } finally {
+      if (!merged) snapshot.refused = true;
+      snapshot.timer?.cancel();
+      state.snapshot = null;
+    }
+    if (!claim || snapshot.refused) {
+      ctx.warn(state.id, 'snapshot incomplete', 'records were refused, so nothing is claimed; the next heartbeat decides again');
+      return;
+    }
+    ctx.info(state.id, 'snapshot merged', `claimed ${[...claim].map(([origin, seq]) => `${origin.slice(0, 8)}:${seq}`).join(' ')}`);
+    ctx.send(state.id, { type: 'AckSharedChanges', upTo: ctx.port.cursors() });
+  }
+
+  /** Asks for the peer's model list, and again if no answer comes in time. */
+  #requestList(state: PeerState): void {
+    this.#askList(state);
+    this.#retry(state, () => this.#requestList(state));
+  }
+
   /** Asks for the current snapshot page, and again if no answer comes in time (a frame was lost). */
   #requestPage(state: PeerState): void {
     const ctx = this.#ctx;
     const snapshot = state.snapshot!;
-    snapshot.timer?.cancel();
     const model = snapshot.models[snapshot.index]!;
     const limit = ctx.options.pageSize;
     // Asked again (a lost page): the same request; its answers are told apart by their records.
@@ -123,10 +176,18 @@ export class SnapshotPuller {
       if (state.pagesAsked.length > REQUEST_MEMORY) state.pagesAsked.shift();
     }
     ctx.send(state.id, { type: 'StateRequest', model, after: snapshot.after, limit });
+    this.#retry(state, () => this.#requestPage(state));
+  }
+
+  /** Runs `again` when the pull's request is not answered in time. */
+  #retry(state: PeerState, again: () => void): void {
+    const ctx = this.#ctx;
+    const snapshot = state.snapshot!;
+    snapshot.timer?.cancel();
     snapshot.timer = ctx.scheduler.setTimer(() => {
       if (state.snapshot !== snapshot || !state.connected || ctx.stopped) return;
       state.metrics.retried += 1;
-      this.#requestPage(state);
+      again();
     }, ctx.answerTimeoutMs());
   }
 }

@@ -5,6 +5,7 @@
  * its claim or stops asking for pages.
  */
 import type { VersionVector } from '../core/version-vector.js';
+import { lastPulled } from './peer-models.js';
 import type { PeerState } from './peer-state.js';
 import { snapshotReason } from './snapshot-reason.js';
 import type { SyncContext } from './sync-context.js';
@@ -43,13 +44,18 @@ export class SnapshotServer {
     else if (!expected && state.serving) stopServing(state);
   }
 
-  /** StateRequest: one page of a model's records, with their clocks. */
+  /**
+   * StateRequest: one page of a model's records, with their clocks. Of a model this schema does not
+   * know (a newer peer's: dispatch lets only those through), the records held of it whole, or an
+   * empty last page; either way with the vector this device reflects.
+   */
   answerStateRequest(peer: string, model: number, after: string | null, limit: number): void {
     const { port, options, scheduler } = this.#ctx;
     const state = this.#ctx.peer(peer);
     const page = port.snapshotPage(model, after, Math.min(limit, options.pageSize));
     // The peer pulls a snapshot: no entries to it until it acks its claim (it would drop them).
-    state.serving = { lastRequest: scheduler.now(), finished: page.next === null && model === port.modelIds.at(-1), asked: true };
+    const finished = page.next === null && model === lastPulled(port, state);
+    state.serving = { lastRequest: scheduler.now(), finished, asked: true };
     this.#ctx.send(peer, { type: 'StateResponse', model, records: page.records, next: page.next, reflects: page.reflects });
   }
 }

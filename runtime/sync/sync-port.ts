@@ -40,7 +40,10 @@ export interface SyncPort {
   readonly closed: boolean;
   /** The model ids, parents before children: the order of a snapshot pull. */
   readonly modelIds: readonly number[];
+  /** One of `modelIds`, or a model of a newer schema this device holds something of (it answers for its pages). */
   knowsModel(model: number): boolean;
+  /** Models of newer schemas this device holds records of: it serves their pages (a peer that does not know them pulls them too). */
+  heldModelIds(): number[];
   /** Whether a model is device-owned (its changes travel in State messages, shared ones in SharedChange messages). */
   isOwnedModel(model: number): boolean;
 

@@ -290,6 +290,7 @@ test(`after authentication invalid frame number ${MAX_INVALID_FRAMES} disconnect
     recordRequest: ignore,
     recordResponse: ignore,
     members: ignore,
+    models: ignore,
     error: ignore,
     invalid: ignore,
     disconnect: (peer, code, reason) => device.transport.disconnect(peer, reason, code),

@@ -1,8 +1,9 @@
 /**
  * Protocol dispatch counts a peer's invalid frames without letting valid frames between them wipe
  * the count, disconnects at `MAX_INVALID_FRAMES` and starts over then, counts requests for unknown
- * models as invalid, refuses a frame of a schema it cannot sync with (and dispatches one of another
- * version it can), and cuts the text of a peer's `Error`.
+ * models as invalid unless the peer's schema is newer (its pull asks for its own models), refuses a
+ * frame of a schema it cannot sync with (and dispatches one of another version it can), cuts the
+ * text of a peer's `Error`, and routes Models.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -41,6 +42,7 @@ function dispatcher(schema = SCHEMA) {
     recordRequest: record('recordRequest'),
     recordResponse: record('recordResponse'),
     members: record('members'),
+    models: (_peer, known, held, request) => void calls.push(`models ${known.join(',')} / ${held.join(',')}${request ? ' request' : ''}`),
     error: (_peer, code, message) => void calls.push(`error ${code} ${message}`),
     invalid: (_peer, code, detail) => {
       calls.push(`invalid ${code}`);
@@ -124,6 +126,23 @@ test("a peer's Error text is cut and cleaned before the engine logs it", () => {
   dispatch.dispatch(PEER, frame({ type: 'Error', code: `bad\n${'c'.repeat(200)}`, message: `\u001b[2J${'m'.repeat(10_000)}` }));
   assert.is(calls.length, 1);
   assert.ok(calls[0]!.length < 600 && !calls[0]!.includes('\u001b') && !calls[0]!.includes('\n'), calls[0]);
+});
+
+test('a StateRequest for a model this device does not know: answered for a newer peer, invalid from one of the same or an older version', () => {
+  const mine: SchemaCompatibility = { schemaVersion: 2, compatibleFrom: 1 };
+  const unknown = (schemaVersion: number) => frame({ type: 'StateRequest', model: 4, after: null, limit: 10 }, { schemaVersion, compatibleFrom: 1 });
+  const { calls, details, dispatch } = dispatcher(mine);
+  for (const version of [3, 2, 1]) dispatch.dispatch(PEER, unknown(version));
+  dispatch.dispatch(PEER, frame({ type: 'StateRequest', model: 1, after: null, limit: 10 }, SCHEMA));
+  assert.equal(calls, ['stateRequest', 'invalid unknown-model', 'invalid unknown-model', 'stateRequest']);
+  assert.equal(details, ['StateRequest for unknown model 4', 'StateRequest for unknown model 4']);
+});
+
+test('a Models message goes to the models handler with its lists', () => {
+  const { calls, dispatch } = dispatcher();
+  dispatch.dispatch(PEER, frame({ type: 'Models', known: [3, 1, 2], held: [7], request: true }));
+  dispatch.dispatch(PEER, frame({ type: 'Models', known: [1], held: [], request: false }));
+  assert.equal(calls, ['models 3,1,2 / 7 request', 'models 1 / ']);
 });
 
 test('a Members message goes to the members handler', () => {

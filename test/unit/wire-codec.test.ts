@@ -1,7 +1,7 @@
 /**
  * The wire codec: every message type round-trips (fast-check), and untrusted bytes (random
  * garbage, mutated and truncated frames, wrong version, a schema field that is no pair of versions,
- * unknown type, oversized, hostile member records) only ever give a `WireError`.
+ * unknown type, oversized, hostile member records and model lists) only ever give a `WireError`.
  */
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import type { ChangeEntry } from '../../runtime/core/change-entry.js';
 import type { MemberRecord } from '../../runtime/core/member-record.js';
 import type { SnapshotRecord } from '../../runtime/core/snapshot-record.js';
-import { MAX_MEMBER_RECORDS, type MESSAGE_TYPES, PROTOCOL_VERSION, type Envelope, type SyncMessage } from '../../runtime/protocol/messages.js';
+import { MAX_MEMBER_RECORDS, MAX_MODEL_ID, type MESSAGE_TYPES, PROTOCOL_VERSION, type Envelope, type SyncMessage } from '../../runtime/protocol/messages.js';
 import { decodeEnvelope, encodeEnvelope, WireError } from '../../runtime/protocol/wire-codec.js';
 
 const SEED = Number(process.env.CODEC_SEED ?? 20261124);
@@ -82,6 +82,9 @@ const messages: Record<keyof typeof MESSAGE_TYPES, fc.Arbitrary<SyncMessage>> = 
   RecordResponse: fc.array(snapshotRecord, { maxLength: 3 }).map((records) => ({ type: 'RecordResponse', records })),
   Error: fc.record({ code: fc.string(), message: fc.string() }).map((body) => ({ type: 'Error', ...body })),
   Members: fc.array(memberRecord, { maxLength: 5 }).map((members) => ({ type: 'Members', members })),
+  Models: fc
+    .tuple(fc.uniqueArray(fc.integer({ min: 1, max: MAX_MODEL_ID }), { maxLength: 8 }), fc.nat(8), fc.boolean())
+    .map(([ids, split, request]) => ({ type: 'Models', known: ids.slice(0, split), held: ids.slice(split), request })),
 };
 
 /** Any schema versions a device announces: a version, and the oldest it syncs with (at most the version). */
@@ -120,6 +123,14 @@ function wireError(bytesIn: Uint8Array, maxBytes?: number): WireError {
     throw new Error(`not a WireError: ${String(error)}`);
   }
   throw new Error('decoded');
+}
+
+/** Each case's frame (made of its value) is refused as malformed with the case's message. */
+function assertMalformed(cases: readonly (readonly [unknown, string])[], frame: (value: unknown) => Uint8Array): void {
+  assert.equal(
+    cases.map(([value]) => wireError(frame(value))).map((error) => `${error.code} ${error.message}`),
+    cases.map(([, message]) => `malformed ${message}`),
+  );
 }
 
 const sample = (): Uint8Array =>
@@ -171,18 +182,12 @@ test('the schema field is [schemaVersion, compatibleFrom]: anything else, the ha
     [[1, null], 'compatibleFrom: expected a non-negative integer'],
     [[1, 2n ** 64n - 1n], 'compatibleFrom: expected a non-negative integer'],
   ];
-  assert.equal(
-    cases.map(([field]) => {
-      const error = wireError(packr.pack([PROTOCOL_VERSION, Buffer.alloc(16), field, 10, heartbeat]));
-      return `${error.code} ${error.message}`;
-    }),
-    cases.map(([, message]) => `malformed ${message}`),
-  );
+  assertMalformed(cases, (field) => packr.pack([PROTOCOL_VERSION, Buffer.alloc(16), field, 10, heartbeat]));
 });
 
 test('Members: hostile bodies give a typed WireError naming the field, never another error', () => {
   const packr = new Packr({ useRecords: false });
-  const members = (body: unknown) => wireError(packr.pack([PROTOCOL_VERSION, Buffer.alloc(16), [1, 1], 14, body]));
+  const members = (body: unknown) => packr.pack([PROTOCOL_VERSION, Buffer.alloc(16), [1, 1], 14, body]);
   const id = Buffer.alloc(16, 1);
   const good = [id, Buffer.alloc(32, 2), id, 1000, null, null, null, false];
   const withField = (index: number, value: unknown) => [good.map((item, at) => (at === index ? value : item))];
@@ -204,37 +209,65 @@ test('Members: hostile bodies give a typed WireError naming the field, never ano
     [[[id, Buffer.alloc(32), id, 1, Buffer.alloc(3), 2, 1, false]], 'members[0].removedBy: expected 16 bytes'],
     [withField(7, 0), 'members[0].conflict: expected a boolean'],
   ];
-  assert.equal(
-    cases.map(([body]) => {
-      const error = members(body);
-      return `${error.code} ${error.message}`;
-    }),
-    cases.map(([, message]) => `malformed ${message}`),
-  );
+  assertMalformed(cases, members);
   // At the cap exactly, the message decodes.
   const atCap = decodeEnvelope(packr.pack([PROTOCOL_VERSION, Buffer.alloc(16), [1, 1], 14, Array(MAX_MEMBER_RECORDS).fill(good)]));
   assert.is(atCap.message.type === 'Members' && atCap.message.members.length, MAX_MEMBER_RECORDS);
 });
 
-test('fuzz: mutated or truncated Members frames give a WireError or records of an honest shape', () => {
-  fc.assert(
-    fc.property(envelope(messages.Members), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean(), (original, at, byte, truncate) => {
-      const real = Buffer.from(encodeEnvelope(original));
-      const input = truncate ? real.subarray(0, at % real.length) : Buffer.from(real).fill(byte, at % real.length, (at % real.length) + 1);
-      let decoded: Envelope;
-      try {
-        decoded = decodeEnvelope(input);
-      } catch (error) {
-        return error instanceof WireError;
-      }
-      if (decoded.message.type !== 'Members') return true;
-      return decoded.message.members.every(
-        (member) => (member.removedBy === null) === (member.removedAt === null) && (member.removedBy !== null || member.removedAfterSeq === null),
-      );
-    }),
-    { seed: SEED, numRuns: 3000 },
-  );
+test('Models: hostile bodies give a typed WireError naming the field; at the cap exactly, the lists decode', () => {
+  const packr = new Packr({ useRecords: false });
+  const models = (body: unknown) => packr.pack([PROTOCOL_VERSION, Buffer.alloc(16), [1, 1], 15, body]);
+  const cases: [unknown, string][] = [
+    [{ not: 'an array' }, 'Models: expected an array of 3'],
+    [[[1], [2]], 'Models: expected an array of 3'],
+    [[[1], [2], 1], 'request: expected a boolean'],
+    [[{ 0: 1 }, [], false], 'known: expected an array'],
+    [[[], 'x', false], 'held: expected an array'],
+    [[Array(MAX_MODEL_ID + 1).fill(1), [], false], `known: expected at most ${MAX_MODEL_ID} model ids`],
+    [[[], Array(MAX_MODEL_ID + 1).fill(1), false], `held: expected at most ${MAX_MODEL_ID} model ids`],
+    [[[0], [], false], `known[0]: expected a model id from 1 to ${MAX_MODEL_ID}`],
+    [[[1, MAX_MODEL_ID + 1], [], false], `known[1]: expected a model id from 1 to ${MAX_MODEL_ID}`],
+    [[[-1], [], false], 'known[0]: expected a non-negative integer'],
+    [[[1.5], [], false], 'known[0]: expected a non-negative integer'],
+    [[[2n ** 64n - 1n], [], false], 'known[0]: expected a non-negative integer'],
+    [[[1, 2, 1], [], false], 'known[2]: expected a model id not listed before'],
+    [[[1, 2], [3, 2], false], 'held[1]: expected a model id not listed before'],
+  ];
+  assertMalformed(cases, models);
+  const every = Array.from({ length: MAX_MODEL_ID }, (_, index) => index + 1);
+  const { message } = decodeEnvelope(packr.pack([PROTOCOL_VERSION, Buffer.alloc(16), [1, 1], 15, [every.slice(0, 10), every.slice(10), true]]));
+  assert.equal(message.type === 'Models' && [message.known.length, message.held.length, message.request], [10, MAX_MODEL_ID - 10, true]);
 });
+
+/** Whether a decoded message has a shape an honest device writes (what a mutated frame must never escape). */
+function honestShape(message: SyncMessage): boolean {
+  if (message.type === 'Members') {
+    return message.members.every(
+      (member) => (member.removedBy === null) === (member.removedAt === null) && (member.removedBy !== null || member.removedAfterSeq === null),
+    );
+  }
+  if (message.type !== 'Models') return true;
+  const ids = [...message.known, ...message.held];
+  return typeof message.request === 'boolean' && new Set(ids).size === ids.length && ids.every((id) => Number.isInteger(id) && id >= 1 && id <= MAX_MODEL_ID);
+}
+
+for (const type of ['Members', 'Models'] as const) {
+  test(`fuzz: mutated or truncated ${type} frames give a WireError or a message of an honest shape`, () => {
+    fc.assert(
+      fc.property(envelope(messages[type]), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean(), (original, at, byte, truncate) => {
+        const real = Buffer.from(encodeEnvelope(original));
+        const input = truncate ? real.subarray(0, at % real.length) : Buffer.from(real).fill(byte, at % real.length, (at % real.length) + 1);
+        try {
+          return honestShape(decodeEnvelope(input).message);
+        } catch (error) {
+          return error instanceof WireError;
+        }
+      }),
+      { seed: SEED, numRuns: 3000 },
+    );
+  });
+}
 
 test('fuzz: random bytes, and mutated or truncated real frames, only ever give a WireError', () => {
   const real = sample();
