@@ -45,7 +45,7 @@ const upgradeCommand: fc.Arbitrary<Command> = fc.record({ kind: fc.constant('upg
 export const versionHistory = fc.record({
   seed: fc.nat(),
   devices: fc.integer({ min: 3, max: 4 }),
-  commands: fc.array(fc.oneof({ weight: 12, arbitrary: command }, { weight: 1, arbitrary: upgradeCommand }), { minLength: 1, maxLength: 60, size: 'large' }),
+  commands: fc.array(fc.oneof({ weight: 12, arbitrary: command }, { weight: 1, arbitrary: upgradeCommand }), { minLength: 1, maxLength: 80, size: 'large' }),
 });
 
 /** The first version of each device (by index into `DEVICES`), drawn from the seed; the first two differ. */
@@ -70,11 +70,11 @@ export interface VersionResult extends HistoryResult {
 }
 
 /**
- * How long an upgraded device is down. At 0, a peer that has not yet seen it go may send it frames
- * made for its old version that the simulated network then delivers to the upgraded device (a
- * fault of the simulation: on TCP they would go down with the old connection); 0 reproduces it.
+ * How long an upgraded device is down (virtual ms; default 0: closed and reopened in the same
+ * instant, so a peer that has not yet heard of it going may still send it frames made for its old
+ * version: the simulated network must drop them, as TCP drops them with the old connection).
  */
-const UPGRADE_DOWN_MS = Number(process.env.FLEET_VERSION_UPGRADE_DOWN_MS ?? 1);
+const UPGRADE_DOWN_MS = Number(process.env.FLEET_VERSION_UPGRADE_DOWN_MS ?? 0);
 const RETENTION_MS = 30_000;
 const QUIET_LIMIT_MS = 10 * 60_000;
 
@@ -90,7 +90,14 @@ export async function runVersionHistory(
   const fleet = await SimulatedFleet.create(0, {
     seed,
     sync: { log, retentionMs: RETENTION_MS, pruneEveryMs: 5000, snapshotLag: snapshotLagFor(seed) },
-    ...(observe ? { logFor: (device: string) => (event: SyncEvent) => (observe(device, event), log(event)) } : {}),
+    ...(observe
+      ? {
+          logFor: (device: string) => (event: SyncEvent) => {
+            observe(device, event);
+            log(event);
+          },
+        }
+      : {}),
   });
   const versions = versionsFor(seed);
   const written: VersionedEntry[] = [];
@@ -112,7 +119,7 @@ export async function runVersionHistory(
     const next = Math.min(VERSIONS.length, version + steps);
     if (next === version) return undefined;
     if (!device.library.closed) await fleet.crash(id);
-    await fleet.network.scheduler.advance(UPGRADE_DOWN_MS);
+    if (UPGRADE_DOWN_MS > 0) await fleet.network.scheduler.advance(UPGRADE_DOWN_MS);
     return track(await fleet.restart(id, VERSIONS[next - 1]!));
   };
 
@@ -157,7 +164,10 @@ const label = ({ id, registry }: Checkpoint) => `${id.slice(0, 8)} (v${registry.
 /** The checkpoint's checks (a to c), then the fleet's checks at the end and the empty quarantines. */
 export function checkVersionFleet(result: VersionResult): void {
   const { checkpoint, written } = result;
-  const predicted = predictState(NEWEST, written.map((item) => entryIn(NEWEST, item)));
+  const predicted = predictState(
+    NEWEST,
+    written.map((item) => entryIn(NEWEST, item)),
+  );
   for (const [index, device] of checkpoint.entries()) {
     for (const other of checkpoint.slice(index + 1)) {
       const pair = [device.registry, other.registry];

@@ -76,7 +76,9 @@ export function sharedState(state: State, from: AnyRegistry, to: AnyRegistry, ve
     }
     const columnsOf = (fields: readonly AnyModelAdapter['fields'][number][]) => new Set(fields.flatMap((field) => [field.name, field.clockColumn ?? '']));
     const fieldColumns = columnsOf(target.fields);
-    const kept = columnsOf(target.fields.filter((field: AnyModelAdapter['fields'][number]) => versions.every((registry) => knownFields(registry, to, target.id).has(field.name))));
+    const kept = columnsOf(
+      target.fields.filter((field: AnyModelAdapter['fields'][number]) => versions.every((registry) => knownFields(registry, to, target.id).has(field.name))),
+    );
     const cut = (rows: readonly Row[] = []) =>
       rows.map((row) =>
         Object.fromEntries(

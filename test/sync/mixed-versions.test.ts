@@ -11,7 +11,7 @@ import { test } from 'uvu';
 import { assertFleetProperty } from '../harness/property.js';
 import { checkVersionFleet, runVersionHistory, versionHistory } from '../harness/version-history.js';
 
-const RUNS = Number(process.env.FLEET_VERSION_RUNS ?? 10);
+const RUNS = Number(process.env.FLEET_VERSION_RUNS ?? 12);
 
 test(`property: devices on schema versions 1 to 3, upgrading mid-history, lose nothing and converge (${RUNS} runs)`, async () => {
   await assertFleetProperty({

@@ -36,6 +36,9 @@ export class SimulatedNetwork {
   readonly #nodes = new Map<string, SimulatedTransport>();
   #groups: string[][] | null = null;
   readonly #links = new Set<string>();
+  /** Each link's connection number: a link that goes down and up again is a new connection. */
+  readonly #generations = new Map<string, number>();
+  #nextGeneration = 0;
   /** Links dropped by `disconnect`, down until this virtual time. */
   readonly #cut = new Map<string, number>();
   readonly #observers: ((from: string, to: string, frame: Uint8Array) => void)[] = [];
@@ -104,15 +107,29 @@ export class SimulatedNetwork {
       if (wanted.has(key)) continue;
       this.#links.delete(key);
       const [a, b] = key.split('|') as [string, string];
-      this.#notify(a, (handlers) => handlers.peerDown(b, 'network link down'));
-      this.#notify(b, (handlers) => handlers.peerDown(a, 'network link down'));
+      this.#notify(a, (handlers, node) => {
+        node.connections.delete(b);
+        handlers.peerDown(b, 'network link down');
+      });
+      this.#notify(b, (handlers, node) => {
+        node.connections.delete(a);
+        handlers.peerDown(a, 'network link down');
+      });
     }
     for (const key of wanted) {
       if (this.#links.has(key)) continue;
       this.#links.add(key);
+      const generation = ++this.#nextGeneration;
+      this.#generations.set(key, generation);
       const [a, b] = key.split('|') as [string, string];
-      this.#notify(a, (handlers) => handlers.peerUp(b));
-      this.#notify(b, (handlers) => handlers.peerUp(a));
+      this.#notify(a, (handlers, node) => {
+        node.connections.set(b, generation);
+        handlers.peerUp(b);
+      });
+      this.#notify(b, (handlers, node) => {
+        node.connections.set(a, generation);
+        handlers.peerUp(a);
+      });
     }
   }
 
@@ -129,12 +146,16 @@ export class SimulatedNetwork {
       const { minDelayMs, maxDelayMs } = this.#faults;
       const delay = minDelayMs + Math.floor(this.#random() * (maxDelayMs - minDelayMs + 1));
       const bytes = Uint8Array.from(frame);
-      // The two ends as they are now: a device that crashes and comes back is a new transport.
+      // The two ends as they are now (a device that crashes and comes back is a new transport), and
+      // the connection the sender was told of: it may not know yet that the link went down and up.
       const sender = this.#nodes.get(from);
       const receiver = this.#nodes.get(to);
+      const key = linkKey(from, to);
+      const generation = sender?.connections.get(to) ?? this.#generations.get(key);
       this.scheduler.setTimer(() => {
-        // A frame in flight when the link went down, or when either end crashed (even if it is back), is lost with the connection.
-        if (!this.linked(from, to) || this.#nodes.get(from) !== sender || this.#nodes.get(to) !== receiver) {
+        // A frame in flight when its connection ended, or either end crashed (even if it is back), is lost with it.
+        const current = this.linked(from, to) && this.#generations.get(key) === generation;
+        if (!current || this.#nodes.get(from) !== sender || this.#nodes.get(to) !== receiver) {
           this.stats.dropped += 1;
           return;
         }
@@ -158,10 +179,10 @@ export class SimulatedNetwork {
     return this.#groups.some((group) => group.includes(a) && group.includes(b));
   }
 
-  #notify(device: string, event: (handlers: TransportHandlers) => void): void {
+  #notify(device: string, event: (handlers: TransportHandlers, node: SimulatedTransport) => void): void {
     const node = this.#nodes.get(device);
     this.scheduler.setTimer(() => {
-      if (node && !node.closed && node.handlers) event(node.handlers);
+      if (node && !node.closed && node.handlers) event(node.handlers, node);
     }, 0);
   }
 }
@@ -170,6 +191,8 @@ export class SimulatedTransport implements Transport {
   readonly deviceId: string;
   readonly #network: SimulatedNetwork;
   handlers: TransportHandlers | null = null;
+  /** @internal Per peer, the connection (the link's number) this transport was told of. */
+  readonly connections = new Map<string, number>();
   started = false;
   closed = false;
 
