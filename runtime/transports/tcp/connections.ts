@@ -1,12 +1,9 @@
 /**
- * The TCP transport's connections, from attached to closed: reading frames with the limit of each
- * connection's phase, refusing before authentication, opening (one connection per peer), ending,
- * socket errors, the membership recheck of open connections, and the counters (`stats.ts`) and
- * events (`events.ts`) of all of it. Their deadlines are `deadlines.ts`, the handshake's steps
- * `handshake-driver.ts`.
- *
- * Every socket event runs guarded (`#safely`): whatever throws ends that connection (an 'error'
- * event with code 'unreachable'), never the process.
+ * The TCP transport's connections, from attached to closed: reading frames with each phase's
+ * limit, refusing before authentication, opening (one connection per peer), ending, socket errors,
+ * the membership recheck, counters (`stats.ts`) and events (`events.ts`); deadlines are
+ * `deadlines.ts`, the handshake's steps `handshake-driver.ts`. Every socket event runs guarded
+ * (`#safely`): whatever throws ends that connection ('error', 'unreachable'), never the process.
  */
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +16,7 @@ import type { Dialer } from './dialer.js';
 import { framed, OversizedFrame } from './framing.js';
 import { refusalFrame, type Refusal } from './handshake.js';
 import { receiveHandshake, secured, tlsRefusal, type HandshakeHost } from './handshake-driver.js';
+import { membershipLapse } from './membership-gate.js';
 import type { TcpLimits } from './limits.js';
 import type { TcpEvents } from './events.js';
 import type { Pairings } from './pairing.js';
@@ -143,13 +141,10 @@ export class Connections {
   recheckMembers(): void {
     for (const connection of [...this.#open.values()]) {
       this.#safely(connection, () => {
-        // The key as the TLS session saw it: the socket may no longer say, once it is closing.
-        const status = this.#host.members.statusOf(connection.peer!, connection.peerFingerprint);
-        if (status === 'member') return;
-        const code = status === 'removed' ? 'device-removed' : status === 'other-key' ? 'device-key-changed' : 'not-a-member';
-        const reason = `device ${connection.peer} is no longer a member with this key (${status})`;
-        this.#events.connection({ kind: 'disconnected', connection, code, reason });
-        this.#end(connection, `no longer a member (${status})`);
+        const lapse = membershipLapse(this.#host.members, connection.peer!, connection.peerFingerprint);
+        if (lapse === null) return;
+        this.#events.connection({ kind: 'disconnected', connection, ...lapse });
+        this.#end(connection, lapse.reason);
       });
     }
   }

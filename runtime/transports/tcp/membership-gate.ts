@@ -82,6 +82,17 @@ export function admitKey(input: GateInput): GateVerdict {
   }
 }
 
+/**
+ * Why an open connection's peer is no longer a member with the key it presented (checked with the
+ * fingerprint the TLS session saw: the socket may no longer say, once it is closing), or null.
+ */
+export function membershipLapse(members: MemberDirectory, peer: string, fingerprint: string): Refusal | null {
+  const status = members.statusOf(peer, fingerprint);
+  if (status === 'member') return null;
+  const code = status === 'removed' ? 'device-removed' : status === 'other-key' ? 'device-key-changed' : 'not-a-member';
+  return { code, reason: `device ${peer} is no longer a member with this key (${status})` };
+}
+
 /** A peer with this device's own id. */
 function ownId(peer: string, input: GateInput): Refusal {
   return input.peerFingerprint === input.fingerprint
