@@ -47,6 +47,6 @@ export * from './core/errors.js';
 export { ClockDriftError, HlcFormatError } from './core/hlc.js';
 export { ValueError } from './contract/column-codecs.js';
 export { RegistryError } from './contract/registry.js';
-export { MigrationFailedError, SchemaTooNewError } from './store/migrate-library.js';
+export { MigrationFailedError, SchemaTooNewError } from './store/migration-errors.js';
 export { WireError, type WireErrorCode } from './protocol/wire-codec.js';
 export { TransportError } from './transports/transport.js';
