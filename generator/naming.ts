@@ -1,29 +1,19 @@
 /**
  * Names derived from a model's title: one place, so generated paths, tables and accessors agree.
  */
+import { modelTableName } from 'syncgen/contract';
 
 /** `UserMetadata` → `userMetadata` (registry and transaction accessor). */
 export function accessorName(model: string): string {
   return model.charAt(0).toLowerCase() + model.slice(1);
 }
 
-/** `UserMetadata` → `user_metadata` (table name). */
-export function tableName(model: string): string {
-  return words(model).join('_');
-}
+/** `UserMetadata` → `user_metadata` (table name): the contract's rule, which the runtime reads files by. */
+export const tableName: (model: string) => string = modelTableName;
 
-/** `UserMetadata` → `user-metadata` (generated file stem). */
+/** `UserMetadata` → `user-metadata` (generated file stem): the table name's words. */
 export function fileStem(model: string): string {
-  return words(model).join('-');
-}
-
-/** Splits PascalCase or camelCase into lower-case words; digit runs stay with their word. */
-function words(name: string): string[] {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-    .toLowerCase()
-    .split(' ');
+  return tableName(model).replaceAll('_', '-');
 }
 
 /** Quotes an SQL identifier. Names are validated to `[A-Za-z0-9_]`, so this never needs escaping. */

@@ -21,7 +21,12 @@ export type { MemberRecord } from './core/member-record.js';
 export { InviteError, parseInvite, type Invite } from './protocol/invite-code.js';
 export { DeviceCredentialsError, type DeviceCredentials } from './library/device-credentials.js';
 export { Outbox, type CommitListener } from './library/outbox.js';
+export type { ChangeSource, FieldOf, LibraryChange, ModelChangeNotice, ModelChanges } from './library/change-feed.js';
+export type { WatchableQuery, WatchOptions } from './library/live-query.js';
 export { startSync } from './library/start-sync.js';
+export { inspectLibrary } from './library/inspect-library.js';
+export { formatLibraryReport } from './library/format-library-report.js';
+export type { AwaitedRecordReport, LibraryReport, LogOriginReport, ModelCount, PeerReport, TableReport } from './library/library-report.js';
 export type { ModelWriter, Transaction } from './merge/transaction-manager.js';
 export type { ApplyOutcome, RefusedChange } from './merge/apply-entries.js';
 export type { AnyModelAdapter, CreateInput, RecordOf, UpdateInput } from './contract/model-adapter.js';
@@ -31,12 +36,19 @@ export type { VersionVector } from './core/version-vector.js';
 export { formatHlc, DEFAULT_MAX_DRIFT_MS, type Hlc } from './core/hlc.js';
 export type { PeerSync } from './sync/peer-sync.js';
 export type { PeerSyncOptions, SyncEvent } from './sync/options.js';
+export type { PeerStatus, SyncStatus } from './sync/status.js';
+export type { PeerConnection } from './sync/connection-status.js';
+export type { SyncProgress } from './sync/progress.js';
+export { componentLogger, silentLogger, type LogFields, type Logger, type LogLevel } from './core/logger.js';
+export { consoleLogger, defaultLogger, type ConsoleLoggerOptions } from './core/console-logger.js';
+export { debugNamespaces } from './core/debug-namespaces.js';
 export { LATENCY_BUCKETS_MS, type LatencyHistogram, type PeerMetrics, type SyncMetrics } from './sync/metrics.js';
 export {
   certificateFingerprint,
   systemScheduler,
   type MemberDirectory,
   type MemberStatus,
+  type ConnectionEvent,
   type Scheduler,
   type TimerHandle,
   type Transport,
@@ -48,5 +60,6 @@ export { ClockDriftError, HlcFormatError } from './core/hlc.js';
 export { ValueError } from './contract/column-codecs.js';
 export { RegistryError } from './contract/registry.js';
 export { MigrationFailedError, SchemaTooNewError } from './store/migration-errors.js';
+export { NotALibraryError, type NotALibraryReason } from './store/not-a-library-error.js';
 export { WireError, type WireErrorCode } from './protocol/wire-codec.js';
 export { TransportError } from './transports/transport.js';

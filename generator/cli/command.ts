@@ -20,10 +20,13 @@ export interface OptionSpec {
   readonly description: string;
 }
 
-/** A positional argument; every one is optional. */
+/** A positional argument; optional unless `required` (then every one before it is required too). */
 export interface ArgumentSpec {
   readonly name: string;
   readonly description: string;
+  readonly required?: boolean;
+  /** A value for "missing the argument (e.g. …)". */
+  readonly example?: string;
 }
 
 /** What the options of a command parse to: a flag is a boolean, a value option a string (always set when it has a default). */

@@ -5,5 +5,6 @@ import type { Command } from './command.js';
 import { generateCommand } from './generate-command.js';
 import { helpCommand } from './help-command.js';
 import { initCommand } from './init-command.js';
+import { inspectCommand } from './inspect-command.js';
 
-export const COMMANDS: readonly Command[] = [generateCommand, initCommand, helpCommand(() => COMMANDS)];
+export const COMMANDS: readonly Command[] = [generateCommand, initCommand, inspectCommand, helpCommand(() => COMMANDS)];

@@ -10,6 +10,7 @@ const EXAMPLES: readonly (readonly [string, string])[] = [
   ['syncgen init', 'start an app: example models in schema/ and the "generate" script'],
   ['syncgen generate', 'write generated/ from the models in schema/'],
   ['syncgen generate --check', 'in CI: exit 1 when generated/ is not what schema/ generates'],
+  ['syncgen inspect data/laptop', "show what a device's library holds (read-only, safe while the app runs)"],
 ];
 
 export function generalHelp(commands: readonly Command[]): string {
@@ -32,7 +33,12 @@ export function generalHelp(commands: readonly Command[]): string {
 }
 
 export function commandHelp(command: Command): string {
-  const usage = ['Usage: syncgen', command.name, ...command.arguments.map((argument) => `[${argument.name}]`), '[options]'].join(' ');
+  const usage = [
+    'Usage: syncgen',
+    command.name,
+    ...command.arguments.map((argument) => (argument.required ? `<${argument.name}>` : `[${argument.name}]`)),
+    '[options]',
+  ].join(' ');
   return [
     usage,
     '',

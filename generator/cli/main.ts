@@ -3,8 +3,8 @@
  *
  * Options before the command are global; the first argument that is not an option names the
  * command; what follows is the command's. Wrong usage prints what is wrong and where to read how
- * (exit code 2), never a parser's message or a stack. Only `generate` loads the generator, so help,
- * version and `init` start at once.
+ * (exit code 2), never a parser's message or a stack. Only `generate` loads the generator, and only
+ * `inspect` the app's runtime (`syncgen`), so help, version and `init` start at once.
  */
 import { generatorVersion } from '../package-info.js';
 import { COMMANDS } from './commands.js';

@@ -76,6 +76,10 @@ export function parseCommandLine(command: Command, args: readonly string[]): Par
       ),
     );
   }
+  const missing = command.arguments.slice(positionals.length).find((argument) => argument.required);
+  if (missing !== undefined) {
+    throw usageError(`missing the argument <${missing.name}>${missing.example === undefined ? '' : ` (e.g. \`syncgen ${command.name} ${missing.example}\`)`}`);
+  }
   for (const option of command.options) values[option.name] ??= option.value === undefined ? false : option.default;
   return { help: false, values, positionals };
 }

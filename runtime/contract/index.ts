@@ -17,4 +17,4 @@ export {
   type SqlType,
 } from './field-kinds.js';
 export type { DeviceSql, ModelSql, OnDelete, Strategy } from './model-adapter.js';
-export { clockColumn, CREATE_CLOCK_COLUMN, DEVICE_COLUMN, deviceTableName, RECORD_COLUMN, VERSION_COLUMN } from './storage-columns.js';
+export { clockColumn, CREATE_CLOCK_COLUMN, DEVICE_COLUMN, deviceTableName, modelTableName, RECORD_COLUMN, VERSION_COLUMN } from './storage-columns.js';

@@ -21,6 +21,17 @@ export function clockColumn(field: string): string {
   return `_hlc_${field}`;
 }
 
+/**
+ * `UserMetadata` → `user_metadata`: a model's table. The generator names tables by it and the
+ * runtime finds a model's table in a file by it (`syncgen inspect` has no registry).
+ */
+export function modelTableName(model: string): string {
+  return model
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase();
+}
+
 /** `<table>__device`: a hybrid model's per-device values. */
 export function deviceTableName(table: string): string {
   return `${table}__device`;

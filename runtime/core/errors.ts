@@ -15,6 +15,8 @@ export const SYNC_ERROR_CODES = {
   'library-closed': 'a library used after close()',
   'migration-failed': 'a migration of the library database failed or cannot run; it names the migration (the database is left as it was before the open)',
   'schema-too-new': 'a library database that a newer version of the app (or of its syncgen runtime) migrated: upgrade the app (the database is not changed)',
+  'not-a-library':
+    'a path given to inspectLibrary (syncgen inspect) that is not a readable syncgen library: no such directory, no library.db, not SQLite, or not syncgen',
   'invalid-argument': 'an argument of the wrong shape, such as a library or device id that is not a lower-case UUID',
   'invalid-registry': 'generated registry parts that disagree with each other: regenerate generated/',
   'async-transaction': 'a transact callback returned a promise; it must be synchronous',

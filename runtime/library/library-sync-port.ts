@@ -19,8 +19,10 @@ import { PeerAcks } from '../store/peer-acks.js';
 import { quarantineOf } from '../store/quarantine.js';
 import { readSnapshotPage, readSnapshotRecord } from '../store/snapshot-read.js';
 import { rollingBack, type Store } from '../store/store.js';
-import type { SnapshotPage, SyncPort } from '../sync/sync-port.js';
+import type { MergeOptions, SnapshotPage, SyncPort } from '../sync/sync-port.js';
+import type { ChangeFeed } from './change-feed.js';
 import type { LibraryMembers } from './members.js';
+import { snapshotCounts } from './snapshot-counts.js';
 import type { Outbox } from './outbox.js';
 
 /** What the port needs of the library itself. */
@@ -29,7 +31,7 @@ export interface PortHost {
   readonly closed: boolean;
   readonly outbox: Outbox;
   readonly members: LibraryMembers;
-  applyChanges(entries: readonly unknown[], options: { readonly durable?: boolean }): ApplyOutcome;
+  applyChanges(entries: readonly unknown[], options: { readonly durable?: boolean; readonly from?: string }): ApplyOutcome;
   makeDurable(): void;
 }
 
@@ -46,10 +48,12 @@ export class LibrarySyncPort implements SyncPort {
   readonly #store: Store;
   readonly #durability: Durability;
   readonly #acks: PeerAcks;
+  readonly #feed: ChangeFeed;
   readonly #ackTransaction: Database.Transaction<(peer: string, vector: VersionVector, now: number) => void>;
 
-  constructor(host: PortHost, store: Store, durability: Durability) {
+  constructor(host: PortHost, store: Store, durability: Durability, feed: ChangeFeed) {
     this.#host = host;
+    this.#feed = feed;
     this.#store = store;
     this.#durability = durability;
     this.#acks = new PeerAcks(store.db);
@@ -112,7 +116,7 @@ export class LibrarySyncPort implements SyncPort {
     return this.#host.outbox.subscribe(listener);
   }
 
-  applyChanges(entries: readonly unknown[], options: { readonly durable: boolean }): ApplyOutcome {
+  applyChanges(entries: readonly unknown[], options: { readonly durable: boolean; readonly from: string }): ApplyOutcome {
     return this.#host.applyChanges(entries, options);
   }
 
@@ -191,6 +195,11 @@ export class LibrarySyncPort implements SyncPort {
     return records.flatMap(({ model, record }) => readSnapshotRecord(this.#store, model, record) ?? []);
   }
 
+  snapshotCounts(): Map<number, number> {
+    this.#open();
+    return snapshotCounts(this.#store);
+  }
+
   /**
    * Merges snapshot records in one transaction, all or none: a record that breaks a rule refuses
    * the whole response (a page that lies about one record is trusted for none), and nothing of it
@@ -202,8 +211,9 @@ export class LibrarySyncPort implements SyncPort {
    * that takes the last of them back loses nothing that a peer relies on; the device misses them
    * and asks again. A claim commits FULL, which makes every commit before it durable too (WAL).
    */
-  mergeSnapshot(records: readonly SnapshotRecord[], claim?: VersionVector): { refused: RefusedRecord[] } {
+  mergeSnapshot(records: readonly SnapshotRecord[], options: Partial<MergeOptions> = {}): { refused: RefusedRecord[] } {
     this.#open();
+    const { claim } = options;
     const store = this.#store;
     let refused: RefusedRecord[] = [];
     const merge = () => {
@@ -228,6 +238,8 @@ export class LibrarySyncPort implements SyncPort {
     };
     if (claim === undefined) this.#durability.relaxed(merge);
     else merge();
+    // A refused merge rolled back: its notice is empty, and none is sent.
+    this.#feed.committed({ kind: options.kind ?? (claim === undefined ? 'fetch' : 'snapshot'), peer: options.from ?? null });
     return { refused };
   }
 

@@ -1,11 +1,14 @@
 /** `openLibrary`: opens (creating if needed) a device's copy of a library. */
 import { DEFAULT_MAX_DRIFT_MS } from '../core/hlc.js';
+import { defaultLogger } from '../core/console-logger.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import { componentLogger, type Logger } from '../core/logger.js';
 import { isUuid } from '../core/uuid.js';
 import type { Registry } from '../contract/registry.js';
 import { replayQuarantine } from '../merge/replay-quarantine.js';
 import { Durability } from '../store/durability.js';
 import { openStore } from '../store/open-store.js';
+import { ChangeFeed, type LibraryChange } from './change-feed.js';
 import { deviceCredentials, type DeviceCredentials } from './device-credentials.js';
 import { Library } from './library.js';
 
@@ -32,8 +35,21 @@ export interface LibraryOptions<R extends Registry<any, any>> {
   readonly now?: () => number;
   /** How many remote changes may wait for records that have not arrived (default 100 000). */
   readonly maxParked?: number;
-  /** Where errors that cannot be thrown to a caller go (default: console.error). */
+  /**
+   * Where the library logs (errors that cannot be thrown to a caller), and the sync engine
+   * (`startSync`) and the TCP transport (`createTcpTransport`) when they are given none: a pino
+   * logger, or any object with `debug/info/warn/error(fields, msg)`. Default: warnings and errors to
+   * the console, and debug lines when the environment's `DEBUG` names syncgen (`DEBUG=syncgen`).
+   */
+  readonly logger?: Logger;
+  /** @deprecated Use `logger` (errors go to its `error`). Where errors that cannot be thrown to a caller go. */
   readonly onError?: (error: unknown, context: string) => void;
+  /**
+   * A change listener subscribed before the library opens (as `library.onChange`), so that it hears
+   * the changes an upgrade makes as it opens: what the device held for newer schemas, merged now
+   * (source `migration`).
+   */
+  readonly onChange?: (change: LibraryChange<R>) => void;
 }
 
 /**
@@ -66,11 +82,17 @@ export async function openLibrary<R extends Registry<any, any>>(options: Library
     maxDriftMs: options.maxDriftMs ?? DEFAULT_MAX_DRIFT_MS,
     maxParked: options.maxParked ?? 100_000,
   });
-  const reportError = options.onError ?? ((error: unknown, context: string) => console.error(`syncgen: ${context}:`, error));
+  const logger = options.logger ?? defaultLogger();
+  const log = componentLogger(logger, 'library');
+  const reportError =
+    options.onError ?? ((error: unknown, context: string) => log.error({ err: error, context }, `${context}: ${(error as Error)?.message ?? String(error)}`));
+  const feed = new ChangeFeed(store, reportError);
+  if (options.onChange) feed.subscribe(options.onChange as (change: LibraryChange<any>) => void);
   let credentials: DeviceCredentials;
   try {
     // After an upgrade, what this device held for newer devices is merged into the new columns and tables.
     for (const problem of replayQuarantine(store).problems) reportError(problem, 'replaying what was held for a newer schema');
+    feed.committed({ kind: 'migration' });
     credentials = await deviceCredentials(options.dir, options.deviceId);
   } catch (error) {
     reader.close();
@@ -86,6 +108,8 @@ export async function openLibrary<R extends Registry<any, any>>(options: Library
     reader,
     durability: new Durability(store.db, durability, () => store.clock.persist()),
     reportError,
+    logger,
+    feed,
     now: options.now ?? Date.now,
   });
 }

@@ -6,15 +6,19 @@ import { syncPortOf, type Library } from './library.js';
 
 /**
  * Starts syncing a library with its peers over a transport; `stop()` ends it (the library stays
- * open).
+ * open), and `startSync` again goes on counting where it stopped (`sync.metrics()`). The engine
+ * logs to `options.logger`, else to the library's (`openLibrary`'s `logger`).
  *
  * @example
  * const transport = createTcpTransport({ library, listen: { port: 4100 }, peers: ['192.168.1.20:4100'] });
  * const sync = await startSync(library, { transport });
+ * sync.onStatus((status) => console.log(status.hasSynced, status.peers));
  * console.log(sync.metrics().total.applied);
  */
 export async function startSync<R extends Registry<any, any>>(library: Library<R>, options: PeerSyncOptions): Promise<PeerSync> {
-  const sync = new PeerSync(syncPortOf(library), options);
+  // The deprecated `log` alone keeps replacing the default logger, as it did; a logger given beside it is used too.
+  const logger = options.logger ?? (options.log ? undefined : library.logger);
+  const sync = new PeerSync(syncPortOf(library), { ...options, logger });
   await sync.start();
   return sync;
 }

@@ -17,18 +17,26 @@ import { isDeleted } from './conflict-rules.js';
 export function deleteWithChildren(store: Store, model: ModelStore, id: string, hlc: Uint8Array | null): MissingRecord[] {
   const removed: MissingRecord[] = [];
   const pending: [ModelStore, string, Uint8Array | null][] = [[model, id, hlc]];
-  while (pending.length > 0) {
-    const [current, record, clock] = pending.pop()!;
-    store.tombstones.add(current.adapter.id, record, clock);
-    current.delete(record);
-    removed.push({ model: current.adapter.id, record });
-    for (const { child, reference, selectChildren, clearReference } of current.children) {
-      if (reference.onDelete === 'cascade') {
-        for (const childId of selectChildren.all(record) as string[]) pending.push([child, childId, null]);
-      } else {
-        clearReference!.run(record);
+  const { changes } = store;
+  try {
+    while (pending.length > 0) {
+      const [current, record, clock] = pending.pop()!;
+      store.tombstones.add(current.adapter.id, record, clock);
+      // A record deleted without a clock of its own goes with its parent: the change feed says so.
+      changes.cascading = clock === null;
+      current.delete(record);
+      removed.push({ model: current.adapter.id, record });
+      changes.cascading = true;
+      for (const { child, reference, selectChildren, clearReference } of current.children) {
+        if (reference.onDelete === 'cascade') {
+          for (const childId of selectChildren.all(record) as string[]) pending.push([child, childId, null]);
+        } else {
+          clearReference!.run(record);
+        }
       }
     }
+  } finally {
+    changes.cascading = false;
   }
   return removed;
 }

@@ -44,8 +44,17 @@ export interface ProtocolHandlers {
   ack(peer: string, upTo: VersionVector): void;
   heartbeat(peer: string, watermark: VersionVector, floor: VersionVector): void;
   changeRequest(peer: string, after: VersionVector, limit: number): void;
-  stateRequest(peer: string, model: number, after: string | null, limit: number): void;
-  stateResponse(peer: string, model: number, records: readonly SnapshotRecord[], next: string | null, reflects: VersionVector): void;
+  /** `counts`: the peer asks for the records per model this device serves, in the answer. */
+  stateRequest(peer: string, model: number, after: string | null, limit: number, counts: boolean): void;
+  /** `counts`: the records per model the peer serves, when this device asked (else null). */
+  stateResponse(
+    peer: string,
+    model: number,
+    records: readonly SnapshotRecord[],
+    next: string | null,
+    reflects: VersionVector,
+    counts: ReadonlyMap<number, number> | null,
+  ): void;
   recordRequest(peer: string, records: readonly { model: number; record: string }[]): void;
   recordResponse(peer: string, records: readonly SnapshotRecord[]): void;
   /** The peer's whole membership (Members). */
@@ -132,11 +141,11 @@ export class ProtocolDispatcher {
       case 'StateRequest':
         // A model of a newer schema is answered with what is held of it, maybe nothing: the newer peer's pull must go on.
         if (identity.knowsModel(message.model) || envelope.schema.schemaVersion > identity.schema.schemaVersion)
-          handlers.stateRequest(peer, message.model, message.after, message.limit);
+          handlers.stateRequest(peer, message.model, message.after, message.limit, message.counts === true);
         else this.#invalidFrame(peer, 'unknown-model', `StateRequest for unknown model ${message.model}`);
         break;
       case 'StateResponse':
-        handlers.stateResponse(peer, message.model, message.records, message.next, message.reflects);
+        handlers.stateResponse(peer, message.model, message.records, message.next, message.reflects, message.counts ?? null);
         break;
       case 'RecordRequest':
         handlers.recordRequest(peer, message.records);

@@ -15,8 +15,8 @@
  * | ---- | ---- | ---- | ------- |
  * | StateChange | 1 | entry | one change to device-owned data |
  * | StateBatch | 2 | [entry...] | several |
- * | StateRequest | 3 | [model, after: bin16 or nil, limit] | device-owned records of a model after a record cursor |
- * | StateResponse | 4 | [model, [record...], next: bin16 or nil, reflects: vector] | one page; `next` nil on the last; `reflects`: per origin, every entry up to this seq has its effect in the page |
+ * | StateRequest | 3 | [model, after: bin16 or nil, limit] | records of a model after a record cursor; `limit` + `COUNTS_FLAG` asks for `counts` too (below) |
+ * | StateResponse | 4 | [model, [record...], next: bin16 or nil, reflects: vector, counts?: [[model, count]...]] | one page; `next` nil on the last; `reflects`: per origin, every entry up to this seq has its effect in the page; `counts` only when asked |
  * | SharedChange | 5 | entry | one change to shared data |
  * | SharedChangeBatch | 6 | [entry...] | several |
  * | SharedChangeRequest | 7 | [vector, limit] | log entries after the requester's version vector |
@@ -33,6 +33,12 @@
  * - vector: `[[origin bin16, seq]...]`
  * - record (a snapshot row, with its original clocks): `[model, record bin16, deleted bool, deleteClock bin24 or nil,
  *   values map or nil, clocks map or nil, version bin24 or nil, [[device bin16, values map, version bin24]...]]`
+ *
+ * Counts, within version 6: a snapshot puller that wants its expected total asks its first page
+ * with `COUNTS_FLAG` added to the limit. Every device of version 6 clamps a StateRequest's limit to
+ * its own page size, so one that predates counts answers as always (4 fields) and the puller shows
+ * no total; one that knows them adds `counts` (records per model it serves, rows and tombstones).
+ * A device never sends the fifth field unasked: one that predates it would refuse the frame.
  */
 import type { SchemaCompatibility } from './compatibility.js';
 import type { ChangeEntry } from '../core/change-entry.js';
@@ -47,6 +53,9 @@ import type { VersionVector } from '../core/version-vector.js';
 // 5: schema compatibility by version ([schemaVersion, compatibleFrom] in the envelope and the hello), not a hash of everything.
 // 6: the Models message (a snapshot puller also pulls the models only its peer knows); a device of 5 would refuse it as an unknown type.
 export const PROTOCOL_VERSION = 6;
+
+/** Added to a StateRequest's limit to ask for `counts` (see the module comment): beyond any page size. */
+export const COUNTS_FLAG = 2 ** 32;
 
 export const MESSAGE_TYPES = {
   StateChange: 1,
@@ -84,7 +93,14 @@ export type MessageType = keyof typeof MESSAGE_TYPES;
 export type SyncMessage =
   | { readonly type: 'StateChange'; readonly entry: ChangeEntry }
   | { readonly type: 'StateBatch'; readonly entries: readonly ChangeEntry[] }
-  | { readonly type: 'StateRequest'; readonly model: number; readonly after: string | null; readonly limit: number }
+  | {
+      readonly type: 'StateRequest';
+      readonly model: number;
+      readonly after: string | null;
+      readonly limit: number;
+      /** Asks for the records per model in the answer (sent as `limit + COUNTS_FLAG`). */
+      readonly counts?: boolean;
+    }
   | {
       readonly type: 'StateResponse';
       readonly model: number;
@@ -95,6 +111,8 @@ export type SyncMessage =
        * it holds parked (held, not applied). A snapshot claims the minimum over its pages.
        */
       readonly reflects: VersionVector;
+      /** Records per model the sender serves, when the request asked (`counts`); else absent. */
+      readonly counts?: ReadonlyMap<number, number> | undefined;
     }
   | { readonly type: 'SharedChange'; readonly entry: ChangeEntry }
   | { readonly type: 'SharedChangeBatch'; readonly entries: readonly ChangeEntry[] }

@@ -53,6 +53,20 @@ export function modelIds(value: unknown, at: string, max: number, seen: Set<numb
   });
 }
 
+/** Records per model: `[[model, count]...]`, at most `max` pairs (counted first), each model from 1 to `max`, none twice. */
+export function modelCounts(value: unknown, at: string, max: number): Map<number, number> {
+  const items = array(value, at);
+  if (items.length > max) throw malformed(at, `at most ${max} models`);
+  const counts = new Map<number, number>();
+  items.forEach((item, index) => {
+    const [model, count] = array(item, `${at}[${index}]`, 2);
+    const id = uint(model, `${at}[${index}].model`);
+    if (id < 1 || id > max || counts.has(id)) throw malformed(`${at}[${index}].model`, `a model id from 1 to ${max}, not listed before`);
+    counts.set(id, uint(count, `${at}[${index}].count`));
+  });
+  return counts;
+}
+
 export function fixedBytes(value: unknown, at: string, length: number): Uint8Array {
   if (!(value instanceof Uint8Array) || value.length !== length) throw malformed(at, `${length} bytes`);
   return Buffer.from(value);

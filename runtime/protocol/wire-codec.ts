@@ -17,9 +17,18 @@ import type { MemberRecord } from '../core/member-record.js';
 import type { SnapshotRecord } from '../core/snapshot-record.js';
 import { uuidToBytes } from '../core/uuid.js';
 import type { VersionVector } from '../core/version-vector.js';
-import { MAX_MEMBER_RECORDS, MAX_MODEL_ID, MESSAGE_TYPES, PROTOCOL_VERSION, type Envelope, type MessageType, type SyncMessage } from './messages.js';
+import {
+  COUNTS_FLAG,
+  MAX_MEMBER_RECORDS,
+  MAX_MODEL_ID,
+  MESSAGE_TYPES,
+  PROTOCOL_VERSION,
+  type Envelope,
+  type MessageType,
+  type SyncMessage,
+} from './messages.js';
 import { describeError } from './untrusted.js';
-import { array, clockMap, fixedBytes, hexBytes, malformed, modelIds, uint, uuid, values, WireError } from './wire-checks.js';
+import { array, clockMap, fixedBytes, hexBytes, malformed, modelCounts, modelIds, uint, uuid, values, WireError } from './wire-checks.js';
 
 export { WireError, type WireErrorCode } from './wire-checks.js';
 
@@ -90,9 +99,11 @@ function encodeBody(message: SyncMessage): unknown {
     case 'SharedChangeBatch':
       return message.entries.map(encodeEntry);
     case 'StateRequest':
-      return [message.model, message.after === null ? null : uuidToBytes(message.after), message.limit];
-    case 'StateResponse':
-      return [message.model, message.records.map(encodeRecord), message.next === null ? null : uuidToBytes(message.next), encodeVector(message.reflects)];
+      return [message.model, message.after === null ? null : uuidToBytes(message.after), message.counts ? message.limit + COUNTS_FLAG : message.limit];
+    case 'StateResponse': {
+      const body = [message.model, message.records.map(encodeRecord), message.next === null ? null : uuidToBytes(message.next), encodeVector(message.reflects)];
+      return message.counts ? [...body, [...message.counts]] : body;
+    }
     case 'SharedChangeRequest':
       return [encodeVector(message.after), message.limit];
     case 'SharedChangeResponse':
@@ -125,17 +136,23 @@ function decodeBody(type: MessageType, body: unknown): SyncMessage {
     case 'SharedChangeBatch':
       return { type, entries: array(body, 'entries').map((item, index) => decodeEntry(item, `entries[${index}]`)) };
     case 'StateRequest': {
-      const [model, after, limit] = array(body, type, 3);
-      return { type, model: uint(model, 'model'), after: after === null ? null : uuid(after, 'after'), limit: uint(limit, 'limit') };
+      const [model, after, flagged] = array(body, type, 3);
+      const limit = uint(flagged, 'limit');
+      // Only a puller that asks for counts sets the flag (`messages.ts`); the field is left out otherwise.
+      const counts = limit >= COUNTS_FLAG ? { counts: true } : {};
+      return { type, model: uint(model, 'model'), after: after === null ? null : uuid(after, 'after'), limit: limit % COUNTS_FLAG, ...counts };
     }
     case 'StateResponse': {
-      const [model, records, next, reflects] = array(body, type, 4);
+      const fields = array(body, type);
+      if (fields.length !== 4 && fields.length !== 5) throw malformed(type, 'an array of 4, or 5 with counts');
+      const [model, records, next, reflects, counts] = fields;
       return {
         type,
         model: uint(model, 'model'),
         records: array(records, 'records').map((item, index) => decodeRecord(item, `records[${index}]`)),
         next: next === null ? null : uuid(next, 'next'),
         reflects: decodeVector(reflects, 'reflects'),
+        ...(counts === undefined ? {} : { counts: modelCounts(counts, 'counts', MAX_MODEL_ID) }),
       };
     }
     case 'SharedChangeRequest': {

@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { LibraryMismatchError } from '../core/errors.js';
 import type { Registry } from '../contract/registry.js';
+import { ChangeCapture } from './change-capture.js';
 import { LibraryClock } from './library-clock.js';
 import { ParkedChanges } from './parked-changes.js';
 import { MemberTable } from './members.js';
@@ -63,6 +64,7 @@ export async function openStore(options: StoreOptions): Promise<{ store: Store; 
     log: new SyncLog(db, options.deviceId),
     clock: new LibraryClock(db, options.deviceId, options.now, options.maxDriftMs),
     members: new MemberTable(db),
+    changes: new ChangeCapture(db, options.deviceId),
   };
   const reader = new Database(file, { readonly: true, fileMustExist: true });
   return { store, reader, file };

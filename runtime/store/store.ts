@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import { UnknownModelError } from '../core/errors.js';
 import type { Registry } from '../contract/registry.js';
+import type { ChangeCapture } from './change-capture.js';
 import type { LibraryClock } from './library-clock.js';
 import { ModelStore } from './model-store.js';
 import type { ParkedChanges } from './parked-changes.js';
@@ -24,6 +25,8 @@ export interface Store {
   readonly log: SyncLog;
   readonly clock: LibraryClock;
   readonly members: MemberTable;
+  /** What each commit changed in the model tables, for the change feed (captured only for the models listened to). */
+  readonly changes: ChangeCapture;
 }
 
 /** One store per model, each knowing the references of other models to it. */
@@ -55,6 +58,7 @@ export function rollingBack<T>(store: Store, run: () => T): T {
   try {
     return run();
   } catch (error) {
+    store.changes.discard();
     store.parked.forgetCount();
     store.log.forgetOwnCursor();
     throw error;

@@ -21,15 +21,18 @@ export class Acks {
   readonly #outbound: Outbound;
   readonly #backoff: Backoff;
   readonly #latency: BroadcastLatency;
+  readonly #settled: (cursors: VersionVector) => void;
   /** Peers owed an ack for entries applied without waiting for the disk. */
   readonly #owed = new Set<string>();
   #timer: TimerHandle | null = null;
 
-  constructor(ctx: SyncContext, outbound: Outbound, backoff: Backoff, latency: BroadcastLatency) {
+  /** `settled`: received entries were made durable, and this device now holds `cursors` (the status and progress follow). */
+  constructor(ctx: SyncContext, outbound: Outbound, backoff: Backoff, latency: BroadcastLatency, settled: (cursors: VersionVector) => void) {
     this.#ctx = ctx;
     this.#outbound = outbound;
     this.#backoff = backoff;
     this.#latency = latency;
+    this.#settled = settled;
   }
 
   /** Entries from `peer` were applied without waiting for the disk: it is acknowledged on the next turn. */
@@ -48,6 +51,7 @@ export class Acks {
     const upTo = ctx.port.cursors();
     for (const peer of this.#owed) if (ctx.peers.get(peer)?.connected) ctx.guard(peer, 'ack', () => ctx.send(peer, { type: 'AckSharedChanges', upTo }));
     this.#owed.clear();
+    this.#settled(upTo);
   }
 
   stop(): void {

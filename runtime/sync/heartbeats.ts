@@ -20,6 +20,8 @@ export interface HeartbeatParts {
   readonly server: SnapshotServer;
   readonly puller: SnapshotPuller;
   readonly missing: MissingRecords;
+  /** The peer's vector is known anew (`state.watermark`): its status and any catch-up follow. */
+  readonly heard: (state: PeerState) => void;
 }
 
 export class Heartbeats {
@@ -56,8 +58,9 @@ export class Heartbeats {
   /** Heartbeat: liveness, the peer's vector, and its prune floor. */
   received(peer: string, watermark: VersionVector, floor: VersionVector): void {
     const state = this.#ctx.peer(peer);
-    const { acks, outbound, server, puller, missing } = this.#parts;
+    const { acks, outbound, server, puller, missing, heard } = this.#parts;
     state.floor = new Map(floor);
+    state.watermark = new Map(watermark);
     // A watermark below what the peer acknowledged means it lost data (reinstalled, restored from a
     // backup): what it holds now is what counts, so sending starts again from there. (A heartbeat
     // overtaken by later acks lowers it too; that only resends entries the peer skips as held.)
@@ -74,5 +77,6 @@ export class Heartbeats {
     outbound.pump(state);
     puller.consider(state, watermark);
     missing.request(state);
+    heard(state);
   }
 }

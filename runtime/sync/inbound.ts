@@ -30,9 +30,18 @@ export class Inbound {
     // carries their effect, and the peer sends what the claim does not cover once the pull is over.
     if (state.snapshot) return;
     this.#acks.heldBy(state, entries);
-    const outcome = ctx.port.applyChanges(entries, { durable: false });
+    const outcome = ctx.port.applyChanges(entries, { durable: false, from: peer });
     state.metrics.applied += outcome.stored.length;
+    state.metrics.duplicates += outcome.duplicates;
     state.metrics.parked += outcome.parked;
+    if (ctx.log.debugging) {
+      const { stored, duplicates, parked, refused } = outcome;
+      ctx.log.debug(
+        peer,
+        'entries',
+        `${entries.length} received: ${stored.length} new, ${duplicates} held already, ${parked} parked, ${refused.length} refused`,
+      );
+    }
     if (outcome.refused.length > 0) reportRefusals(ctx, state, outcome.refused, entries.length, 'entries');
     this.#acks.owe(peer);
     this.#missing.request(state);

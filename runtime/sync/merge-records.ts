@@ -6,8 +6,14 @@ import { reportRefusals } from './refusals.js';
 import type { SyncContext } from './sync-context.js';
 
 /** Merges the records (and claims `claim` with them); false when some were refused. */
-export function mergeRecords(ctx: SyncContext, state: PeerState, records: readonly SnapshotRecord[], claim?: VersionVector): boolean {
-  const { refused } = ctx.port.mergeSnapshot(records, claim);
+export function mergeRecords(
+  ctx: SyncContext,
+  state: PeerState,
+  records: readonly SnapshotRecord[],
+  kind: 'snapshot' | 'fetch',
+  claim?: VersionVector,
+): boolean {
+  const { refused } = ctx.port.mergeSnapshot(records, { from: state.id, kind, claim });
   // One refused record refuses them all (none is merged); each kind is reported.
   if (refused.length > 0) reportRefusals(ctx, state, refused, records.length, 'snapshot records');
   return refused.length === 0;

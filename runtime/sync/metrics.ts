@@ -1,6 +1,8 @@
 /**
- * Sync metrics: per peer and in total. Counters only go up; `lag` and the latency histogram are
- * read when the metrics are. Everything here is plain data, so `library.metrics()` can return it.
+ * Sync metrics: per peer and in total. Counters only go up, and keep counting across a restart of
+ * the engine on the same open library (`carried.ts`: every counter, the latency histogram and
+ * `lastError`); `lag` is measured when the metrics are read. Everything here is plain data, so
+ * `library.metrics()` can return it.
  */
 
 /** Upper bounds (ms) of the broadcast latency buckets; the last bucket is everything above. */
@@ -21,6 +23,8 @@ export interface PeerMetrics {
   received: number;
   /** Received entries that this device did not hold before. */
   applied: number;
+  /** Received entries that this device held already (a resend, a relay of what another peer sent, a duplicated frame). */
+  duplicates: number;
   /** Entries sent again because no ack covered them in time. */
   retried: number;
   /** Sends that failed or timed out. */
@@ -64,6 +68,7 @@ export function emptyPeerMetrics(): PeerMetrics {
     sent: 0,
     received: 0,
     applied: 0,
+    duplicates: 0,
     retried: 0,
     failed: 0,
     parked: 0,
@@ -93,6 +98,7 @@ const COUNTERS = [
   'sent',
   'received',
   'applied',
+  'duplicates',
   'retried',
   'failed',
   'parked',

@@ -83,6 +83,6 @@ export class MissingRecords {
       ctx.refuse(peer, error.code, error.message, unsolicited);
     }
     // Refused (a record broke a rule), the records are still awaited: asked again when the answer is overdue.
-    if (asked.length > 0 && mergeRecords(ctx, state, asked)) for (const record of asked) state.requested.delete(keyOf(record));
+    if (asked.length > 0 && mergeRecords(ctx, state, asked, 'fetch')) for (const record of asked) state.requested.delete(keyOf(record));
   }
 }

@@ -1,4 +1,5 @@
 /** The sync engine's options and their defaults. */
+import type { Logger } from '../core/logger.js';
 import type { Scheduler, Transport } from '../transports/transport.js';
 
 export interface PeerSyncOptions {
@@ -34,7 +35,21 @@ export interface PeerSyncOptions {
   readonly pruneEveryMs?: number;
   /** Random numbers for jitter (default Math.random; seeded in simulations). */
   readonly random?: () => number;
-  /** Where failures and notable events go (default: console.warn for failures). */
+  /**
+   * Status and progress events at most this often (default 250 ms); a progress's last event and a
+   * change of a peer's connection are delayed to it at most, never dropped.
+   */
+  readonly statusIntervalMs?: number;
+  /**
+   * Where the engine logs: failures (warn), peers coming and going, snapshots, retries (info), and
+   * pages, requests and status changes (debug). Default: the library's logger (`startSync`), else
+   * the default one (warnings and errors; `DEBUG=syncgen` for the rest).
+   */
+  readonly logger?: Logger;
+  /**
+   * @deprecated Use `logger`. Gets the engine's warnings and info events as `SyncEvent`s; given
+   * without `logger`, it replaces the default logger (nothing is printed).
+   */
   readonly log?: (event: SyncEvent) => void;
 }
 
@@ -45,7 +60,7 @@ export interface SyncEvent {
   readonly detail: string;
 }
 
-export type ResolvedOptions = Required<Omit<PeerSyncOptions, 'transport' | 'scheduler' | 'log'>>;
+export type ResolvedOptions = Required<Omit<PeerSyncOptions, 'transport' | 'scheduler' | 'log' | 'logger'>>;
 
 export function resolveOptions(options: PeerSyncOptions): ResolvedOptions {
   return {
@@ -61,5 +76,6 @@ export function resolveOptions(options: PeerSyncOptions): ResolvedOptions {
     retentionMs: options.retentionMs ?? 7 * 24 * 3600 * 1000,
     pruneEveryMs: options.pruneEveryMs ?? 60_000,
     random: options.random ?? Math.random,
+    statusIntervalMs: options.statusIntervalMs ?? 250,
   };
 }

@@ -1,6 +1,7 @@
 /** What the engine knows of one peer: its connection, what it holds, what was sent, what is pending. */
 import type { TimerHandle } from '../transports/transport.js';
-import { emptyPeerMetrics, type PeerMetrics } from './metrics.js';
+import type { CarriedPeer } from './carried.js';
+import type { PeerMetrics } from './metrics.js';
 
 export interface PeerState {
   readonly id: string;
@@ -13,6 +14,8 @@ export interface PeerState {
   schemaVersion: number | null;
   /** What the peer holds, per origin: its acks and heartbeats, and the entries it sent this device. */
   acked: Map<string, number>;
+  /** The vector of the peer's last heartbeat to this engine (null before one): what `hasSynced` and the incoming lag compare with. */
+  watermark: Map<string, number> | null;
   /** What was sent to it since its last ack covered it. */
   sent: Map<string, number>;
   /** The peer's prune floor, from its heartbeats. */
@@ -40,7 +43,25 @@ export interface PeerState {
   readonly askedBefore: Set<string>;
   /** Snapshot pages asked of this peer, oldest first (bounded): what its StateResponses may answer. */
   readonly pagesAsked: PageRequest[];
+  /** A snapshot pull or a long catch-up from this peer, as its progress events report it. */
+  progress: ProgressRun | null;
+  /** The counters, and when this device was last synced with the peer: carried over to the next engine on the library. */
+  readonly carried: CarriedPeer;
+  /** `carried.metrics`. */
   readonly metrics: PeerMetrics;
+}
+
+/** A snapshot pull or catch-up under way (`progress.ts`): what is received of what total, since when. */
+export interface ProgressRun {
+  readonly kind: 'snapshot' | 'catch-up';
+  readonly startedAt: number;
+  received: number;
+  /** Records or entries expected in all (null while unknown). */
+  total: number | null;
+  /** A catch-up: the peer's vector when it started, what it is complete at. */
+  readonly target: ReadonlyMap<string, number> | null;
+  /** When the last event went out. */
+  emittedAt: number;
 }
 
 /** A StateRequest this device sent: a model's records after a record (null: from the first), at most `limit`. */
@@ -74,7 +95,7 @@ export interface SnapshotPull {
   timer: TimerHandle | null;
 }
 
-export function newPeerState(id: string, acked: Map<string, number>, backoffMs: number): PeerState {
+export function newPeerState(id: string, acked: Map<string, number>, backoffMs: number, carried: CarriedPeer): PeerState {
   return {
     id,
     connected: false,
@@ -82,6 +103,7 @@ export function newPeerState(id: string, acked: Map<string, number>, backoffMs: 
     heard: false,
     schemaVersion: null,
     acked,
+    watermark: null,
     sent: new Map(),
     drained: null,
     floor: new Map(),
@@ -93,7 +115,9 @@ export function newPeerState(id: string, acked: Map<string, number>, backoffMs: 
     requested: new Map(),
     askedBefore: new Set(),
     pagesAsked: [],
-    metrics: emptyPeerMetrics(),
+    progress: null,
+    carried,
+    metrics: carried.metrics,
   };
 }
 

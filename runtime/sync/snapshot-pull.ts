@@ -11,12 +11,17 @@
  * duplicate, the answer to a request asked again), or a page early on a new connection (it may
  * answer a request made before it), is late and dropped; any other page is unsolicited: refused,
  * counted and reported. A pull with anything refused or dropped claims nothing.
+ *
+ * Progress (`progress.ts`): records merged out of the peer's count of what it serves, asked for
+ * with the first page (`COUNTS_FLAG` in `protocol/messages.ts`; a peer that predates counts gives
+ * none, and the pull shows no total).
  */
 import { UnsolicitedResponseError } from '../core/errors.js';
 import type { SnapshotRecord } from '../core/snapshot-record.js';
 import { minimumVector, type VersionVector } from '../core/version-vector.js';
 import { mergeRecords } from './merge-records.js';
 import { pullOrder } from './peer-models.js';
+import type { Progress } from './progress.js';
 import { REQUEST_MEMORY, type PageRequest, type PeerState, type SnapshotPull } from './peer-state.js';
 import { snapshotReason } from './snapshot-reason.js';
 import type { SyncContext } from './sync-context.js';
@@ -24,11 +29,15 @@ import type { SyncContext } from './sync-context.js';
 export class SnapshotPuller {
   readonly #ctx: SyncContext;
   readonly #askList: (state: PeerState) => void;
+  readonly #progress: Progress;
+  readonly #ended: (state: PeerState) => void;
 
-  /** `askList`: asks the peer for its model list (a Models request). */
-  constructor(ctx: SyncContext, askList: (state: PeerState) => void) {
+  /** `askList`: asks the peer for its model list (a Models request); `ended`: a pull ended (merged or not). */
+  constructor(ctx: SyncContext, progress: Progress, askList: (state: PeerState) => void, ended: (state: PeerState) => void) {
     this.#ctx = ctx;
+    this.#progress = progress;
     this.#askList = askList;
+    this.#ended = ended;
   }
 
   /** Pulls a snapshot from the peer when `snapshotReason` says so (another peer's heartbeat decides again after a pull). */
@@ -39,6 +48,7 @@ export class SnapshotPuller {
     if (reason === null) return;
     state.snapshot = { models: [...port.modelIds], list: 'own', index: 0, after: null, claim: null, refused: false, awaiting: null, timer: null };
     this.#ctx.info(state.id, 'snapshot needed', reason);
+    this.#progress.start(state, 'snapshot', null);
     this.#next(state);
   }
 
@@ -46,7 +56,14 @@ export class SnapshotPuller {
    * StateResponse: ask for the next page (or model) first, so that the peer reads it while this
    * device merges; the last page is merged with the claim, in one transaction.
    */
-  receivePage(peer: string, model: number, records: readonly SnapshotRecord[], next: string | null, reflects: VersionVector): void {
+  receivePage(
+    peer: string,
+    model: number,
+    records: readonly SnapshotRecord[],
+    next: string | null,
+    reflects: VersionVector,
+    counts: ReadonlyMap<number, number> | null,
+  ): void {
     const ctx = this.#ctx;
     const state = ctx.peer(peer);
     const snapshot = state.snapshot;
@@ -68,6 +85,7 @@ export class SnapshotPuller {
     }
     snapshot.awaiting = null;
     snapshot.claim = snapshot.claim === null ? new Map(reflects) : minimumVector(snapshot.claim, reflects);
+    this.#counted(state, model, asked.length, more, counts);
     if (more) {
       snapshot.after = last;
     } else {
@@ -80,7 +98,7 @@ export class SnapshotPuller {
     }
     let merged = false;
     try {
-      merged = mergeRecords(ctx, state, asked);
+      merged = mergeRecords(ctx, state, asked, 'snapshot');
     } finally {
       // A page refused or failed: the snapshot misses its effect, and must not claim.
       if (!merged) snapshot.refused = true;
@@ -102,8 +120,25 @@ export class SnapshotPuller {
 
   /** The peer went away: its pull ends, and another peer's heartbeat decides again. */
   abandon(state: PeerState): void {
-    state.snapshot?.timer?.cancel();
+    if (!state.snapshot) return;
+    state.snapshot.timer?.cancel();
     state.snapshot = null;
+    this.#progress.finish(state, false);
+  }
+
+  /** A page's records count towards the pull's progress; the first page's counts make its total. */
+  #counted(state: PeerState, model: number, records: number, more: boolean, counts: ReadonlyMap<number, number> | null): void {
+    const run = state.progress;
+    if (run?.kind !== 'snapshot') return;
+    let total: number | undefined;
+    if (counts !== null && run.total === null) {
+      total = 0;
+      for (const count of counts.values()) total += count;
+    }
+    this.#progress.advance(state, run.received + records, total);
+    const ctx = this.#ctx;
+    if (ctx.log.debugging)
+      ctx.log.debug(state.id, 'snapshot page', `model ${model}: ${records} records${more ? '' : ', its last'}; ${run.received} of ${run.total ?? '?'}`);
   }
 
   /** A page that is not the one awaited from this peer: late when it copies one asked before, else unsolicited. */
@@ -143,18 +178,20 @@ export class SnapshotPuller {
     const claim = snapshot.refused ? undefined : snapshot.claim;
     let merged = false;
     try {
-      merged = claim === null || (claim === undefined && records.length === 0) || mergeRecords(ctx, state, records, claim);
+      merged = claim === null || (claim === undefined && records.length === 0) || mergeRecords(ctx, state, records, 'snapshot', claim);
     } finally {
       if (!merged) snapshot.refused = true;
       snapshot.timer?.cancel();
       state.snapshot = null;
     }
+    this.#progress.finish(state, !!claim && !snapshot.refused);
     if (!claim || snapshot.refused) {
       ctx.warn(state.id, 'snapshot incomplete', 'records were refused, so nothing is claimed; the next heartbeat decides again');
-      return;
+    } else {
+      ctx.info(state.id, 'snapshot merged', `claimed ${[...claim].map(([origin, seq]) => `${origin.slice(0, 8)}:${seq}`).join(' ')}`);
+      ctx.send(state.id, { type: 'AckSharedChanges', upTo: ctx.port.cursors() });
     }
-    ctx.info(state.id, 'snapshot merged', `claimed ${[...claim].map(([origin, seq]) => `${origin.slice(0, 8)}:${seq}`).join(' ')}`);
-    ctx.send(state.id, { type: 'AckSharedChanges', upTo: ctx.port.cursors() });
+    this.#ended(state);
   }
 
   /** Asks for the peer's model list, and again if no answer comes in time. */
@@ -175,7 +212,9 @@ export class SnapshotPuller {
       state.pagesAsked.push(snapshot.awaiting);
       if (state.pagesAsked.length > REQUEST_MEMORY) state.pagesAsked.shift();
     }
-    ctx.send(state.id, { type: 'StateRequest', model, after: snapshot.after, limit });
+    // The first page asks for the peer's counts: the pull's expected total.
+    const counts = snapshot.index === 0 && snapshot.after === null;
+    ctx.send(state.id, { type: 'StateRequest', model, after: snapshot.after, limit, ...(counts ? { counts } : {}) });
     this.#retry(state, () => this.#requestPage(state));
   }
 
@@ -187,6 +226,7 @@ export class SnapshotPuller {
     snapshot.timer = ctx.scheduler.setTimer(() => {
       if (state.snapshot !== snapshot || !state.connected || ctx.stopped) return;
       state.metrics.retried += 1;
+      ctx.log.debug(state.id, 'snapshot request again', 'no answer in time');
       again();
     }, ctx.answerTimeoutMs());
   }

@@ -49,13 +49,17 @@ export class SnapshotServer {
    * know (a newer peer's: dispatch lets only those through), the records held of it whole, or an
    * empty last page; either way with the vector this device reflects.
    */
-  answerStateRequest(peer: string, model: number, after: string | null, limit: number): void {
-    const { port, options, scheduler } = this.#ctx;
-    const state = this.#ctx.peer(peer);
+  answerStateRequest(peer: string, model: number, after: string | null, limit: number, counts = false): void {
+    const ctx = this.#ctx;
+    const { port, options, scheduler } = ctx;
+    const state = ctx.peer(peer);
     const page = port.snapshotPage(model, after, Math.min(limit, options.pageSize));
     // The peer pulls a snapshot: no entries to it until it acks its claim (it would drop them).
     const finished = page.next === null && model === lastPulled(port, state);
     state.serving = { lastRequest: scheduler.now(), finished, asked: true };
-    this.#ctx.send(peer, { type: 'StateResponse', model, records: page.records, next: page.next, reflects: page.reflects });
+    // Asked with the first page (`COUNTS_FLAG`): what the pull will get in all, for its progress.
+    const counted = counts ? port.snapshotCounts?.() : undefined;
+    if (ctx.log.debugging) ctx.log.debug(peer, 'serving snapshot page', `model ${model}: ${page.records.length} records${counted ? ', with counts' : ''}`);
+    ctx.send(peer, { type: 'StateResponse', model, records: page.records, next: page.next, reflects: page.reflects, ...(counted ? { counts: counted } : {}) });
   }
 }

@@ -9,7 +9,9 @@ import { FieldNames, type Translation } from '../protocol/field-names.js';
 import { PROTOCOL_VERSION, type SyncMessage } from '../protocol/messages.js';
 import { encodeEnvelope } from '../protocol/wire-codec.js';
 import { systemScheduler, TransportError, type Scheduler, type TimerHandle, type Transport } from '../transports/transport.js';
-import { resolveOptions, type PeerSyncOptions, type ResolvedOptions, type SyncEvent } from './options.js';
+import { carriedPeer, carriedPeers, type CarriedPeer } from './carried.js';
+import { EngineLog } from './engine-log.js';
+import { resolveOptions, type PeerSyncOptions, type ResolvedOptions } from './options.js';
 import { newPeerState, type PeerState } from './peer-state.js';
 import type { SyncPort } from './sync-port.js';
 
@@ -21,8 +23,10 @@ export class SyncContext {
   readonly peers = new Map<string, PeerState>();
   /** The registry's field renames; null without any (then nothing is translated). */
   readonly names: FieldNames | null;
+  /** Per peer, what the engines on this library counted (`carried.ts`): the next engine goes on from it. */
+  readonly carried: Map<string, CarriedPeer>;
+  readonly log: EngineLog;
   stopped = false;
-  readonly #log: (event: SyncEvent) => void;
 
   constructor(port: SyncPort, options: PeerSyncOptions) {
     this.port = port;
@@ -30,11 +34,8 @@ export class SyncContext {
     this.scheduler = options.scheduler ?? systemScheduler;
     this.options = resolveOptions(options);
     this.names = FieldNames.of(port.renames);
-    const device = port.deviceId.slice(0, 8);
-    this.#log =
-      options.log ??
-      ((event) =>
-        event.level === 'warn' && console.warn(`syncgen ${device} ${event.peer ? `peer ${event.peer.slice(0, 8)} ` : ''}${event.event}: ${event.detail}`));
+    this.carried = carriedPeers(port);
+    this.log = new EngineLog(port.deviceId, options.logger, options.log);
   }
 
   /** Whether the engine still runs on an open library. */
@@ -46,7 +47,7 @@ export class SyncContext {
   peer(id: string): PeerState {
     let state = this.peers.get(id);
     if (!state) {
-      state = newPeerState(id, this.port.peerAcks(id), this.options.retryBaseMs);
+      state = newPeerState(id, this.port.peerAcks(id), this.options.retryBaseMs, carriedPeer(this.carried, id));
       this.peers.set(id, state);
     }
     return state;
@@ -122,10 +123,10 @@ export class SyncContext {
 
   warn(peer: string | null, event: string, detail: string): void {
     if (peer) this.peer(peer).metrics.lastError = `${event}: ${detail}`;
-    this.#log({ level: 'warn', peer, event, detail });
+    this.log.warn(peer, event, detail);
   }
 
   info(peer: string | null, event: string, detail: string): void {
-    this.#log({ level: 'info', peer, event, detail });
+    this.log.info(peer, event, detail);
   }
 }

@@ -11,12 +11,22 @@ import type { MemberRecord } from '../core/member-record.js';
 import type { SnapshotRecord } from '../core/snapshot-record.js';
 import type { VersionVector } from '../core/version-vector.js';
 
+/** Where merged snapshot records come from, and what a snapshot page claims. */
+export interface MergeOptions {
+  readonly from: string;
+  /** `snapshot`: a page of a snapshot pull; `fetch`: records that parked entries wait for. */
+  readonly kind: 'snapshot' | 'fetch';
+  readonly claim?: VersionVector | undefined;
+}
+
 /** What applying received entries did (see the library's `applyChanges`). */
 export interface AppliedBatch {
   /** Entries newly held: what is now relayed. */
   readonly stored: readonly ChangeEntry[];
   /** Entries of the batch that wait for a record that has not arrived. */
   readonly parked: number;
+  /** Entries of the batch held already. */
+  readonly duplicates: number;
   readonly refused: readonly { readonly error: SyncError }[];
 }
 
@@ -53,8 +63,11 @@ export interface SyncPort {
   missingFrom(vector: VersionVector, limit: number): ChangeEntry[];
   /** Calls `listener` after each commit that added log entries (local writes, and received entries to relay). */
   onCommit(listener: (entries: readonly ChangeEntry[]) => void): () => void;
-  /** Applies received entries in one transaction; with `durable: false` it does not wait for the disk, and `makeDurable` must run before they are acknowledged. */
-  applyChanges(entries: readonly unknown[], options: { readonly durable: boolean }): AppliedBatch;
+  /**
+   * Applies entries received from `from` in one transaction; with `durable: false` it does not wait for the disk, and
+   * `makeDurable` must run before they are acknowledged.
+   */
+  applyChanges(entries: readonly unknown[], options: { readonly durable: boolean; readonly from: string }): AppliedBatch;
   /** Makes every commit so far durable. */
   makeDurable(): void;
 
@@ -69,10 +82,18 @@ export interface SyncPort {
 
   /** One page of a model's records after a record, with the vector it reflects. */
   snapshotPage(model: number, after: string | null, limit: number): SnapshotPage;
+  /**
+   * Per model this device serves snapshot pages of, how many records (rows and tombstones) its
+   * pages hold now: a puller's expected total. Optional: a port without it serves pages without counts.
+   */
+  snapshotCounts?(): Map<number, number>;
   /** The records asked for, those this device knows of. */
   snapshotRecords(records: readonly { model: number; record: string }[]): SnapshotRecord[];
-  /** Merges snapshot records; with `claim`, records that everything up to it is held (unless a record was refused). */
-  mergeSnapshot(records: readonly SnapshotRecord[], claim?: VersionVector): { readonly refused: readonly { readonly error: SyncError }[] };
+  /**
+   * Merges snapshot records `from` a peer (a snapshot page, or records fetched for parked entries); with `claim`, records
+   * that everything up to it is held (unless a record was refused).
+   */
+  mergeSnapshot(records: readonly SnapshotRecord[], options: MergeOptions): { readonly refused: readonly { readonly error: SyncError }[] };
   /** The records that parked entries wait for. */
   missingRecords(): { model: number; record: string }[];
   /** How many received entries wait for a record. */

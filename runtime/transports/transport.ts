@@ -9,12 +9,41 @@
  * test's whole run is determined by its seed.
  */
 import { createHash, X509Certificate } from 'node:crypto';
-import { SyncError, type SyncErrorCode } from '../core/errors.js';
+import { SYNC_ERROR_CODES, SyncError, type SyncErrorCode } from '../core/errors.js';
 
 export interface TransportHandlers {
   peerUp(peer: string): void;
   peerDown(peer: string, reason: string): void;
   frame(peer: string, frame: Uint8Array): void;
+  /**
+   * How attempts to connect go, for the engine's status (`sync.status()`): optional, a transport
+   * that cannot tell reports peers up and down only.
+   */
+  connection?(event: ConnectionEvent): void;
+}
+
+/**
+ * An attempt to connect, as any transport reports it. `peer` is the device, when the transport
+ * knows it (a TCP dial learns it from the peer's certificate); `address` is where the transport
+ * dials, when it does (null on the accepting side). One of them is set.
+ *
+ * - `connecting`: an attempt started;
+ * - `refused`: the handshake refused it, with a code of the runtime's error table (`not-a-member`,
+ *   `schema-mismatch`, `device-removed`, `wrong-library`, ...), `by` this side or the peer; a
+ *   connection closed because its peer stopped being a member is refused too;
+ * - `failed`: it failed without a refusal (unreachable, reset, timed out);
+ * - `retrying`: the next attempt comes in `delayMs`.
+ */
+export type ConnectionEvent = { readonly peer: string | null; readonly address: string | null } & (
+  | { readonly kind: 'connecting' }
+  | { readonly kind: 'refused'; readonly code: SyncErrorCode; readonly reason: string; readonly by: 'self' | 'peer' }
+  | { readonly kind: 'failed'; readonly reason: string }
+  | { readonly kind: 'retrying'; readonly delayMs: number }
+);
+
+/** A refusal code as a peer sent it (untrusted text): the runtime's own, or `refused-by-peer`. */
+export function refusalCode(code: string): SyncErrorCode {
+  return Object.hasOwn(SYNC_ERROR_CODES, code) ? (code as SyncErrorCode) : 'refused-by-peer';
 }
 
 /** What the sync engine calls on a transport, and nothing more. */

@@ -128,6 +128,7 @@ Usage: syncgen <command> [options]
 Commands:
   generate    write the types, adapters, registry and migrations that the models describe
   init        start an app: example models, one per sync strategy, and the "generate" script
+  inspect     show what a library file holds: tables, sync log, peers, parked changes, members
   help        show the help of a command
 
 Options:
@@ -135,9 +136,10 @@ Options:
   -v, --version    print the version of syncgen
 
 Examples:
-  syncgen init                start an app: example models in schema/ and the "generate" script
-  syncgen generate            write generated/ from the models in schema/
-  syncgen generate --check    in CI: exit 1 when generated/ is not what schema/ generates
+  syncgen init                   start an app: example models in schema/ and the "generate" script
+  syncgen generate               write generated/ from the models in schema/
+  syncgen generate --check       in CI: exit 1 when generated/ is not what schema/ generates
+  syncgen inspect data/laptop    show what a device's library holds (read-only, safe while the app runs)
 
 Run \`syncgen help <command>\` for the options of a command.`;
 
@@ -310,9 +312,15 @@ function staticImportGraph(entry: string): { modules: Set<string>; packages: Set
 test('main.ts loads neither the generator nor its heavy dependencies before a command asks for them', () => {
   const { modules, packages } = staticImportGraph(path.join(REPO_DIR, 'generator', 'cli', 'main.ts'));
   // The walk reaches every command's declaration, so it does look where the heavy imports would be.
-  for (const reached of ['generator/cli/commands.ts', 'generator/cli/generate-command.ts', 'generator/cli/init-app.ts'])
+  for (const reached of ['generator/cli/commands.ts', 'generator/cli/generate-command.ts', 'generator/cli/inspect-command.ts', 'generator/cli/init-app.ts'])
     assert.ok(modules.has(reached), reached);
   assert.not.ok(modules.has('generator/cli/run-generate.ts'), 'run-generate.ts is loaded lazily');
+  // `inspect` loads the app's runtime (better-sqlite3 with it) only when it runs.
+  assert.not.ok(modules.has('generator/cli/run-inspect.ts'), 'run-inspect.ts is loaded lazily');
+  assert.equal(
+    [...packages].filter((name) => name === 'better-sqlite3' || name.startsWith('syncgen/inspect')),
+    [],
+  );
   assert.equal(
     HEAVY_MODULES.filter((module) => modules.has(module)),
     [],

@@ -1,7 +1,8 @@
 /**
  * The golden fixtures' generated code, imported and run: migrations applied to real SQLite files
  * through Kysely's Migrator, the adapters' prepared SQL executed with better-sqlite3 (per-field
- * LWW, owner versions, per-device rows, references), typed reads through Kysely.
+ * LWW, owner versions, per-device rows, references), typed reads through Kysely, decoded as
+ * `library.db` decodes them.
  */
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
@@ -11,6 +12,8 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CreateInput, ModelAdapter, SqlValue } from '../../runtime/contract/model-adapter.js';
+import { DecodedReadsDialect } from '../../runtime/library/decoded-reads.js';
+import type { ModelSource } from '../../runtime/library/read-catalog.js';
 import * as hybrid from '../fixtures/hybrid/expected/generated/index.js';
 import * as shared from '../fixtures/log-based-references/expected/generated/index.js';
 import * as changed from '../fixtures/schema-change/expected/generated/index.js';
@@ -18,12 +21,13 @@ import * as owned from '../fixtures/state-based/expected/generated/index.js';
 
 const directories: string[] = [];
 
-function openDatabase<DB>(): { sqlite: Database.Database; db: Kysely<DB> } {
+/** A fixture's database file, and a Kysely over it that reads as `library.db` does (decoded). */
+function openDatabase<DB>(models: ModelSource): { sqlite: Database.Database; db: Kysely<DB> } {
   const directory = mkdtempSync(path.join(tmpdir(), 'syncgen-generated-'));
   directories.push(directory);
   const sqlite = new Database(path.join(directory, 'library.db'));
   sqlite.pragma('journal_mode = WAL');
-  return { sqlite, db: new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) }) };
+  return { sqlite, db: new Kysely<DB>({ dialect: new DecodedReadsDialect(new SqliteDialect({ database: sqlite }), models) }) };
 }
 
 async function migrate(db: Kysely<any>, provider: MigrationProvider, to?: string): Promise<string[]> {
@@ -65,7 +69,7 @@ test.after(() => {
 });
 
 test('log-based fixture: migrations run, per-field LWW upsert and merge, references, typed reads', async () => {
-  const { sqlite, db } = openDatabase<shared.Database>();
+  const { sqlite, db } = openDatabase<shared.Database>(shared.registry);
   assert.equal(await migrate(db, shared.migrations), ['Up 0001_initial Success']);
   const { folderAdapter, noteAdapter } = shared;
 
@@ -92,7 +96,7 @@ test('log-based fixture: migrations run, per-field LWW upsert and merge, referen
     .where('folderId', '=', uuid(1))
     .execute();
   assert.equal(rows, [
-    { title: 'Shopping', body: null, priority: 3, labels: '["home"]', _hlc: clock(5), _hlc_title: clock(6), _hlc_body: null, _hlc_priority: clock(7) },
+    { title: 'Shopping', body: null, priority: 3, labels: ['home'], _hlc: clock(5), _hlc_title: clock(6), _hlc_body: null, _hlc_priority: clock(7) },
   ]);
   const stored = sqlite.prepare(noteAdapter.sql.selectById).get(uuid(2)) as Record<string, SqlValue>;
   assert.equal(
@@ -124,7 +128,7 @@ test('log-based fixture: migrations run, per-field LWW upsert and merge, referen
 });
 
 test('state-based fixture: an older or equal owner version never overwrites a newer one', async () => {
-  const { sqlite, db } = openDatabase<owned.Database>();
+  const { sqlite, db } = openDatabase<owned.Database>(owned.registry);
   await migrate(db, owned.migrations);
   const { bookmarkAdapter } = owned;
   const bookmark: owned.Bookmark = {
@@ -143,13 +147,13 @@ test('state-based fixture: an older or equal owner version never overwrites a ne
   assert.is(upsert.run(row({ ...bookmark, label: 'v1 retried late' }, 1)).changes, 0);
   assert.is(upsert.run(row({ ...bookmark, label: 'v2 again' }, 2)).changes, 0);
   upsert.run(row({ ...bookmark, label: 'v3', pinned: true }, 3));
-  assert.equal(await db.selectFrom('bookmark').select(['label', 'pinned', '_version']).execute(), [{ label: 'v3', pinned: 1, _version: clock(3) }]);
+  assert.equal(await db.selectFrom('bookmark').select(['label', 'pinned', '_version']).execute(), [{ label: 'v3', pinned: true, _version: clock(3) }]);
   assert.is(bookmarkAdapter.owner, 'deviceId');
   await db.destroy();
 });
 
 test('hybrid fixture: shared fields in the main table, each device its own row of perDevice fields', async () => {
-  const { sqlite, db } = openDatabase<hybrid.Database>();
+  const { sqlite, db } = openDatabase<hybrid.Database>(hybrid.registry);
   await migrate(db, hybrid.migrations);
   const { readingStateAdapter } = hybrid;
   const device = readingStateAdapter.sql.device!;
@@ -166,18 +170,18 @@ test('hybrid fixture: shared fields in the main table, each device its own row o
       .map((row) => (row as { progress: number }).progress),
     [0.5, 0.9],
   );
-  assert.equal(await db.selectFrom('reading_state').select(['title', 'bookmarked']).execute(), [{ title: 'Report', bookmarked: 1 }]);
+  assert.equal(await db.selectFrom('reading_state').select(['title', 'bookmarked']).execute(), [{ title: 'Report', bookmarked: true }]);
   assert.is(sqlite.prepare(device.deleteByRecord).run(uuid(1)).changes, 2);
   await db.destroy();
 });
 
 test('schema-change fixture: 0002 adds columns to a database at 0001, keeps its rows, and goes back down', async () => {
-  const { sqlite, db } = openDatabase<changed.Database>();
+  const { sqlite, db } = openDatabase<changed.Database>(changed.registry);
   assert.equal(await migrate(db, changed.migrations, '0001_initial'), ['Up 0001_initial Success']);
   sqlite.prepare('INSERT INTO tag (id, name, color, _hlc) VALUES (?, ?, ?, ?)').run(uuid(1), 'old', null, clock(1));
   assert.equal(await migrate(db, changed.migrations), ['Up 0002_add_tag_icon_and_more Success']);
   assert.equal(await db.selectFrom('tag').select(['name', 'icon', 'isPinned', '_hlc_icon']).execute(), [
-    { name: 'old', icon: null, isPinned: 0, _hlc_icon: null },
+    { name: 'old', icon: null, isPinned: false, _hlc_icon: null },
   ]);
   const indexes = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tag' AND sql IS NOT NULL").all();
   assert.equal(indexes, [{ name: 'idx_tag__name' }]);

@@ -11,7 +11,11 @@
  *   3. device-owned data equals its owner's copy;
  *   5. after a last prune, the logs are empty: everything every peer acknowledged was pruned, and
  *      what was pruned earlier was not needed (or convergence would have failed);
- *   6. no unhandled error, no refused change, nothing parked.
+ *   6. no unhandled error, no refused change, nothing parked;
+ *   7. the change feed told every change: at each notice a device got, the difference of its records
+ *      since the one before is exactly what the notice says (`support/change-audit.ts`), on every
+ *      path (local writes, entries, snapshots, fetched records, cascades), and nothing changed
+ *      without one. `feedTally` counts the notices of every history by source.
  * Commands carry plain numbers, resolved against the fleet when they run, so shrinking keeps
  * histories valid. Reusable with another schema: pass its registry and a write generator.
  */
@@ -20,6 +24,7 @@ import * as assert from 'uvu/assert';
 import type { ChangeEntry } from '../../runtime/core/change-entry.js';
 import type { SyncEvent } from '../../runtime/sync/options.js';
 import { syncPortOf } from '../../runtime/library/library.js';
+import { AuditCounts, auditChanges } from '../support/change-audit.js';
 import { DEVICES, heldEntries, syncedState } from '../support/libraries.js';
 import { applyRandomWrite, randomWrite, type RandomWrite } from '../support/random-writes.js';
 import { SimulatedFleet, type Device } from '../support/sync-harness.js';
@@ -88,6 +93,8 @@ export interface HistoryResult {
   readonly committed: ChangeEntry[];
   /** Warnings of the sync engines that are not part of normal operation. */
   readonly problems: SyncEvent[];
+  /** What the audits of the devices' change feeds found. */
+  readonly feed: AuditCounts;
   close(): Promise<void>;
 }
 
@@ -137,7 +144,12 @@ export interface FleetDriver {
  */
 export async function executeHistory(driver: FleetDriver, commands: readonly Command[], problems: SyncEvent[], quietLimitMs: number): Promise<HistoryResult> {
   const committed: ChangeEntry[] = [];
-  const watch = (device: Device) => device.library.outbox.subscribe((entries) => committed.push(...entries.filter((entry) => entry.origin === device.id)));
+  const feed = new AuditCounts();
+  const audits: { finish(): void }[] = [];
+  const watch = (device: Device) => {
+    device.library.outbox.subscribe((entries) => committed.push(...entries.filter((entry) => entry.origin === device.id)));
+    audits.push(auditChanges(device.library, feed));
+  };
   driver.devices().forEach(watch);
   const pick = (index: number) => driver.devices()[index % driver.devices().length]!;
   const live = () => driver.devices().filter((device) => !device.library.closed);
@@ -204,7 +216,9 @@ export async function executeHistory(driver: FleetDriver, commands: readonly Com
     live().map((device) => `${device.id.slice(0, 8)}: ${JSON.stringify([...device.library.outbox.cursors()])} parked ${device.library.parkedCount}`);
   assert.ok(quiet, `the fleet did not become quiet within ${quietLimitMs} ms:\n${vectors().join('\n')}`);
   await driver.exchangeVectors();
-  return { devices: live(), committed, problems, close: () => driver.close() };
+  for (const audit of audits) audit.finish();
+  feedTally.add(feed);
+  return { devices: live(), committed, problems, feed, close: () => driver.close() };
 }
 
 /**
@@ -236,10 +250,19 @@ export async function runHistory({ seed, devices, commands }: { seed: number; de
   return executeHistory(driver, commands, problems, QUIET_LIMIT_MS);
 }
 
-/** The six checks of a finished history. */
+/** The notices of every history run in this process, by source, and the cascade deletes among them. */
+export const feedTally = new AuditCounts();
+
+/** The seven checks of a finished history. */
 export function checkFleet(result: HistoryResult): void {
   checkState(result);
   checkQuiet(result);
+  checkFeed(result);
+}
+
+/** Check 7: every notice was exactly what changed, and nothing changed without one. */
+export function checkFeed({ feed }: HistoryResult): void {
+  assert.equal(feed.mismatches, []);
 }
 
 /** Checks 1 to 5: convergence, no lost writes, owners' copies, pruning. */

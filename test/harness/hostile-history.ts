@@ -36,6 +36,7 @@ import { readRows, type ExampleLibrary } from '../support/libraries.js';
 import { frameOf } from '../support/raw-peer.js';
 import { SimulatedFleet, type Device } from '../support/sync-harness.js';
 import {
+  checkFeed,
   checkState,
   command,
   executeHistory,
@@ -341,8 +342,9 @@ const REPORTS = /^(refused \((own-origin|equivocation|unsolicited-response|not-o
 
 /** The checks of a history with a hostile member. */
 export function checkHostileFleet(result: HostileResult): void {
-  // 1 to 5 over every device: the hostile one's own data is honest, and nothing forged took effect.
+  // 1 to 5 over every device: the hostile one's own data is honest, and nothing forged took effect; 7: the feeds told it.
   checkState(result);
+  checkFeed(result);
   const problems = result.events
     .filter(({ device, event }) => device !== HOSTILE && event.level === 'warn' && event.event !== 'send failed')
     .filter(({ event }) => event.peer !== HOSTILE || !REPORTS.test(event.event))

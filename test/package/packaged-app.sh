@@ -94,6 +94,23 @@ npx tsc -p tsconfig.json || fail "the app does not type-check"
 node dist/src/two-devices.js "$work/data" | tee "$work/run.log"
 grep -q '^converged' "$work/run.log" || fail "the two devices did not converge"
 
+step "npx syncgen inspect: the laptop's library, read with the app's installed runtime"
+# Read-only: the library's directory keeps exactly its files; the CLI loads syncgen/inspect, not the generator's toolchain.
+ls "$work/data/laptop" >"$work/laptop-files.before"
+without "ts-morph,typescript,handlebars,json-schema-to-typescript" npx syncgen inspect "$work/data/laptop" | tee "$work/inspect.log" ||
+  fail "syncgen inspect failed on the library the app made, or loaded the generator's toolchain"
+ls "$work/data/laptop" | cmp -s - "$work/laptop-files.before" || fail "syncgen inspect created or removed files beside the library"
+for line in '^tables: 4 tables, 7 rows$' '^  note +Note +logBased +3$' '^  bookmark__device +Bookmark +per device +1$' '^peers: 1$' '^members: 2 active of 2$' '^parked changes: 0,'; do
+  grep -Eq "$line" "$work/inspect.log" || fail "syncgen inspect printed no line matching /$line/"
+done
+npx syncgen inspect "$work/data/phone" --json | node -e '
+  const report = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  const rows = Object.fromEntries(report.tables.map((table) => [table.table, table.rows]));
+  if (rows.note !== 3 || rows.device !== 2 || report.peers.length !== 1 || report.members.length !== 2 || report.parked.changes !== 0)
+    throw new Error(`syncgen inspect --json: unexpected report ${JSON.stringify(report)}`);' || fail "syncgen inspect --json gave another report"
+if npx syncgen inspect "$work/nowhere" 2>"$work/inspect.err"; then fail "syncgen inspect accepted a missing directory"; fi
+grep -q "^syncgen inspect: no library at $work/nowhere: no such file or directory$" "$work/inspect.err" || fail "syncgen inspect's error was: $(cat "$work/inspect.err")"
+
 step "generate timings (figures for the record, not assertions)"
 for models in 11 50; do
   mkdir -p "$work/app$models/schema" && cd "$work/app$models"

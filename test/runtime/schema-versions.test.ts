@@ -28,14 +28,11 @@ import {
   type V2Library,
 } from '../support/evolution.js';
 import { closeReaders, DEVICE_A, DEVICE_B, DEVICE_C, DEVICES, NOW, syncedState, temporaryDirectory } from '../support/libraries.js';
+import { snapshotOf as snapshotOfLibrary } from '../support/snapshots.js';
+
+const snapshotOf = (library: AnyLibrary, models?: readonly number[]) => snapshotOfLibrary(loose(library), models);
 
 const { folder, note, profile, tag } = v2.models;
-
-/** What a snapshot pull of `models` (default: the library's own) reads from a library. */
-function snapshotOf(library: AnyLibrary, models?: readonly number[]): SnapshotRecord[] {
-  const port = syncPortOf(loose(library));
-  return (models ?? port.modelIds).flatMap((model) => port.snapshotPage(model, null, 100_000).records);
-}
 
 /** The model ids of v2, parents first: what a v2 device pulls. */
 const V2_MODELS = v2.dependencyOrder.map((adapter) => adapter.id);
@@ -151,7 +148,7 @@ test('held entries that a snapshot claimed past stay held for the upgrade, and d
   fresh.transact((tx) => tx.tag.create({ name: 'later' }));
   // Back after a long absence, the older device catches up by a snapshot of the models it knows, claiming A's vector.
   const port = syncPortOf(loose(old));
-  assert.equal(port.mergeSnapshot(snapshotOf(fresh, port.modelIds), fresh.outbox.cursors()).refused, []);
+  assert.equal(port.mergeSnapshot(snapshotOf(fresh, port.modelIds), { claim: fresh.outbox.cursors() }).refused, []);
   assert.equal(port.pruneFloor().get(DEVICE_A), 6);
   assert.equal(port.snapshotPage(tag.id, null, 10).reflects.get(DEVICE_A), 6, 'not lowered below the held entry the claim passed');
   port.recordPeerAck(DEVICE_C, old.outbox.cursors());

@@ -14,14 +14,9 @@ import { encodeHlc } from '../../runtime/core/hlc.js';
 import type { SnapshotRecord } from '../../runtime/core/snapshot-record.js';
 import { syncPortOf } from '../../runtime/library/library.js';
 import { DEVICE_A, DEVICE_B, DEVICE_C, deliver, NOW, openDevice, syncedState, type ExampleLibrary } from '../support/libraries.js';
+import { snapshotOf } from '../support/snapshots.js';
 
 const { device, location, tag, tagOnEntry, entry } = registry.models;
-
-/** Every record of `from`, model by model in dependency order, as a snapshot pull reads them. */
-function snapshotOf(from: ExampleLibrary): SnapshotRecord[] {
-  const port = syncPortOf(from);
-  return port.modelIds.flatMap((model) => port.snapshotPage(model, null, 100_000).records);
-}
 
 function recordOf(from: ExampleLibrary, model: number, record: string): SnapshotRecord {
   return syncPortOf(from).snapshotRecords([{ model, record }])[0]!;

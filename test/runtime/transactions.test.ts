@@ -247,7 +247,7 @@ test('reads go through a read-only connection: writing through library.db fails'
   const library = await openDevice(DEVICE_A);
   library.transact((tx) => tx.tag.create({ name: 'Holidays', createdAt: NOW }));
   const rows = await library.db.selectFrom('tag').select(['name', 'isPinned']).execute();
-  assert.equal(rows, [{ name: 'Holidays', isPinned: 0 }]);
+  assert.equal(rows, [{ name: 'Holidays', isPinned: false }]);
   const error = await library.db
     .deleteFrom('tag')
     .execute()

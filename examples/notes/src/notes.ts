@@ -69,7 +69,6 @@ export function openBookmark(notes: Notes, bookmarkId: string): void {
 }
 
 /** The notes, pinned first, then by title: a typed, read-only Kysely query. */
-export async function listNotes(notes: Notes): Promise<{ title: string; body: string; pinned: boolean }[]> {
-  const rows = await notes.db.selectFrom('note').select(['title', 'body', 'pinned']).orderBy('pinned', 'desc').orderBy('title').execute();
-  return rows.map((row) => ({ title: row.title, body: row.body, pinned: row.pinned === 1 }));
+export function listNotes(notes: Notes): Promise<{ title: string; body: string; pinned: boolean }[]> {
+  return notes.db.selectFrom('note').select(['title', 'body', 'pinned']).orderBy('pinned', 'desc').orderBy('title').execute();
 }

@@ -5,8 +5,11 @@
  * drawn from one seeded PRNG, and events run in (virtual time, order of scheduling). Devices in the
  * same partition group are all connected to each other. Faults: drop and duplicate probabilities,
  * a delay range (frames overtake each other: reordering), partitions and heal, and devices leaving
- * (crash: close the transport) and coming back (a new transport for the same device).
+ * (crash: close the transport) and coming back (a new transport for the same device). A device may
+ * refuse another (`refuse`: a handshake refusal, as TCP's, with its code): they do not connect, and
+ * both ends are told, as they are of the delay before a link cut by `disconnect` comes back.
  */
+import type { SyncErrorCode } from '../../core/errors.js';
 import { TransportError, type Transport, type TransportHandlers } from '../transport.js';
 import { seededRandom } from './seeded-random.js';
 import { VirtualScheduler } from './virtual-scheduler.js';
@@ -42,6 +45,10 @@ export class SimulatedNetwork {
   /** Links dropped by `disconnect`, down until this virtual time. */
   readonly #cut = new Map<string, number>();
   readonly #observers: ((from: string, to: string, frame: Uint8Array) => void)[] = [];
+  /** Per `refuser|refused` pair, why the first refuses the second. */
+  readonly #refusals = new Map<string, { readonly code: SyncErrorCode; readonly reason: string }>();
+  /** The refused pairs (`linkKey`) whose ends were told since they last came up or were refused anew. */
+  readonly #toldRefused = new Set<string>();
 
   constructor(options: { seed: number; faults?: SimulatedFaults; scheduler?: VirtualScheduler }) {
     this.#random = seededRandom(options.seed);
@@ -67,7 +74,27 @@ export class SimulatedNetwork {
   transport(deviceId: string): SimulatedTransport {
     const transport = new SimulatedTransport(this, deviceId);
     this.#nodes.set(deviceId, transport);
+    // A new transport hears of its refusals again.
+    for (const key of [...this.#toldRefused]) if (key.split('|').includes(deviceId)) this.#toldRefused.delete(key);
     return transport;
+  }
+
+  /**
+   * `device` refuses `peer`, as a TCP handshake would (`not-a-member`, `schema-mismatch`,
+   * `device-removed`, ...): they disconnect and stay so until `allow`; both are told (a connection
+   * event: `refused`, by 'self' on `device`, by 'peer' on `peer`).
+   */
+  refuse(device: string, peer: string, code: SyncErrorCode, reason: string): void {
+    this.#refusals.set(`${device}|${peer}`, { code, reason });
+    this.#toldRefused.delete(linkKey(device, peer));
+    this.reconcile();
+  }
+
+  /** Lifts `device`'s refusal of `peer`. */
+  allow(device: string, peer: string): void {
+    this.#refusals.delete(`${device}|${peer}`);
+    this.#toldRefused.delete(linkKey(device, peer));
+    this.reconcile();
   }
 
   /** Splits the devices into groups that reach only each other (a device in no group is alone). */
@@ -100,7 +127,7 @@ export class SimulatedNetwork {
     const wanted = new Set<string>();
     for (const a of live) {
       for (const b of live) {
-        if (a < b && this.#reachable(a, b)) wanted.add(linkKey(a, b));
+        if (a < b && this.#reachable(a, b) && !this.#refused(a, b)) wanted.add(linkKey(a, b));
       }
     }
     for (const key of [...this.#links]) {
@@ -124,13 +151,28 @@ export class SimulatedNetwork {
       const [a, b] = key.split('|') as [string, string];
       this.#notify(a, (handlers, node) => {
         node.connections.set(b, generation);
+        handlers.connection?.({ kind: 'connecting', peer: b, address: null });
         handlers.peerUp(b);
       });
       this.#notify(b, (handlers, node) => {
         node.connections.set(a, generation);
+        handlers.connection?.({ kind: 'connecting', peer: a, address: null });
         handlers.peerUp(a);
       });
     }
+  }
+
+  /** Whether either of two devices refuses the other; the first time, both are told. */
+  #refused(a: string, b: string): boolean {
+    const refusal = this.#refusals.get(`${a}|${b}`) ?? this.#refusals.get(`${b}|${a}`);
+    if (!refusal) return false;
+    if (!this.#toldRefused.has(linkKey(a, b)) && this.#reachable(a, b)) {
+      this.#toldRefused.add(linkKey(a, b));
+      const [refuser, refused] = this.#refusals.has(`${a}|${b}`) ? [a, b] : [b, a];
+      this.#notify(refuser, (handlers) => handlers.connection?.({ kind: 'refused', by: 'self', peer: refused, address: null, ...refusal }));
+      this.#notify(refused, (handlers) => handlers.connection?.({ kind: 'refused', by: 'peer', peer: refuser, address: null, ...refusal }));
+    }
+    return true;
   }
 
   /** @internal A frame from `from` to `to`: maybe dropped, maybe duplicated, delayed. */
@@ -170,6 +212,8 @@ export class SimulatedNetwork {
   cut(a: string, b: string, forMs: number): void {
     this.#cut.set(linkKey(a, b), this.scheduler.now() + forMs);
     this.reconcile();
+    this.#notify(a, (handlers) => handlers.connection?.({ kind: 'retrying', peer: b, address: null, delayMs: forMs }));
+    this.#notify(b, (handlers) => handlers.connection?.({ kind: 'retrying', peer: a, address: null, delayMs: forMs }));
     this.scheduler.setTimer(() => this.reconcile(), forMs);
   }
 

@@ -24,6 +24,10 @@ export class Connection {
   readonly reader = new FrameReader();
   /** The code this side refused the connection with, or the peer refused it with. */
   refusedWith: string | null = null;
+  /** The connection was authenticated and opened at some point (a dial that never did failed, or was refused). */
+  opened = false;
+  /** The last socket error, for the report of a dial that failed. */
+  lastError: string | null = null;
   /** Accepted by this side and not yet authenticated: it counts against `maxUnauthenticated`. */
   pending = false;
   /** When bytes last arrived (`performance.now()`), for the idle deadline. */

@@ -288,9 +288,9 @@ export class Connections {
     this.#all.delete(connection);
     this.#end(connection, 'connection closed');
     if (connection.pairing) this.#pairings.closedBeforeAdmitted(connection.address);
-    this.#events.connection({ kind: 'closed', connection, reason: 'connection closed' });
-    // A dial that failed, or lost to a duplicate while the peer stays connected: try again only in the first case.
     const reached = this.#dialer.peerAt(connection.address);
+    this.#events.connection({ kind: 'closed', connection, reason: 'connection closed', dialed: reached });
+    // A dial that failed, or lost to a duplicate while the peer stays connected: try again only in the first case.
     if (reached !== undefined && connection.dialer === this.#deviceId && !(reached && this.#open.has(reached))) {
       // Versions that cannot sync stay so until an app is upgraded: redial rarely, not on the usual backoff.
       const incompatible = connection.refusedWith === 'schema-mismatch' || connection.refusedWith === 'unsupported-version';

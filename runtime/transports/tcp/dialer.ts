@@ -18,10 +18,18 @@ export class Dialer {
   readonly #maxMs: number;
   #closed = false;
 
-  constructor(options: { readonly baseMs: number; readonly maxMs: number }, dial: (address: string) => void) {
+  readonly #retrying: (address: string, peer: string | null, delayMs: number) => void;
+
+  /** `retrying`: told of each redial scheduled (the engine's status shows when the next attempt comes). */
+  constructor(
+    options: { readonly baseMs: number; readonly maxMs: number },
+    dial: (address: string) => void,
+    retrying: (address: string, peer: string | null, delayMs: number) => void = () => {},
+  ) {
     this.#baseMs = options.baseMs;
     this.#maxMs = options.maxMs;
     this.#dial = dial;
+    this.#retrying = retrying;
   }
 
   /** Dials an address now, and keeps redialing it. */
@@ -67,6 +75,7 @@ export class Dialer {
       dialed.timer = null;
       if (!this.#closed && this.#addresses.has(address)) this.#dial(address);
     }, delay);
+    this.#retrying(address, dialed.peer, Math.round(delay));
   }
 
   close(): void {

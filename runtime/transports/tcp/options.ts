@@ -1,8 +1,9 @@
 /**
  * What a TCP transport is made with (`createTcpTransport(options)`): the library it syncs, where it
- * listens, whom it dials, its limits (defaults and reasons in `limits.ts`), and the events it
- * reports (`onEvent`).
+ * listens, whom it dials, its limits (defaults and reasons in `limits.ts`), the events it reports
+ * (`onEvent`) and where it logs (`logger`).
  */
+import type { Logger } from '../../core/logger.js';
 import type { MemberDirectory } from '../transport.js';
 
 /** What the transport needs of the library it syncs: an open `Library` has all of it. */
@@ -14,6 +15,8 @@ export interface TcpLibrary {
   readonly credentials: { readonly key: string; readonly cert: string };
   /** Which devices, by which keys, may connect; and the open invites. */
   readonly members: MemberDirectory;
+  /** The library's logger: the transport's when the options give none. */
+  readonly logger?: Logger;
 }
 
 /** The limits' defaults and reasons are in `limits.ts`. */
@@ -40,8 +43,14 @@ export interface TcpTransportOptions {
   readonly incompatibleRedialMs?: number;
   /** The protocol version this side announces (tests use it to play a newer device). */
   readonly protocolVersion?: number;
-  /** Handshake refusals and connection events, for logs and tests. An exception it throws is ignored. */
+  /** Handshake refusals and connection events, typed, for apps and tests. An exception it throws is ignored. */
   readonly onEvent?: (event: TcpEvent) => void;
+  /**
+   * Where the transport logs its events (refusals, connections; dials and redials at debug level;
+   * `events.ts` says which level each has). Default: the library's logger (`openLibrary`'s
+   * `logger`), else the default one (warnings and errors; `DEBUG=syncgen` for the rest).
+   */
+  readonly logger?: Logger;
 }
 
 export interface TcpEvent {

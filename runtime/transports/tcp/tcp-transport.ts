@@ -22,7 +22,9 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { defaultLogger } from '../../core/console-logger.js';
 import { InvalidArgumentError, type SyncErrorCode } from '../../core/errors.js';
+import { componentLogger } from '../../core/logger.js';
 import { PROTOCOL_VERSION } from '../../protocol/messages.js';
 import { describeError } from '../../protocol/untrusted.js';
 import { certificateFingerprint, TransportError, type Transport, type TransportHandlers } from '../transport.js';
@@ -74,8 +76,12 @@ export class TcpTransport implements Transport {
       schema: { schemaVersion: library.registry.schemaVersion, compatibleFrom: library.registry.compatibleFrom },
       protocolVersion: options.protocolVersion ?? PROTOCOL_VERSION,
     };
-    this.#dialer = new Dialer({ baseMs: options.reconnectBaseMs ?? 100, maxMs: options.reconnectMaxMs ?? 5000 }, (address) => this.#dial(address, null));
-    this.#events = new TcpEvents(options.onEvent);
+    this.#events = new TcpEvents(options.onEvent, componentLogger(options.logger ?? library.logger ?? defaultLogger(), 'tcp'));
+    this.#dialer = new Dialer(
+      { baseMs: options.reconnectBaseMs ?? 100, maxMs: options.reconnectMaxMs ?? 5000 },
+      (address) => this.#dial(address, null),
+      (address, peer, delayMs) => this.#events.attempt(null, { kind: 'retrying', peer, address, delayMs }),
+    );
     this.#connections = new Connections({
       handshake: { identity, fingerprint, members: library.members },
       limits: this.#limits,
@@ -87,6 +93,7 @@ export class TcpTransport implements Transport {
 
   setHandlers(handlers: TransportHandlers): void {
     this.#connections.handlers = handlers;
+    this.#events.handlers = handlers;
   }
 
   async start(): Promise<void> {
@@ -173,6 +180,7 @@ export class TcpTransport implements Transport {
   #dial(address: string, pairing: Pairing | null): void {
     if (this.#closed) return;
     const { host, port } = splitAddress(address);
+    this.#events.attempt(null, { kind: 'connecting', peer: this.#dialer.peerAt(address) ?? pairing?.inviter ?? null, address });
     let socket: tls.TLSSocket;
     try {
       socket = tls.connect({
@@ -187,6 +195,7 @@ export class TcpTransport implements Transport {
     } catch (error) {
       // Called from a redial timer too: a failure is reported, never thrown.
       this.#events.emit({ kind: 'error', address, peer: null, reason: describeError(error) });
+      this.#events.attempt(null, { kind: 'failed', peer: this.#dialer.peerAt(address) ?? null, address, reason: describeError(error) });
       this.#pairings.settle(address, new TransportError('unreachable', `the inviter at ${address} cannot be dialed: ${describeError(error)}`));
       return;
     }
