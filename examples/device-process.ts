@@ -3,11 +3,14 @@
  * TCP on loopback. The orchestrator (`three-devices.ts`) drives it over IPC: which peers to dial,
  * invites for new devices, which scripted changes to make, when to go offline, and to report its
  * state. It starts either as a library's first device (a library id), as a new device with an
- * invite code (it joins by redeeming it), or again from its own files.
+ * invite code (it joins by redeeming it), or again from its own files. It listens as an app with a
+ * UI would: a change listener counts what each commit changed and where it came from, a live query
+ * keeps the shared tags current, and a long catch-up draws a progress bar.
  */
 import { registry } from '../generated/index.js';
-import { openLibrary, parseInvite, startSync, type PeerSync } from 'syncgen';
+import { openLibrary, parseInvite, startSync, type ChangeSource, type PeerSync } from 'syncgen';
 import { createTcpTransport } from 'syncgen/transports/tcp';
+import { drawProgress } from './progress-bar.js';
 import { scripts, type Script } from './device-scripts.js';
 
 export type Command =
@@ -16,7 +19,16 @@ export type Command =
   | { readonly cmd: 'run'; readonly script: Script; readonly ids: Record<string, string> }
   | { readonly cmd: 'offline' }
   | { readonly cmd: 'state' }
+  | { readonly cmd: 'tags' }
   | { readonly cmd: 'exit' };
+
+/** A shared tag as the live query keeps it. */
+export interface TagRow {
+  readonly name: string;
+  readonly description: string | null;
+  readonly color: string | null;
+  readonly icon: string | null;
+}
 
 export type Reply =
   | { readonly reply: 'ready'; readonly port: number; readonly libraryId: string; readonly joinedVia: string | null }
@@ -29,7 +41,10 @@ export type Reply =
       readonly counts: Record<string, number>;
       readonly parked: number;
       readonly peers: number;
+      /** Notices of the change feed, by source, and the records they named. */
+      readonly heard: Partial<Record<ChangeSource['kind'], { notices: number; records: number }>>;
     }
+  | { readonly reply: 'tags'; readonly tags: readonly TagRow[] }
   | { readonly reply: 'error'; readonly message: string };
 
 const [name, deviceId, dir] = process.argv.slice(2) as [string, string, string];
@@ -39,13 +54,28 @@ const libraryId = invite ? parseInvite(invite).libraryId : process.env.SYNCGEN_L
 
 const send = (reply: Reply) => process.send!(reply);
 const library = await openLibrary({ dir, libraryId, deviceId, registry });
+
+// What a UI listens to: every commit's changes (here counted by source), and a live query of the shared tags.
+const heard: Extract<Reply, { reply: 'state' }>['heard'] = {};
+library.onChange(({ source, models }) => {
+  const count = (heard[source.kind] ??= { notices: 0, records: 0 });
+  count.notices += 1;
+  for (const changes of Object.values(models)) count.records += changes.created.length + changes.updated.length + changes.deleted.length;
+});
+let tags: readonly TagRow[] = [];
+library.watch(library.db.selectFrom('tag').select(['name', 'description', 'color', 'icon']).orderBy('createdAt'), (rows) => {
+  tags = rows;
+});
+
 const transport = createTcpTransport({ library, listen: { host: '127.0.0.1', port: 0 }, reconnectBaseMs: 50, reconnectMaxMs: 1000 });
 let sync: PeerSync | null = await startSync(library, {
   transport,
   heartbeatMs: 250,
   retryBaseMs: 200,
-  log: (event) => event.level === 'warn' && console.error(`  [${name}] ${event.peer ? `peer ${event.peer.slice(0, 8)}: ` : ''}${event.event}: ${event.detail}`),
+  // Logs go to the library's logger: warnings and errors by default, debug lines too with DEBUG=syncgen.
 });
+// A catch-up of more than a few hundred changes draws a progress bar.
+sync.onProgress((progress) => drawProgress(name, progress));
 // Joining: the inviter checks the invite's one-time token and admits this device's key.
 const joinedVia = invite ? await transport.redeem(invite) : null;
 send({ reply: 'ready', port: transport.address().port, libraryId, joinedVia });
@@ -83,9 +113,13 @@ process.on('message', async (command: Command) => {
           counts,
           parked: library.parkedCount,
           peers: sync?.connectedPeers().length ?? 0,
+          heard,
         });
         break;
       }
+      case 'tags':
+        send({ reply: 'tags', tags });
+        break;
       case 'exit':
         await sync?.stop();
         library.close();

@@ -76,6 +76,25 @@ export const scripts = {
     });
   },
 
+  /** A new folder of many files, indexed while the phone is away: the phone's catch-up draws a progress bar. */
+  index(library: ExampleLibrary, ids: Ids): Ids {
+    const name = library.deviceId.slice(0, 8);
+    return library.transact((tx) => {
+      const folder = tx.entry.create({ locationId: ids[`${name}.location`]!, name: 'scans', kind: 'directory', sizeBytes: 0, modifiedAt: now() });
+      for (let index = 0; index < 3000; index += 1) {
+        tx.entry.create({
+          locationId: ids[`${name}.location`]!,
+          parentId: folder.id,
+          name: `scan-${index}.pdf`,
+          kind: 'file',
+          sizeBytes: 4096 + index,
+          modifiedAt: now(),
+        });
+      }
+      return { scans: folder.id };
+    });
+  },
+
   /** Meanwhile, on the devices still online: deletes with cascades, edits of shared data. */
   meanwhile(library: ExampleLibrary, ids: Ids): Ids {
     const name = library.deviceId.slice(0, 8);

@@ -2,19 +2,21 @@
  * The example: three devices of one library, each an OS process with its own data directory,
  * syncing over TCP on loopback. The laptop creates the library; the desktop joins with an invite
  * the laptop made, the phone with one the desktop made. They make changes concurrently; one goes offline, keeps working,
- * shuts down, and comes back as a new process from its files. The run ends by checking that all
- * three hold identical data (the same digest of every synced table, the same version vector).
+ * shuts down, and comes back as a new process from its files, catching up with a progress bar. The
+ * run shows who won the concurrent edit of a shared tag, checks that all three hold identical data
+ * (the same digest of every synced table, the same version vector), what each device's change feed
+ * heard, and ends with `syncgen inspect` of the laptop's library.
  *
  *   npm start            (or: npx tsx examples/three-devices.ts [data directory])
  *
  * Exit code 0 when the devices converged, 1 when they did not within the time limit.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command, Reply } from './device-process.js';
+import type { Command, Reply, TagRow } from './device-process.js';
 import type { Script } from './device-scripts.js';
 
 type StateReply = Extract<Reply, { reply: 'state' }>;
@@ -88,6 +90,13 @@ class DeviceProcess {
     return (await this.#next()) as StateReply;
   }
 
+  /** The shared tags, as the device's live query keeps them. */
+  async tags(): Promise<readonly TagRow[]> {
+    this.#send({ cmd: 'tags' });
+    const reply = await this.#next();
+    return reply.reply === 'tags' ? reply.tags : [];
+  }
+
   async exit(): Promise<void> {
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.#send({ cmd: 'exit' });
@@ -129,6 +138,17 @@ async function converged(devices: DeviceProcess[], step: string): Promise<StateR
   }
 }
 
+/** Who won the concurrent edit of the shared tag: per field, the latest write (its text names its device). */
+async function showWinners(devices: DeviceProcess[]): Promise<void> {
+  const holidays = (await devices[0]!.tags()).find((tag) => tag.name.startsWith('Holidays'))!;
+  const writer = (value: string | null) => devices.find((device) => value?.includes(device.id.slice(0, 8)))?.name ?? 'nobody';
+  console.log('  the shared tag, edited on all three at once; per field the latest edit (by HLC) won, on every device:');
+  console.log(`    name         ${JSON.stringify(holidays.name).padEnd(28)} the ${writer(holidays.name)}'s edit`);
+  console.log(`    description  ${JSON.stringify(holidays.description).padEnd(28)} the ${writer(holidays.description)}'s edit`);
+  console.log(`    color        ${JSON.stringify(holidays.color).padEnd(28)} the laptop's (only it set the color)`);
+  console.log(`    icon         ${JSON.stringify(holidays.icon).padEnd(28)} the ${writer(holidays.icon)}'s edit (the laptop set none)`);
+}
+
 rmSync(dataDir, { recursive: true, force: true });
 console.log(`syncgen example: three devices of library ${libraryId.slice(0, 8)}…, three processes, TLS over TCP on loopback`);
 console.log(`  data in ${path.relative(process.cwd(), dataDir) || '.'}/`);
@@ -152,15 +172,17 @@ await converged(all, 'step 1');
 console.log('step 2: all three edit the same shared tag, tag files, make albums and notes, at once');
 Object.assign(ids, ...(await Promise.all(all.map((device) => device.run('concurrent', ids)))));
 await converged(all, 'step 2');
+await showWinners(all);
 
 console.log('step 3: the phone goes offline, keeps working, and shuts down; laptop and desktop delete and edit meanwhile');
 await phone.offline();
 await phone.run('offline', ids);
 await phone.exit();
 await Promise.all([laptop.run('meanwhile', ids), desktop.run('meanwhile', ids)]);
+Object.assign(ids, await laptop.run('index', ids));
 await converged([laptop, desktop], 'step 3');
 
-console.log('step 4: the phone comes back as a new process, from its files');
+console.log('step 4: the phone comes back as a new process, from its files, and catches up');
 await phone.start();
 phone.connect([laptop, desktop]);
 const final = await converged(all, 'step 4');
@@ -174,4 +196,11 @@ final.forEach((state, index) => {
   );
 });
 console.log(`\n✓ all three devices hold identical data: digest ${final[0]!.digest}, version vector ${JSON.stringify(final[0]!.vector)}`);
+console.log('\nwhat each change feed heard (notices / records, by source; the phone since it came back):');
+final.forEach((state, index) => {
+  const heard = Object.entries(state.heard).map(([source, { notices, records }]) => `${source} ${notices} / ${records}`);
+  console.log(`  ${all[index]!.name.padEnd(8)} ${heard.join(', ')}`);
+});
+console.log(`\n$ syncgen inspect ${path.relative(process.cwd(), laptop.dir)}    (read-only, while the laptop's app runs)`);
+console.log(execFileSync(process.execPath, [path.join(here, '..', 'generator', 'bin.mjs'), 'inspect', laptop.dir], { encoding: 'utf8' }));
 await Promise.all(all.map((device) => device.exit()));

@@ -259,7 +259,18 @@ test('an upgrade replays held entries and fields with their original clocks; wha
   assert.equal(quarantinedEntries(old), [`${DEVICE_A}#1 model ${folder.id}`, `${DEVICE_A}#8 model ${folder.id}`]);
 
   close(old);
-  const upgraded = await openV2(DEVICE_B, { dir });
+  const notices: unknown[] = [];
+  const upgraded = await openV2(DEVICE_B, { dir, onChange: (change) => notices.push(change) });
+  // The replay's notice: the held fields now known, as the app sees them (the folder came and went; lastReadAt is the newer device's own).
+  assert.equal(notices, [
+    {
+      source: { kind: 'migration' },
+      models: {
+        tag: { created: [], updated: [{ id: sea.id, fields: ['icon', 'isPinned'], cascade: false }], deleted: [] },
+        profile: { created: [], updated: [{ id: ann.id, fields: ['status'], cascade: false }], deleted: [] },
+      },
+    },
+  ]);
   assert.equal(rowOf(upgraded, 'tag', 'id', sea.id), rowOf(fresh, 'tag', 'id', sea.id));
   assert.equal(rowOf(upgraded, 'profile', 'id', ann.id), rowOf(fresh, 'profile', 'id', ann.id));
   assert.equal(syncedState(loose(upgraded)), syncedState(loose(fresh)));
