@@ -6,7 +6,8 @@
  */
 import { networkInterfaces } from 'node:os';
 import { loadIdentity } from './identity.js';
-import { inviteDevice, listNotes, openNotes, syncNotes, writeNote } from './notes.js';
+import { inviteDevice, openNotes, syncNotes, writeNote } from './notes.js';
+import { bindView } from './view.js';
 
 const [name = 'Laptop', invite] = process.argv.slice(2);
 const identity = loadIdentity('data', invite);
@@ -14,7 +15,13 @@ const notes = await openNotes('data', identity, name);
 writeNote(notes, `Hello from ${name}`, new Date().toISOString());
 
 // host 0.0.0.0: other machines on the LAN may connect (the default, 127.0.0.1, takes this machine only).
-const { transport } = await syncNotes(notes, { host: '0.0.0.0', port: 7420 });
+const { sync, transport } = await syncNotes(notes, { host: '0.0.0.0', port: 7420 });
+// The "UI": the notes as they change, on this device or another; the sync status; a first sync's progress.
+bindView(notes, sync, {
+  list: (rows) => console.log(rows.map((note) => `${note.pinned ? '📌 ' : ''}${note.title}`).join(' | ')),
+  status: (line) => console.log(`[${line}]`),
+  progress: (percent, secondsLeft) => console.log(`first sync ${percent}%${secondsLeft === null ? '' : `, ${secondsLeft} s left`}`),
+});
 if (invite) {
   await transport.redeem(invite); // the inviting device checks the code and admits this one
 } else {
@@ -24,4 +31,3 @@ if (invite) {
       .find((address) => address?.family === 'IPv4' && !address.internal)?.address ?? '127.0.0.1';
   console.log(`invite (valid 10 minutes, once): ${inviteDevice(notes, `${lan}:7420`)}`);
 }
-setInterval(async () => console.log((await listNotes(notes)).map((note) => note.title)), 2000);

@@ -11,6 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bookmarkNote, editNote, inviteDevice, listNotes, openBookmark, openNotes, syncNotes, writeNote, type Identity, type Notes } from './notes.js';
+import { bindView } from './view.js';
 
 const dataDir = process.argv[2] ?? mkdtempSync(path.join(tmpdir(), 'syncgen-notes-'));
 
@@ -26,6 +27,18 @@ const phone = await openNotes(path.join(dataDir, 'phone'), phoneId, 'Phone');
 let phoneSync = await syncNotes(phone, { port: 0 });
 await phoneSync.transport.redeem(invite); // the laptop admits the phone; they sync from now on
 console.log(`✓ the phone joined: members ${laptop.members.list().length} on the laptop`);
+
+// The laptop's "UI": its notes list and sync status, kept current by a live query and status events.
+const shown = { titles: [] as string[], status: '' };
+const unbind = bindView(laptop, laptopSync.sync, {
+  list: (rows) => {
+    shown.titles = rows.map((note) => note.title);
+  },
+  status: (line) => {
+    shown.status = line;
+  },
+  progress: () => {},
+});
 
 const groceries = writeNote(laptop, 'Groceries', 'eggs, flour');
 const ideas = writeNote(phone, 'Ideas', 'a sync framework');
@@ -52,6 +65,9 @@ for (const [name, notes] of [
   console.log(`${name}: ${(await listNotes(notes)).map((note) => `${note.pinned ? '📌 ' : ''}${note.title} (${note.body})`).join(', ')}`);
 }
 console.log(`bookmark opened ${phone.get('bookmark', bookmark)?.openCount} time(s) on the phone, ${laptop.get('bookmark', bookmark)?.openCount} on the laptop`);
+await until(() => shown.titles.length === 3 && shown.status.startsWith('in sync'), 'the view shows every note, in sync');
+console.log(`the laptop's view: ${shown.titles.join(', ')} [${shown.status}]`);
+unbind();
 
 await phoneSync.sync.stop();
 await laptopSync.sync.stop();
@@ -61,13 +77,18 @@ console.log(`converged; data in ${dataDir}`);
 
 /** Waits until both devices hold the same data; exits 1 if they do not within 20 s. */
 async function converged(step: string, devices: readonly Notes[] = [laptop, phone]): Promise<void> {
+  await until(() => new Set(devices.map((notes) => notes.digest())).size === 1, `${step}: the devices converge`);
+  console.log(`✓ ${step}: both devices hold the same data (digest ${laptop.digest().slice(0, 12)})`);
+}
+
+/** Waits for `done`; exits 1 when it does not hold within 20 s. */
+async function until(done: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 20_000;
-  while (new Set(devices.map((notes) => notes.digest())).size > 1) {
+  while (!done()) {
     if (Date.now() > deadline) {
-      console.error(`${step}: the devices did not converge within 20 s`);
+      console.error(`${what}: not within 20 s`);
       process.exit(1);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  console.log(`✓ ${step}: both devices hold the same data (digest ${laptop.digest().slice(0, 12)})`);
 }
