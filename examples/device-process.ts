@@ -58,7 +58,8 @@ const library = await openLibrary({ dir, libraryId, deviceId, registry });
 // What a UI listens to: every commit's changes (here counted by source), and a live query of the shared tags.
 const heard: Extract<Reply, { reply: 'state' }>['heard'] = {};
 library.onChange(({ source, models }) => {
-  const count = (heard[source.kind] ??= { notices: 0, records: 0 });
+  const count = heard[source.kind] ?? { notices: 0, records: 0 };
+  heard[source.kind] = count;
   count.notices += 1;
   for (const changes of Object.values(models)) count.records += changes.created.length + changes.updated.length + changes.deleted.length;
 });

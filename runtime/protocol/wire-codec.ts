@@ -17,16 +17,8 @@ import type { MemberRecord } from '../core/member-record.js';
 import type { SnapshotRecord } from '../core/snapshot-record.js';
 import { uuidToBytes } from '../core/uuid.js';
 import type { VersionVector } from '../core/version-vector.js';
-import {
-  COUNTS_FLAG,
-  MAX_MEMBER_RECORDS,
-  MAX_MODEL_ID,
-  MESSAGE_TYPES,
-  PROTOCOL_VERSION,
-  type Envelope,
-  type MessageType,
-  type SyncMessage,
-} from './messages.js';
+import { MAX_MEMBER_RECORDS, MAX_MODEL_ID, MESSAGE_TYPES, PROTOCOL_VERSION, type Envelope, type MessageType, type SyncMessage } from './messages.js';
+import { COUNTS_FLAG } from './messages.js';
 import { describeError } from './untrusted.js';
 import { array, clockMap, fixedBytes, hexBytes, malformed, modelCounts, modelIds, uint, uuid, values, WireError } from './wire-checks.js';
 

@@ -126,9 +126,15 @@ export class ChangeCapture {
     const record = args[1] as string;
     const op = args[2] as number;
     let records = this.#pending.get(modelId);
-    if (!records) this.#pending.set(modelId, (records = new Map()));
+    if (!records) {
+      records = new Map();
+      this.#pending.set(modelId, records);
+    }
     let state = records.get(record);
-    if (!state) records.set(record, (state = { kind: null, cascade: false, before: new Map(), rewritten: new Set() }));
+    if (!state) {
+      state = { kind: null, cascade: false, before: new Map(), rewritten: new Set() };
+      records.set(record, state);
+    }
     if (op === OP_DELETE) {
       // Created in this commit and deleted again: nothing happened.
       state.kind = state.kind === 'created' ? null : 'deleted';
@@ -176,9 +182,9 @@ export class ChangeCapture {
     for (const [field, before] of state.before) {
       if (state.rewritten.has(field)) {
         const descriptor = fields[field]!;
-        const now = descriptor.perDevice
-          ? ((own ??= model.deviceRow(record, this.#deviceId))?.[descriptor.name] ?? defaultOf(descriptor))
-          : (row ??= model.row(record))?.[descriptor.name];
+        if (descriptor.perDevice && own === undefined) own = model.deviceRow(record, this.#deviceId);
+        if (!descriptor.perDevice && row === undefined) row = model.row(record);
+        const now = descriptor.perDevice ? (own?.[descriptor.name] ?? defaultOf(descriptor)) : row?.[descriptor.name];
         if (sameValue(now ?? null, before)) continue;
       }
       changed.push(field);

@@ -11,7 +11,6 @@ import * as assert from 'uvu/assert';
 import type { ChangeEntry } from '../../runtime/core/change-entry.js';
 import { InvalidChangeError } from '../../runtime/core/errors.js';
 import { encodeHlc } from '../../runtime/core/hlc.js';
-import type { SnapshotRecord } from '../../runtime/core/snapshot-record.js';
 import { syncPortOf } from '../../runtime/library/library.js';
 import {
   held,

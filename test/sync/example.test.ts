@@ -24,7 +24,10 @@ test('three devices in three processes converge, one of them after going offline
       `${step} converged`,
     );
   const converged = lines.find((line) => line.startsWith('✓ all three devices'));
-  assert.match(converged ?? '', /^✓ all three devices hold identical data: digest [0-9a-f]{64}, version vector \{"0000000a-[^}]*:3030,"0000000b-[^}]*:27,"0000000c-[^}]*:26\}$/);
+  assert.match(
+    converged ?? '',
+    /^✓ all three devices hold identical data: digest [0-9a-f]{64}, version vector \{"0000000a-[^}]*:3030,"0000000b-[^}]*:27,"0000000c-[^}]*:26\}$/,
+  );
   const devices = lines.filter((line) => /^ {2}(laptop|desktop|phone) +\d/.test(line));
   assert.is(devices.length, 3);
   assert.is(new Set(devices.map((line) => line.replace(/^ {2}\w+ +/, ''))).size, 1, 'the same row counts and digest on every device');
@@ -33,13 +36,24 @@ test('three devices in three processes converge, one of them after going offline
   assert.match(lines.find((line) => line.startsWith('    description '))!, `the ${winner}'s edit`);
   assert.match(lines.find((line) => line.startsWith('    color '))!, '"#ff8800"');
   // The phone's catch-up of the laptop's 3,000 new files and the rest, drawn to its end.
-  assert.ok(lines.some((line) => /^ {2}\[phone\] \[█{30}\] 100% {2}3,008 \/ 3,008 changes from 0000000[ab]… {2}done$/.test(line)), run.stdout);
+  assert.ok(
+    lines.some((line) => /^ {2}\[phone\] \[█{30}\] 100% {2}3,008 \/ 3,008 changes from 0000000[ab]… {2}done$/.test(line)),
+    run.stdout,
+  );
   // The change feeds: the phone, back, heard the entries it lacked (3,000 files at least).
   const phoneHeard = lines.find((line) => /^ {2}phone +entries \d+ \/ \d+/.test(line))!;
   assert.ok(Number(phoneHeard.match(/entries \d+ \/ (\d+)/)![1]) > 3000, phoneHeard);
   // syncgen inspect of the laptop, read while its app runs.
-  for (const expected of [/^tables: 12 tables, 3055 rows$/, /^ {2}entry +Entry +stateBased +3025$/, /^parked changes: 0, waiting for 0 records$/, /^members: 3 active of 3$/]) {
-    assert.ok(lines.some((line) => expected.test(line)), `inspect printed ${expected}`);
+  for (const expected of [
+    /^tables: 12 tables, 3055 rows$/,
+    /^ {2}entry +Entry +stateBased +3025$/,
+    /^parked changes: 0, waiting for 0 records$/,
+    /^members: 3 active of 3$/,
+  ]) {
+    assert.ok(
+      lines.some((line) => expected.test(line)),
+      `inspect printed ${expected}`,
+    );
   }
 });
 

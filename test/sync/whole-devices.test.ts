@@ -14,7 +14,8 @@ test(`property: whole devices under network faults converge with no lost writes 
   // A fixed seed keeps CI reproducible; the soak explores random ones.
   await assertFleetProperty({ runs: RUNS, defaultSeed: 20261124, failAfterSeconds: 600 });
   // Check 7 held on every path the change feed has: the histories went through each of them.
-  for (const source of ['local', 'entries', 'snapshot', 'fetch'] as const) assert.ok((feedTally.sources.get(source) ?? 0) > 0, `no ${source} notice in ${RUNS} runs`);
+  for (const source of ['local', 'entries', 'snapshot', 'fetch'] as const)
+    assert.ok((feedTally.sources.get(source) ?? 0) > 0, `no ${source} notice in ${RUNS} runs`);
   assert.ok(feedTally.cascades > 0, `no cascade delete in ${RUNS} runs`);
 });
 
