@@ -9,6 +9,7 @@
  * reported (the library's `onError`) and the others still run: the commit stands either way.
  */
 import { UnknownModelError } from '../core/errors.js';
+import { Listeners } from '../core/listeners.js';
 import type { AnyModelAdapter, RecordOf } from '../contract/model-adapter.js';
 import type { Registry } from '../contract/registry.js';
 import type { ModelsOf } from '../merge/transaction-manager.js';
@@ -56,9 +57,9 @@ type AnyListener = (change: LibraryChange<any>) => void;
 export class ChangeFeed {
   readonly #store: Store;
   readonly #reportError: (error: unknown, context: string) => void;
-  readonly #listeners = new Set<AnyListener>();
+  readonly #listeners = new Listeners<LibraryChange<any>>();
   /** Hears of every commit, with the model ids it changed (live queries). */
-  readonly #tableListeners = new Set<(models: ReadonlySet<number>) => void>();
+  readonly #tableListeners = new Listeners<ReadonlySet<number>>();
 
   constructor(store: Store, reportError: (error: unknown, context: string) => void) {
     this.#store = store;
@@ -68,14 +69,14 @@ export class ChangeFeed {
   /** Every model's changes. */
   subscribe(listener: AnyListener): () => void {
     this.#store.changes.watch(this.#store.stores.values());
-    return this.#add(this.#listeners, listener);
+    return this.#listeners.add(listener);
   }
 
   /** One model's changes: only that model's table is watched. */
   subscribeModel(accessor: string, listener: (change: ModelChangeNotice<AnyModelAdapter>) => void): () => void {
     const model = this.#modelOf(accessor);
     this.#store.changes.watch([model]);
-    return this.#add(this.#listeners, (change) => {
+    return this.#listeners.add((change) => {
       const changes = (change.models as Record<string, ModelChanges<AnyModelAdapter>>)[accessor];
       if (changes) listener({ source: change.source, ...changes });
     });
@@ -84,21 +85,15 @@ export class ChangeFeed {
   /** Calls `listener` with the ids of the models each commit changed, among `models` (which become watched). */
   subscribeModels(models: readonly number[], listener: (models: ReadonlySet<number>) => void): () => void {
     this.#store.changes.watch(models.map((id) => this.#store.stores.get(id)!));
-    return this.#add(this.#tableListeners, listener);
+    return this.#tableListeners.add(listener);
   }
 
   /** After a commit: the notice of what it changed, if anything, to every listener. */
   committed(source: ChangeSource): void {
     const changes = this.#store.changes.take();
     if (changes === null) return;
-    if (this.#listeners.size > 0) {
-      const notice = this.#notice(source, changes);
-      for (const listener of this.#listeners) this.#call(listener, notice, 'change listener');
-    }
-    if (this.#tableListeners.size > 0) {
-      const models = new Set(changes.keys());
-      for (const listener of this.#tableListeners) this.#call(listener, models, 'live query');
-    }
+    if (this.#listeners.size > 0) this.#listeners.emit(this.#notice(source, changes), (error) => this.#reportError(error, 'change listener'));
+    if (this.#tableListeners.size > 0) this.#tableListeners.emit(new Set(changes.keys()), (error) => this.#reportError(error, 'live query'));
   }
 
   #notice(source: ChangeSource, changes: CommitChanges): LibraryChange<any> {
@@ -121,20 +116,5 @@ export class ChangeFeed {
   #modelOf(accessor: string) {
     for (const model of this.#store.stores.values()) if (model.adapter.accessor === accessor) return model;
     throw new UnknownModelError(accessor);
-  }
-
-  #add<L>(set: Set<L>, listener: L): () => void {
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-    };
-  }
-
-  #call<T>(listener: (value: T) => void, value: T, context: string): void {
-    try {
-      listener(value);
-    } catch (error) {
-      this.#reportError(error, context);
-    }
   }
 }

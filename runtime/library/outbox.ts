@@ -5,6 +5,7 @@
  * ones to broadcast, and received ones to relay).
  */
 import type { ChangeEntry } from '../core/change-entry.js';
+import { Listeners } from '../core/listeners.js';
 import type { VersionVector } from '../core/version-vector.js';
 import type { SyncLog } from '../store/sync-log.js';
 
@@ -12,7 +13,7 @@ export type CommitListener = (entries: readonly ChangeEntry[]) => void;
 
 export class Outbox {
   readonly #log: SyncLog;
-  readonly #listeners = new Set<CommitListener>();
+  readonly #listeners = new Listeners<readonly ChangeEntry[]>();
   readonly #reportError: (error: unknown, context: string) => void;
 
   /** @internal The library makes its outbox. */
@@ -40,19 +41,12 @@ export class Outbox {
 
   /** Calls `listener` after each commit that added entries; returns the unsubscribe function. */
   subscribe(listener: CommitListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   /** @internal The library calls it after each commit. A listener's error cannot undo the commit, so it is reported. */
   committed(entries: readonly ChangeEntry[]): void {
     if (entries.length === 0) return;
-    for (const listener of this.#listeners) {
-      try {
-        listener(entries);
-      } catch (error) {
-        this.#reportError(error, 'outbox listener');
-      }
-    }
+    this.#listeners.emit(entries, (error) => this.#reportError(error, 'outbox listener'));
   }
 }

@@ -5,6 +5,7 @@
  * `statusIntervalMs`, and always a last one (`done`): a completed run ends at 100% (its total
  * becomes what was received), an abandoned one where it stopped.
  */
+import { Listeners } from '../core/listeners.js';
 import type { Scheduler } from '../transports/transport.js';
 import type { PeerState, ProgressRun } from './peer-state.js';
 
@@ -40,7 +41,7 @@ export interface SyncProgress {
 }
 
 export class Progress {
-  readonly #listeners = new Set<(progress: SyncProgress) => void>();
+  readonly #listeners = new Listeners<SyncProgress>();
   readonly #scheduler: Scheduler;
   readonly #intervalMs: number;
   readonly #failed: (error: unknown) => void;
@@ -53,8 +54,7 @@ export class Progress {
   }
 
   on(listener: (progress: SyncProgress) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   /** A run begins (one per peer at a time: a run under way ends, not completed). */
@@ -100,13 +100,6 @@ export class Progress {
 
   #emit(peer: string, run: ProgressRun, done: boolean, completed: boolean): void {
     if (this.#listeners.size === 0) return;
-    const progress = this.view(peer, run, done, completed);
-    for (const listener of this.#listeners) {
-      try {
-        listener(progress);
-      } catch (error) {
-        this.#failed(error);
-      }
-    }
+    this.#listeners.emit(this.view(peer, run, done, completed), this.#failed);
   }
 }

@@ -5,11 +5,12 @@
  * alone do not make an event (a synced peer's time moves with every heartbeat; progress has its
  * own events), but an event carries their current values. Nothing is built while no one listens.
  */
+import { Listeners } from '../core/listeners.js';
 import type { Scheduler, TimerHandle } from '../transports/transport.js';
 import type { SyncStatus } from './status.js';
 
 export class StatusEvents {
-  readonly #listeners = new Set<(status: SyncStatus) => void>();
+  readonly #listeners = new Listeners<SyncStatus>();
   readonly #scheduler: Scheduler;
   readonly #intervalMs: number;
   readonly #build: () => SyncStatus | null;
@@ -28,8 +29,7 @@ export class StatusEvents {
   }
 
   on(listener: (status: SyncStatus) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   /** The status may have changed: an event on the next turn, or once the interval since the last one passed. */
@@ -52,12 +52,6 @@ export class StatusEvents {
     const key = JSON.stringify(status, (name, value: unknown) => (name === 'lastSyncedAt' || name === 'progress' ? undefined : value));
     if (key === this.#sent) return;
     this.#sent = key;
-    for (const listener of this.#listeners) {
-      try {
-        listener(status);
-      } catch (error) {
-        this.#failed(error);
-      }
-    }
+    this.#listeners.emit(status, this.#failed);
   }
 }

@@ -6,14 +6,14 @@
  * the directory is left byte for byte; after it is killed, the WAL it left is read, never
  * checkpointed into the file.
  */
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { inspectLibrary } from '../../runtime/library/inspect-library.js';
 import type { LibraryReport } from '../../runtime/library/library-report.js';
 import { DEVICE_A, temporaryDirectory } from '../support/libraries.js';
+import { fileHashes } from '../support/fixtures.js';
 import { startWriterProcess } from '../support/writer-process.js';
 
 /** Tags in the table, tag entries in the log, and the device's own cursor: one number when the snapshot is consistent. */
@@ -21,17 +21,6 @@ function tagCounts(report: LibraryReport): [number, number, number] {
   const rows = report.tables.find((table) => table.table === 'tag')!.rows;
   const entries = report.log.find((origin) => origin.origin === DEVICE_A)?.entries ?? 0;
   return [rows, entries, report.vector[DEVICE_A] ?? 0];
-}
-
-function filesOf(dir: string): Record<string, string> {
-  return Object.fromEntries(
-    readdirSync(dir).map((name) => [
-      name,
-      createHash('sha256')
-        .update(readFileSync(path.join(dir, name)))
-        .digest('hex'),
-    ]),
-  );
 }
 
 test('while the app writes: consistent snapshots, growing, and no file beside the library but the app’s', async () => {
@@ -60,12 +49,12 @@ test('while the app writes: consistent snapshots, growing, and no file beside th
   } finally {
     const committed = await app.stop();
     // The app exited and closed its library: read from the file alone, which stays as it is.
-    const before = filesOf(dir);
+    const before = fileHashes(dir);
     assert.equal(Object.keys(before).sort(), ['device-cert.pem', 'device-key.pem', 'library.db']);
     const report = inspectLibrary(dir);
     assert.equal(tagCounts(report), [committed, committed, committed]);
     assert.equal(report.size.wal, 0);
-    assert.equal(filesOf(dir), before, 'nothing beside the file was created or changed');
+    assert.equal(fileHashes(dir), before, 'nothing beside the file was created or changed');
   }
 });
 
@@ -75,13 +64,13 @@ test('after the app was killed mid-write: its WAL is read as it is, never checkp
   await new Promise((resolve) => setTimeout(resolve, 50));
   const committed = await app.count();
   await app.kill();
-  const files = filesOf(dir);
+  const files = fileHashes(dir);
   assert.ok('library.db-wal' in files, 'a killed app leaves its WAL');
   const report = inspectLibrary(dir);
   const [rows, entries, cursor] = tagCounts(report);
   assert.equal([entries, cursor], [rows, rows]);
   assert.ok(rows >= committed, `${rows} tags, ${committed} committed when asked`);
-  const after = filesOf(dir);
+  const after = fileHashes(dir);
   // The shared-memory index is SQLite's scratch space (readers record where they read there); the data files stay.
   for (const name of ['library.db', 'library.db-wal', 'device-key.pem', 'device-cert.pem']) assert.is(after[name], files[name], name);
   assert.equal(Object.keys(after).sort(), Object.keys(files).sort());

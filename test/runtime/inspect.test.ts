@@ -6,8 +6,7 @@
  * which leaves the directory as it was; each kind of path that is not a library, by its error.
  */
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -18,6 +17,7 @@ import type { LibraryReport } from '../../runtime/library/library-report.js';
 import { NotALibraryError } from '../../runtime/store/not-a-library-error.js';
 import { syncMigrations } from '../../runtime/store/sync-tables.js';
 import { DEVICE_A, DEVICE_B, DEVICE_C, heldEntries, LIBRARY_ID, NOW, openDevice, temporaryDirectory } from '../support/libraries.js';
+import { fileHashes } from '../support/fixtures.js';
 import { SimulatedFleet } from '../support/sync-harness.js';
 
 const newest = async (provider: { getMigrations(): Promise<Record<string, unknown>> }) =>
@@ -46,18 +46,6 @@ function tables(rows: Record<string, number>): LibraryReport['tables'] {
       ? [{ table: `${table}__device`, model, modelId, kind: 'perDevice' as const, strategy, rows: rows[`${table}__device`] ?? 0 }]
       : []),
   ]);
-}
-
-/** Every file of a directory and a hash of its content. */
-function filesOf(dir: string): Record<string, string> {
-  return Object.fromEntries(
-    readdirSync(dir).map((name) => [
-      name,
-      createHash('sha256')
-        .update(readFileSync(path.join(dir, name)))
-        .digest('hex'),
-    ]),
-  );
 }
 
 test('the report of a library synced with a peer, with a delete, parked changes and a newer schema’s entry', async () => {
@@ -130,13 +118,13 @@ test('the report of a library synced with a peer, with a delete, parked changes 
   // The app exits: the same report from the file alone, and the directory as it was.
   await fleet.close();
   c.close();
-  const before = filesOf(dir);
+  const before = fileHashes(dir);
   assert.not.ok('library.db-wal' in before, 'a closed library has no WAL');
   const closed = inspectLibrary(path.join(dir, 'library.db'));
   assert.equal({ ...closed, size: null }, { ...open, size: null });
   const { size: bytes } = statSync(a.file);
   assert.equal(closed.size, { db: bytes, wal: 0, total: bytes });
-  assert.equal(filesOf(dir), before, 'nothing beside the file was created or changed');
+  assert.equal(fileHashes(dir), before, 'nothing beside the file was created or changed');
 });
 
 test('a library just opened: its own member, no peers, nothing parked, held or deleted', async () => {

@@ -2,6 +2,7 @@
  * Where the test fixtures and the repository are, reading a fixture's file tree, and scratch
  * directories. The generator's golden-fixture helpers are in `test/generator/golden-fixtures.ts`.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,18 @@ export function readTree(directory: string): Map<string, string> {
   };
   walk(directory);
   return files;
+}
+
+/** Every file of a directory (not its subdirectories) and a hash of its content: to show that nothing beside a file changed. */
+export function fileHashes(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(dir).map((name) => [
+      name,
+      createHash('sha256')
+        .update(readFileSync(path.join(dir, name)))
+        .digest('hex'),
+    ]),
+  );
 }
 
 const scratchDirs: string[] = [];

@@ -17,10 +17,10 @@ import { incompatibility, type SchemaCompatibility } from '../../runtime/protoco
 import { PROTOCOL_VERSION } from '../../runtime/protocol/messages.js';
 import { decodeEnvelope } from '../../runtime/protocol/wire-codec.js';
 import { PeerSync } from '../../runtime/sync/peer-sync.js';
-import type { SyncPort } from '../../runtime/sync/sync-port.js';
 import { createTcpTransport, type TcpEvent, type TcpTransport, type TcpTransportOptions } from '../../runtime/transports/tcp/index.js';
 import type { Transport } from '../../runtime/transports/transport.js';
 import { closeReaders, DEVICE_A, DEVICE_B, DEVICE_C, NOW, openDevice, temporaryDirectory, type ExampleLibrary } from '../support/libraries.js';
+import { portAt } from '../support/schema-port.js';
 import { assertConverged, introduce, sameVectors, TEST_SYNC_OPTIONS, waitFor } from '../support/sync-harness.js';
 
 /** How long a refused dial waits here before it is tried again: short enough for a test, far above the usual backoff. */
@@ -55,18 +55,6 @@ test.after.each(async () => {
     device.library.close();
   }
 });
-
-/** The library's sync port, announcing `schema` instead of the library's own versions. */
-function portAt(port: SyncPort, schema: SchemaCompatibility): SyncPort {
-  return new Proxy(port, {
-    get(target, key) {
-      if (key === 'schema') return schema;
-      const value: unknown = Reflect.get(target, key, target);
-      // The port's methods use its private fields: they run on the port itself.
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
 
 /** A transport that notes the schema versions of every frame it delivers. */
 function noting(transport: Transport, received: Set<string>): Transport {

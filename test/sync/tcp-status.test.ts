@@ -11,9 +11,9 @@ import { syncPortOf } from '../../runtime/library/library.js';
 import type { SchemaCompatibility } from '../../runtime/protocol/compatibility.js';
 import type { PeerConnection } from '../../runtime/sync/connection-status.js';
 import { PeerSync } from '../../runtime/sync/peer-sync.js';
-import type { SyncPort } from '../../runtime/sync/sync-port.js';
 import { createTcpTransport } from '../../runtime/transports/tcp/index.js';
 import { closeReaders, DEVICE_A, DEVICE_B, openDevice, type ExampleLibrary } from '../support/libraries.js';
+import { portAt } from '../support/schema-port.js';
 import { introduce, tcpDevice, TEST_SYNC_OPTIONS, waitFor } from '../support/sync-harness.js';
 
 const running: { sync: PeerSync; library: ExampleLibrary }[] = [];
@@ -65,17 +65,6 @@ test('a stranger is refused not-a-member on both sides, redialed, and connects o
   assert.ok(await waitFor(() => connectionOf(a.sync, DEVICE_B)?.state === 'connected' && connectionOf(stranger.sync, DEVICE_A)?.state === 'connected'));
   assert.ok(await waitFor(() => stranger.sync.status().hasSynced && a.sync.status().hasSynced));
 });
-
-/** The library's sync port, announcing `schema` instead of the library's own versions. */
-function portAt(port: SyncPort, schema: SchemaCompatibility): SyncPort {
-  return new Proxy(port, {
-    get(target, key) {
-      if (key === 'schema') return schema;
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
 
 async function versioned(id: string, schema: SchemaCompatibility, peers: string[] = []) {
   const library = await openDevice(id);
